@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "rec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rec", targets: ["rec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // System libraries: shims only.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "RecCore"),
+        .target(name: "Postgres", dependencies: [
+            "CLibPQ", "RecCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Kafka", dependencies: [
+            "CRdKafka", "RecCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BedrockClient", dependencies: [
+            "CCurl", "COpenSSL", "RecCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "TitanLocal", dependencies: [
+            "RecCore", "BedrockClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Profiles", dependencies: ["RecCore", "Postgres"]),
+        .target(name: "Consumers", dependencies: [
+            "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "RecService", dependencies: [
+            "Postgres", "Kafka", "BedrockClient", "Profiles", "RecCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "rec", dependencies: [
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
+
+
+        .testTarget(name: "BedrockClientTests", dependencies: ["BedrockClient", "RecCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,9 @@
+import Testing
+@testable import BedrockClient
+
+@Suite struct TitanModelTests {
+    @Test func modelCardLimits() {
+        #expect(TitanModel.supportedDimensions == [256, 384, 1024])
+        #expect(TitanModel.maxImageBytes == 5_242_880)
+    }
+}
