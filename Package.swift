@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
 
 
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore"]),
         .testTarget(name: "BedrockClientTests", dependencies: ["BedrockClient", "RecCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,6 +5,10 @@ struct Rec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rec",
         abstract: "Event-driven multimodal recommendations: consumers, HTTP API, and operations.",
-        subcommands: []
+        discussion: "Configuration comes from the environment; for the local stack run: eval \"$(deploy/local/stack env)\".",
+        subcommands: [
+            MigrateCommand.self,
+            DoctorCommand.self,
+        ]
     )
 }

@@ -1,0 +1,150 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// A consumer-group member with manual commits.
+///
+/// Offsets are never committed automatically: callers commit a message's
+/// `offset + 1` only after its effects are durable (at-least-once delivery).
+/// Every librdkafka call runs on this consumer's own serial queue, so the
+/// blocking poll never occupies Swift's cooperative threads.
+public final class KafkaConsumer: @unchecked Sendable {
+    private let handle: RDKafkaHandle
+    private let queue: DispatchQueue
+    private let logger: Logger
+    private let lock = NSLock()
+    private var closed = false
+    public let groupID: String
+
+    /// - Parameters:
+    ///   - configuration: any librdkafka consumer properties. Defaults unless
+    ///     given: `enable.auto.commit=false`, `enable.auto.offset.store=false`,
+    ///     `auto.offset.reset=earliest`.
+    ///   - groupID: the consumer group; instances with the same id share partitions.
+    ///   - topics: the subscription.
+    public init(configuration: KafkaConfiguration, groupID: String, topics: [String], logger: Logger = Logger(label: "rec.kafka.consumer")) throws {
+        guard !topics.isEmpty else { throw KafkaError(.configuration, "a consumer needs at least one topic") }
+        var config = configuration
+        config["group.id"] = groupID
+        for (k, v) in ["enable.auto.commit": "false", "enable.auto.offset.store": "false", "auto.offset.reset": "earliest"] where config[k] == nil {
+            config[k] = v
+        }
+        let conf = try config.makeConf()
+        handle = try RDKafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf)
+        rd_kafka_poll_set_consumer(handle.pointer)
+        self.groupID = groupID
+        self.logger = logger
+        self.queue = DispatchQueue(label: "rec.kafka.consumer.\(groupID)")
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
+        let err = rd_kafka_subscribe(handle.pointer, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consume, err, context: "subscribe to \(topics)") }
+        logger.info("kafka consumer started", metadata: [
+            "librdkafka": "\(KafkaLibrary.version)", "group": "\(groupID)", "topics": "\(topics.joined(separator: ","))",
+        ])
+    }
+
+    /// Waits up to `timeout` for the first message, then takes whatever else is
+    /// already fetched, up to `maxMessages`.
+    ///
+    /// - Throws: ``KafkaError`` `closed`, or a fatal consumer error.
+    public func poll(maxMessages: Int = 500, timeout: Duration = .milliseconds(500)) async throws -> [KafkaMessage] {
+        let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return try await onQueue { [self] in
+            var out = [KafkaMessage]()
+            var wait = ms
+            while out.count < maxMessages {
+                guard let m = rd_kafka_consumer_poll(handle.pointer, wait) else { break }
+                defer { rd_kafka_message_destroy(m) }
+                wait = 0
+                let err = m.pointee.err
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    out.append(KafkaMessage(m))
+                } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    continue
+                } else if rd_kafka_fatal_error(handle.pointer, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError(.consume, err, context: "fatal consumer error")
+                } else {
+                    logger.warning("kafka consumer error", metadata: ["error": "\(String(cString: rd_kafka_err2str(err)))"])
+                }
+            }
+            return out
+        }
+    }
+
+    /// Commits `message.offset + 1` for its partition (synchronously with the broker).
+    public func commit(_ message: KafkaMessage) async throws {
+        try await commit([message.topicPartition: message.offset + 1])
+    }
+
+    /// Commits the next offsets to read, per partition.
+    public func commit(_ nextOffsets: [KafkaTopicPartition: Int64]) async throws {
+        guard !nextOffsets.isEmpty else { return }
+        try await onQueue { [self] in
+            let list = rd_kafka_topic_partition_list_new(Int32(nextOffsets.count))
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for (tp, off) in nextOffsets {
+                let e = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)
+                e?.pointee.offset = off
+            }
+            let err = rd_kafka_commit(handle.pointer, list, 0)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.commit, err, context: "commit") }
+        }
+    }
+
+    /// The committed (next-to-read) offsets of the given partitions; nil where none.
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64?] {
+        try await onQueue { [self] in
+            let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for tp in partitions { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) }
+            let err = rd_kafka_committed(handle.pointer, list, Int32(timeout.components.seconds * 1000))
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consume, err, context: "committed offsets") }
+            var out = [KafkaTopicPartition: Int64?]()
+            for i in 0..<Int(list!.pointee.cnt) {
+                let e = list!.pointee.elems[i]
+                out[KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)] = e.offset >= 0 ? e.offset : nil
+            }
+            return out
+        }
+    }
+
+    /// The partitions currently assigned to this member.
+    public func assignment() async throws -> [KafkaTopicPartition] {
+        try await onQueue { [self] in
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            let err = rd_kafka_assignment(handle.pointer, &list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw KafkaError(.consume, err, context: "assignment") }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return (0..<Int(list.pointee.cnt)).map {
+                let e = list.pointee.elems[$0]
+                return KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)
+            }
+        }
+    }
+
+    /// Leaves the group (revoking partitions) and stops. Commit before closing.
+    public func close() async {
+        let was = lock.withLock { () -> Bool in
+            defer { closed = true }
+            return closed
+        }
+        guard !was else { return }
+        _ = try? await onQueue(allowClosed: true) { [self] in
+            let err = rd_kafka_consumer_close(handle.pointer)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("kafka consumer close", metadata: ["error": "\(String(cString: rd_kafka_err2str(err)))"])
+            }
+        }
+    }
+
+    private func onQueue<T: Sendable>(allowClosed: Bool = false, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if !allowClosed {
+            if lock.withLock({ closed }) { throw KafkaError(.closed, "consumer is closed") }
+        }
+        return try await withCheckedThrowingContinuation { cont in
+            queue.async { cont.resume(with: Result { try body() }) }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import CRdKafka
+
+/// Owns one `rd_kafka_t *`. librdkafka documents its handle as thread-safe.
+final class RDKafkaHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    /// Creates a client of `type`; takes ownership of `conf` on success.
+    init(type: rd_kafka_type_t, conf: OpaquePointer) throws {
+        var errbuf = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(type, conf, &errbuf, errbuf.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(.client, "rd_kafka_new failed: \(errorText(errbuf))")
+        }
+        pointer = rk
+    }
+
+    deinit { rd_kafka_destroy(pointer) }
+}
+
+/// The NUL-terminated text in an error buffer librdkafka filled.
+func errorText(_ buffer: [CChar]) -> String {
+    buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+}

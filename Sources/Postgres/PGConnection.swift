@@ -1,0 +1,205 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection (`PGconn *`).
+///
+/// Not thread-safe: a connection is used by one thread at a time. Its calls
+/// block, so async code reaches it through ``PostgresPool``, which runs them on
+/// dedicated threads rather than on Swift's cooperative pool.
+public final class PGConnection {
+    private var handle: OpaquePointer?
+
+    /// Connects with a libpq connection string or `postgresql://` URL.
+    ///
+    /// - Throws: ``PostgresError/Code/connectionFailed`` with libpq's message
+    ///   (which never contains the password).
+    public init(url: String) throws {
+        let conn = PQconnectdb(url)
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            let message = conn.map { Self.errorMessage($0) } ?? "out of memory"
+            if let conn { PQfinish(conn) }
+            throw PostgresError(.connectionFailed, message)
+        }
+        // NOTICEs ("already exists, skipping") would go to stderr; they are not errors.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        handle = conn
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Whether the connection is still usable (libpq's view; a broken socket is
+    /// only noticed on the next round trip).
+    public var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    /// The server's version number, e.g. 180001.
+    public var serverVersion: Int { handle.map { Int(PQserverVersion($0)) } ?? 0 }
+
+    /// Runs one parameterized statement.
+    ///
+    /// - Parameters:
+    ///   - sql: a single statement with `$1…$n` placeholders; values never go into the SQL text.
+    ///   - parameters: the values, bound by position.
+    ///   - resultFormat: text (default) or binary results for every column.
+    /// - Throws: ``PostgresError`` (`server` with SQLSTATE, or `connectionLost`).
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresData.Format = .text) throws -> PostgresRows {
+        let conn = try liveHandle()
+        let data = parameters.map(\.postgresData)
+        let n = Int32(data.count)
+        let types = data.map { Oid($0.oid) }
+        let formats = data.map { $0.format.rawValue }
+        let lengths = data.map { Int32($0.bytes?.count ?? 0) }
+        // Keep every buffer alive and pinned for the duration of PQexecParams.
+        // libpq ignores lengths of text-format values and reads them up to a
+        // NUL, so every buffer gets one.
+        let buffers: [UnsafeMutablePointer<CChar>?] = data.map { d in
+            guard let b = d.bytes else { return nil }
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: b.count + 1)
+            b.withUnsafeBufferPointer { src in
+                if let base = src.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: b.count) }
+            }
+            p[b.count] = 0
+            return p
+        }
+        defer { buffers.forEach { $0?.deallocate() } }
+        let result: OpaquePointer? = buffers.withUnsafeBufferPointer { values in
+            values.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { valuePtr in
+                PQexecParams(conn, sql, n, types, n == 0 ? nil : valuePtr, lengths, formats, resultFormat.rawValue)
+            }
+        }
+        return try consume(result, sql: sql, format: resultFormat)
+    }
+
+    /// Runs one or more statements without parameters (migrations, DDL).
+    @discardableResult
+    public func execute(_ sql: String) throws -> PostgresRows {
+        let conn = try liveHandle()
+        return try consume(PQexec(conn, sql), sql: sql, format: .text)
+    }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T>(_ body: (PGConnection) throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body(self)
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isHealthy { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Streams rows into `COPY … FROM STDIN` (text format lines, already escaped).
+    ///
+    /// - Returns: the number of rows the server copied.
+    @discardableResult
+    public func copyIn(_ sql: String, lines: some Sequence<String>) throws -> Int {
+        let conn = try liveHandle()
+        let start = PQexec(conn, sql)
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            _ = try consume(start, sql: sql, format: .text)
+            throw PostgresError(.server, "statement did not start COPY FROM STDIN", query: sql)
+        }
+        PQclear(start)
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 16)
+        func flush() throws {
+            guard !buffer.isEmpty else { return }
+            let ok = buffer.withUnsafeBufferPointer { b in
+                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
+            }
+            guard ok == 1 else { throw PostgresError(.connectionLost, Self.errorMessage(conn), query: sql) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for line in lines {
+            buffer += line.utf8
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 16 { try flush() }
+        }
+        try flush()
+        guard PQputCopyEnd(conn, nil) == 1 else { throw PostgresError(.connectionLost, Self.errorMessage(conn), query: sql) }
+        let rows = try consume(PQgetResult(conn), sql: sql, format: .text)
+        while let extra = PQgetResult(conn) { PQclear(extra) }
+        return rows.affectedRows
+    }
+
+    /// Escapes one value for COPY's text format.
+    public static func copyEscape(_ s: String?) -> String {
+        guard let s else { return "\\N" }
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    // MARK: - internals
+
+    private func liveHandle() throws -> OpaquePointer {
+        guard let handle else { throw PostgresError(.connectionLost, "connection is closed") }
+        if PQstatus(handle) != CONNECTION_OK {
+            throw PostgresError(.connectionLost, "connection is broken: \(Self.errorMessage(handle))")
+        }
+        return handle
+    }
+
+    private func consume(_ result: OpaquePointer?, sql: String, format: PostgresData.Format) throws -> PostgresRows {
+        guard let result else {
+            let conn = handle!
+            throw PostgresError(PQstatus(conn) == CONNECTION_OK ? .server : .connectionLost, Self.errorMessage(conn), query: sql)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
+            break
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            let message = primary ?? Self.errorMessage(handle!)
+            let lost = PQstatus(handle!) != CONNECTION_OK
+            throw PostgresError(lost ? .connectionLost : .server, message, sqlState: state, query: sql)
+        }
+        let nrows = Int(PQntuples(result))
+        let ncols = Int(PQnfields(result))
+        var columns = [String]()
+        var oids = [UInt32]()
+        columns.reserveCapacity(ncols)
+        for c in 0..<ncols {
+            columns.append(String(cString: PQfname(result, Int32(c))))
+            oids.append(UInt32(PQftype(result, Int32(c))))
+        }
+        var cells = [[[UInt8]?]]()
+        cells.reserveCapacity(nrows)
+        for r in 0..<nrows {
+            var row = [[UInt8]?]()
+            row.reserveCapacity(ncols)
+            for c in 0..<ncols {
+                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                    row.append(nil)
+                } else {
+                    let len = Int(PQgetlength(result, Int32(r), Int32(c)))
+                    let p = PQgetvalue(result, Int32(r), Int32(c))!
+                    row.append(p.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) })
+                }
+            }
+            cells.append(row)
+        }
+        let tuples = String(cString: PQcmdTuples(result))
+        return PostgresRows(columns: columns, columnOIDs: oids, format: format, cells: cells, affectedRows: Int(tuples) ?? 0)
+    }
+
+    static func errorMessage(_ conn: OpaquePointer) -> String {
+        guard let m = PQerrorMessage(conn) else { return "unknown error" }
+        return String(cString: m).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

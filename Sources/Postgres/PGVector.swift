@@ -1,0 +1,73 @@
+import Foundation
+import RecCore
+
+/// pgvector's binary wire formats, so vectors in hot paths never go through text.
+///
+/// `vector`: int16 dimension, int16 unused, then float4 big-endian each.
+/// `halfvec`: int16 dimension, int16 unused, then IEEE half-precision big-endian each.
+/// Bind with OID 0 and a cast in the SQL (`$1::halfvec`): extension type OIDs differ per database.
+public enum PGVector {
+    /// Encodes `values` as a binary `halfvec` parameter.
+    public static func halfvec(_ values: [Float]) -> PostgresData {
+        var out = [UInt8]()
+        out.reserveCapacity(4 + values.count * 2)
+        out += UInt16(values.count).bigEndianBytes
+        out += [0, 0]
+        for v in values { out += Float16(v).bitPattern.bigEndianBytes }
+        return PostgresData(oid: 0, format: .binary, bytes: out)
+    }
+
+    /// Encodes `values` as a binary `vector` parameter.
+    public static func vector(_ values: [Float]) -> PostgresData {
+        var out = [UInt8]()
+        out.reserveCapacity(4 + values.count * 4)
+        out += UInt16(values.count).bigEndianBytes
+        out += [0, 0]
+        for v in values { out += v.bitPattern.bigEndianBytes }
+        return PostgresData(oid: 0, format: .binary, bytes: out)
+    }
+
+    /// Decodes a binary `halfvec` value.
+    public static func decodeHalfvec(_ bytes: [UInt8]) throws -> [Float] {
+        try decode(bytes, elementSize: 2) { b, i in
+            Float(Float16(bitPattern: UInt16(b[i]) << 8 | UInt16(b[i + 1])))
+        }
+    }
+
+    /// Decodes a binary `vector` value.
+    public static func decodeVector(_ bytes: [UInt8]) throws -> [Float] {
+        try decode(bytes, elementSize: 4) { b, i in
+            Float(bitPattern: UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3]))
+        }
+    }
+
+    /// Parses pgvector's text form `[1,2,3]` (for text-format results).
+    public static func parseText(_ text: String) throws -> [Float] {
+        let trimmed = text.trimmingCharacters(in: .init(charactersIn: "[] "))
+        if trimmed.isEmpty { return [] }
+        var out = [Float]()
+        for part in trimmed.split(separator: ",") {
+            guard let f = Float(part.trimmingCharacters(in: .whitespaces)) else {
+                throw PostgresError(.decoding, "not a pgvector literal")
+            }
+            out.append(f)
+        }
+        return out
+    }
+
+    private static func decode(_ b: [UInt8], elementSize: Int, _ element: ([UInt8], Int) -> Float) throws -> [Float] {
+        guard b.count >= 4 else { throw PostgresError(.decoding, "pgvector value shorter than its header") }
+        let dim = Int(UInt16(b[0]) << 8 | UInt16(b[1]))
+        guard b.count == 4 + dim * elementSize else {
+            throw PostgresError(.decoding, "pgvector value of \(b.count) bytes does not hold \(dim) elements")
+        }
+        var out = [Float](repeating: 0, count: dim)
+        for k in 0..<dim { out[k] = element(b, 4 + k * elementSize) }
+        return out
+    }
+}
+
+extension Embedding {
+    /// This vector as a binary `halfvec` parameter.
+    public var halfvec: PostgresData { PGVector.halfvec(values) }
+}
