@@ -60,7 +60,10 @@ let package = Package(
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
 
 
-        .testTarget(name: "BedrockClientTests", dependencies: ["BedrockClient", "BedrockTestSupport", "RecCore"]),
+        .testTarget(name: "BedrockClientTests", dependencies: [
+            "BedrockClient", "BedrockTestSupport", "RecCore",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

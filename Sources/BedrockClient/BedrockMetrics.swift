@@ -13,18 +13,22 @@ struct BedrockMetrics: Sendable {
     let retries: Counter
     let throttles: Counter
     let model: String
+    let factory: any MetricsFactory
 
-    init(modelID: String) {
+    /// - Parameter factory: default: the bootstrapped `MetricsSystem.factory`.
+    init(modelID: String, factory: (any MetricsFactory)? = nil) {
         model = modelID
+        let factory = factory ?? MetricsSystem.factory
+        self.factory = factory
         let dims = [("model", modelID)]
-        requests = Counter(label: "bedrock_requests_total", dimensions: dims)
-        latency = Timer(label: "bedrock_request_duration_seconds", dimensions: dims)
-        retries = Counter(label: "bedrock_retries_total", dimensions: dims)
-        throttles = Counter(label: "bedrock_throttles_total", dimensions: dims)
+        requests = Counter(label: "bedrock_requests_total", dimensions: dims, factory: factory)
+        latency = Timer(label: "bedrock_request_duration_seconds", dimensions: dims, factory: factory)
+        retries = Counter(label: "bedrock_retries_total", dimensions: dims, factory: factory)
+        throttles = Counter(label: "bedrock_throttles_total", dimensions: dims, factory: factory)
     }
 
     func recordError(_ error: BedrockError) {
-        Counter(label: "bedrock_errors_total", dimensions: [("model", model), ("type", error.code.description)]).increment()
+        Counter(label: "bedrock_errors_total", dimensions: [("model", model), ("type", error.code.description)], factory: factory).increment()
         if error.isThrottle { throttles.increment() }
     }
 }

@@ -70,6 +70,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var commands: [Command] = []
     private var stopping = false
     private let multi: UnsafeMutableRawPointer
+    /// Shares TLS sessions and DNS answers among the easy handles (all used on the loop thread only, so no locks).
+    private let share: UnsafeMutableRawPointer?
     // Touched only on the loop thread:
     private var active: [UnsafeMutableRawPointer: CurlJob] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
@@ -77,6 +79,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     init(maxConnections: Int) {
         multi = curl_multi_init()
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, maxConnections))
+        share = curl_share_init()
+        if let share {
+            _ = ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
+            _ = ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
+        }
     }
 
     func start() {
@@ -145,6 +152,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         for h in idleHandles { curl_easy_cleanup(h) }
         idleHandles.removeAll()
         curl_multi_cleanup(multi)
+        if let share { curl_share_cleanup(share) }
     }
 
     private func release(_ handle: UnsafeMutableRawPointer) {
@@ -164,6 +172,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         let r = job.request
         _ = ccurl_setopt_str(handle, CURLOPT_URL, r.url)
         _ = ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        if let share { _ = ccurl_setopt_share(handle, share) }
         _ = ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         _ = ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout * 1000)))

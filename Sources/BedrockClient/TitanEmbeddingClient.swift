@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The Amazon Titan Multimodal Embeddings G1 client: validates input, signs with SigV4, sends over libcurl,
 /// retries per ``RetryPolicy``, and maps every failure to a typed ``BedrockError``.
@@ -20,15 +21,17 @@ public final class TitanEmbeddingClient: Sendable {
 
     /// - Parameters:
     ///   - transport: default: a new ``CurlHTTPTransport`` sized to `maxConcurrency`.
+    ///   - metricsFactory: default: the bootstrapped `MetricsSystem.factory`.
     public init(configuration: BedrockClientConfiguration, credentialProvider: any AWSCredentialProvider,
-                transport: (any HTTPTransport)? = nil, logger: Logger = Logger(label: "bedrock")) {
+                transport: (any HTTPTransport)? = nil, logger: Logger = Logger(label: "bedrock"),
+                metricsFactory: (any MetricsFactory)? = nil) {
         self.configuration = configuration
         self.credentialProvider = credentialProvider
         self.transport = transport ?? CurlHTTPTransport(maxConnections: max(4, configuration.maxConcurrency * 2))
         budget = RetryBudget(policy: configuration.retryPolicy)
         limiter = ConcurrencyLimiter(limit: configuration.maxConcurrency)
         rateLimiter = configuration.requestsPerMinute.map { RequestRateLimiter(requestsPerMinute: $0) }
-        metrics = BedrockMetrics(modelID: configuration.modelID)
+        metrics = BedrockMetrics(modelID: configuration.modelID, factory: metricsFactory)
         let c = URLComponents(string: configuration.endpoint)
         let defaultPort = c?.scheme == "https" ? 443 : 80
         hostHeader = (c?.host ?? "") + (c?.port.map { $0 == defaultPort ? "" : ":\($0)" } ?? "")

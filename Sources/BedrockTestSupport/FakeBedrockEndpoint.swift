@@ -28,6 +28,8 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
     private var script: [Fault]
     private var afterScript: Fault?
     private var count = 0
+    private var inFlight = 0
+    private var maxInFlight = 0
     private var modelIDs: [String] = []
     private var server: LoopbackHTTPServer!
     private let verifier: SigV4Verifier
@@ -53,6 +55,9 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
     /// Requests received so far (including faulted ones).
     public var requestCount: Int { lock.lock(); defer { lock.unlock() }; return count }
 
+    /// The most requests this endpoint was serving at once.
+    public var maxConcurrentRequests: Int { lock.lock(); defer { lock.unlock() }; return maxInFlight }
+
     /// Decoded model ids of the requests received, in order.
     public var receivedModelIDs: [String] { lock.lock(); defer { lock.unlock() }; return modelIDs }
 
@@ -65,7 +70,22 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         return (0..<dimensions).map { i in Float(Int((h >> UInt64(i % 48)) & 0xff) - 128) / 1024 }
     }
 
+    /// Serves one request; the simulated latency is slept here, so ``maxConcurrentRequests`` covers it.
     private func handle(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply {
+        lock.lock()
+        inFlight += 1
+        maxInFlight = max(maxInFlight, inFlight)
+        lock.unlock()
+        defer { lock.lock(); inFlight -= 1; lock.unlock() }
+        let reply = answer(request)
+        if case .respond(let status, let headers, let body, let delay) = reply, delay > 0 {
+            Thread.sleep(forTimeInterval: delay)
+            return .respond(status: status, headers: headers, body: body, delay: 0)
+        }
+        return reply
+    }
+
+    private func answer(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply {
         lock.lock()
         count += 1
         let fault: Fault? = script.isEmpty ? afterScript : script.removeFirst()

@@ -1,4 +1,5 @@
 import BedrockTestSupport
+import MetricsTestKit
 import Foundation
 import Testing
 @testable import BedrockClient
@@ -293,5 +294,82 @@ import Testing
         #expect(map(502, nil, "").isRetriable)
         #expect(map(503, nil, "").code == .serviceUnavailable)
         #expect(!map(400, "ServiceQuotaExceededException", "{}").isRetriable)
+    }
+}
+
+@Suite struct ClientLimitsAndDiagnosticsTests {
+    @Test func concurrencyLimitBoundsRequestsInFlight() async throws {
+        let fake = try FakeBedrockEndpoint(latency: 0.03)
+        let client = try TitanEmbeddingClientTests.client(fake, maxConcurrency: 3)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<12 { group.addTask { _ = try await client.embed(text: "item \(i)", dimensions: 256) } }
+            try await group.waitForAll()
+        }
+        #expect(fake.requestCount == 12)
+        #expect(fake.maxConcurrentRequests <= 3)
+        #expect(fake.maxConcurrentRequests >= 1)
+    }
+
+    @Test func requestsPerMinuteSpacesSlotsEvenly() async {
+        let limiter = RequestRateLimiter(requestsPerMinute: 60)
+        let a = await limiter.reserve()
+        let b = await limiter.reserve()
+        let c = await limiter.reserve()
+        #expect(b - a == .seconds(1))
+        #expect(c - b == .seconds(1))
+    }
+
+    @Test func cancellingTheCallerAbortsTheRequest() async throws {
+        let fake = try FakeBedrockEndpoint(faults: [.delay(30)])
+        let client = try TitanEmbeddingClientTests.client(fake)
+        let task = Task { () async -> BedrockError.Code? in
+            do throws(BedrockError) { _ = try await client.embed(text: "slow", dimensions: 256); return nil } catch { return error.code }
+        }
+        while fake.requestCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        task.cancel()
+        let code = await task.value
+        #expect(code == .cancelled)
+        #expect(fake.requestCount == 1)
+    }
+
+    @Test func metricsCountRequestsRetriesThrottlesAndErrors() async throws {
+        let metrics = TestMetrics()
+        let fake = try FakeBedrockEndpoint(faults: [.error(.validation), .error(.throttling)])
+        let config = try BedrockClientConfiguration(endpoint: fake.endpoint, retryPolicy: TitanEmbeddingClientTests.fastRetries)
+        let client = TitanEmbeddingClient(configuration: config, credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials),
+                                          metricsFactory: metrics)
+        _ = try? await client.embed(text: "a", dimensions: 256) // validation, not retried
+        _ = try await client.embed(text: "b", dimensions: 256)  // throttled once, then succeeds
+        let model = [("model", TitanModel.multimodalEmbeddingsV1)]
+        #expect(metrics.counterTotal(label: "bedrock_requests_total", dimensions: model) == 3)
+        #expect(metrics.counterTotal(label: "bedrock_retries_total", dimensions: model) == 1)
+        #expect(metrics.counterTotal(label: "bedrock_throttles_total", dimensions: model) == 1)
+        #expect(metrics.counterTotal(label: "bedrock_errors_total", dimensions: model + [("type", "validation")]) == 1)
+        #expect(try metrics.expectTimer("bedrock_request_duration_seconds", model).values.count == 3)
+    }
+
+    @Test func diagnoseReportsSourceMaskedKeyAndProbe() async throws {
+        let fake = try FakeBedrockEndpoint()
+        let env = ["AWS_ACCESS_KEY_ID": FakeBedrockEndpoint.accessKeyID, "AWS_SECRET_ACCESS_KEY": FakeBedrockEndpoint.secretAccessKey,
+                   "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": fake.endpoint, "HOME": "/nonexistent",
+                   "AWS_EC2_METADATA_DISABLED": "true"]
+        let ok = await TitanEmbeddingClient.diagnose(env: env)
+        #expect(ok.isHealthy)
+        #expect(ok.credentialSource == "environment")
+        #expect(ok.maskedAccessKeyID == "***************0001")
+        #expect(ok.endpoint == fake.endpoint)
+        #expect(!ok.description.contains(FakeBedrockEndpoint.secretAccessKey))
+        #expect(!ok.description.contains("AKIDFAKE"))
+
+        var bad = env
+        bad["AWS_SECRET_ACCESS_KEY"] = "wrong-secret"
+        let failed = await TitanEmbeddingClient.diagnose(env: bad)
+        #expect(!failed.isHealthy)
+        #expect(failed.embedError?.code == .invalidSignature)
+        #expect(!failed.description.contains("wrong-secret"))
+
+        let noCreds = await TitanEmbeddingClient.diagnose(env: ["HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(noCreds.credentialsError != nil)
+        #expect(!noCreds.isHealthy)
     }
 }
