@@ -133,6 +133,16 @@ import Testing
         #expect(BedrockErrorType.named("NoSuchThing") == nil)
     }
 
+    @Test func errorResponsesAreBedrockShaped() throws {
+        let r = BedrockErrorType.throttling.response(message: "Too many requests")
+        #expect(r.status == 429)
+        #expect(r.headers.contains { $0.name == "x-amzn-ErrorType" && $0.value == "ThrottlingException" })
+        #expect(try JSONDecoder().decode(BedrockErrorBody.self, from: Data(r.body)).message == "Too many requests")
+        let mapped = TitanEmbeddingClient.mapErrorResponse(HTTPTransportResponse(status: r.status, headers: r.headers, body: r.body))
+        #expect(mapped.code == .throttling)
+        #expect(mapped.message == "Too many requests")
+    }
+
     @Test func credentialsNeverPrintTheSecret() {
         let c = AWSCredentials(accessKeyID: "AKIDEXAMPLE1234", secretAccessKey: "wJalrXUtnFEMI/K7MDENG", sessionToken: "SESSIONTOKEN")
         for text in [c.description, "\(c)", String(reflecting: c)] {
