@@ -187,7 +187,8 @@ public final class TitanEmbeddingClient: Sendable {
         }
         let decoded: TitanEmbeddingResponse
         do {
-            decoded = try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
+            decoded = try TitanEmbeddingResponse.decodeFast(response.body)
+                ?? JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
         } catch {
             let e = BedrockError(.invalidResponse, "the response is not a Titan embedding document", httpStatus: response.status, requestID: requestID)
             metrics.recordError(e)
