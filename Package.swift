@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // System libraries: shims only.
@@ -31,7 +32,10 @@ let package = Package(
         .target(name: "BedrockClient", dependencies: [
             "CCurl", "COpenSSL", "RecCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        /// Loopback HTTP server and a fake Bedrock endpoint, shared by BedrockClientTests and `rec bench bedrock`.
+        .target(name: "BedrockTestSupport", dependencies: ["BedrockClient"]),
         .target(name: "TitanLocal", dependencies: [
             "RecCore", "BedrockClient",
             .product(name: "Logging", package: "swift-log"),
@@ -47,7 +51,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "rec", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService",
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -58,7 +62,10 @@ let package = Package(
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore"]),
-        .testTarget(name: "BedrockClientTests", dependencies: ["BedrockClient", "RecCore"]),
+        .testTarget(name: "BedrockClientTests", dependencies: [
+            "BedrockClient", "BedrockTestSupport", "RecCore",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BedrockClient
 import Foundation
 import Kafka
 import Postgres
@@ -71,10 +72,23 @@ struct DoctorCommand: AsyncParsableCommand {
             bad("KAFKA_BROKERS is not set")
         }
 
+        // Embedding endpoint (Bedrock, or the local stand-in), when configured.
+        let env = config.environment
+        if env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] != nil || env["AWS_ENDPOINT_URL"] != nil || env["AWS_REGION"] != nil || env["AWS_DEFAULT_REGION"] != nil {
+            let d = await TitanEmbeddingClient.diagnose(env: env)
+            for line in d.description.split(separator: "\n") {
+                if d.isHealthy { ok(String(line)) } else { print("      \(line)") }
+            }
+            if !d.isHealthy { bad("embedding endpoint is not usable (see above)") }
+        } else {
+            print("skip  embedding endpoint: not configured (set AWS_REGION, or AWS_ENDPOINT_URL_BEDROCK_RUNTIME for rec titan-local)")
+        }
+
         if problems.isEmpty {
             print("doctor: all good")
         } else {
-            throw ValidationError("doctor: \(problems.count) problem(s): \(problems.joined(separator: "; "))")
+            print("doctor: \(problems.count) problem(s): \(problems.joined(separator: "; "))")
+            throw ExitCode.failure
         }
     }
 }
