@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import RecCore
 
 @Suite struct EmbeddingTests {
@@ -19,5 +20,13 @@ import Testing
         var v = Embedding([1, 2])
         v.scale(by: 0.5, adding: Embedding([2, 2]), weight: 2)
         #expect(v.values == [4.5, 5])
+    }
+}
+
+@Suite struct IdentifierTests {
+    @Test func identifiersCodeAsBareStrings() throws {
+        let data = try JSONEncoder().encode([ItemID("p-1")])
+        #expect(String(decoding: data, as: UTF8.self) == "[\"p-1\"]")
+        #expect(try JSONDecoder().decode([UserID].self, from: Data("[\"u\"]".utf8)) == ["u"])
     }
 }
