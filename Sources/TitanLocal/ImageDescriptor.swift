@@ -62,8 +62,9 @@ public enum ImageDescriptor {
                 }
             }
         }
-        // Square root (Hellinger) so that one dominant colour does not drown the rest.
-        color = color.map { $0.squareRoot() }
+        // A power below 1 so that one dominant colour does not drown the rest (0.75 rather
+        // than a square root, which over-weights the mixed colours of JPEG edges).
+        color = color.map { powf($0, 0.75) }
 
         // Edges: Sobel on luminance; unsigned orientation histogram weighted by magnitude.
         var luminance = [Float](repeating: 0, count: n * n)

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Runs blocking, CPU-bound work on its own threads, never on Swift's cooperative
+/// pool, and batches whatever has queued up while it was busy: each wake-up takes up
+/// to `maxBatch` pending inputs and processes them in one call. Under load, requests
+/// from many connections therefore share one model invocation (dynamic batching).
+final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable {
+    typealias Process = @Sendable ([Input]) -> [Result<Output, any Error>]
+
+    struct Stopped: Error, CustomStringConvertible {
+        var description: String { "the inference worker has stopped" }
+    }
+
+    private struct Pending {
+        var input: Input
+        var continuation: CheckedContinuation<Output, any Error>
+    }
+
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [Pending] = []
+    private var queueHead = 0
+    private var stopped = false
+
+    let maxBatch: Int
+    private let process: Process
+
+    /// Starts `threads` dedicated threads.
+    ///
+    /// - Parameters:
+    ///   - maxBatch: the most inputs handed to `process` at once.
+    ///   - process: returns one result per input, in order.
+    init(name: String, threads: Int = 1, maxBatch: Int, process: @escaping Process) {
+        precondition(maxBatch > 0 && threads > 0)
+        self.maxBatch = maxBatch
+        self.process = process
+        for i in 0..<threads {
+            let thread = Thread { [self] in self.loop() }
+            thread.name = threads == 1 ? name : "\(name)-\(i)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Queues `input` and waits for its result.
+    ///
+    /// - Throws: whatever `process` reported for this input, or ``Stopped`` after ``stop()``.
+    func submit(_ input: Input) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            if stopped {
+                condition.unlock()
+                continuation.resume(throwing: Stopped())
+                return
+            }
+            queue.append(Pending(input: input, continuation: continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Number of inputs waiting (not yet taken by a thread).
+    var pendingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count - queueHead
+    }
+
+    /// Fails pending and future inputs and lets the threads exit once they are idle.
+    func stop() {
+        condition.lock()
+        stopped = true
+        let pending = queue[queueHead...]
+        queue = []
+        queueHead = 0
+        condition.broadcast()
+        condition.unlock()
+        for p in pending { p.continuation.resume(throwing: Stopped()) }
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queueHead == queue.count && !stopped { condition.wait() }
+            if stopped {
+                condition.unlock()
+                return
+            }
+            let end = min(queue.count, queueHead + maxBatch)
+            let batch = Array(queue[queueHead..<end])
+            queueHead = end
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            } else if queueHead > 1024 {
+                queue.removeFirst(queueHead)
+                queueHead = 0
+            }
+            condition.unlock()
+
+            let results = process(batch.map(\.input))
+            for (i, pending) in batch.enumerated() {
+                let result = i < results.count ? results[i] : .failure(Stopped())
+                pending.continuation.resume(with: result)
+            }
+        }
+    }
+}
