@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
@@ -37,7 +38,10 @@ let package = Package(
         .target(name: "BedrockClient", dependencies: [
             "CCurl", "COpenSSL", "RecCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        /// Loopback HTTP server and a fake Bedrock endpoint, shared by BedrockClientTests and `rec bench bedrock`.
+        .target(name: "BedrockTestSupport", dependencies: ["BedrockClient"]),
         .target(name: "TitanLocal", dependencies: [
             "RecCore", "BedrockClient", "COpenBLAS", "CPNG", "CJPEG",
             .product(name: "Logging", package: "swift-log"),
@@ -57,7 +61,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "rec", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService",
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,7 +70,10 @@ let package = Package(
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
 
 
-        .testTarget(name: "BedrockClientTests", dependencies: ["BedrockClient", "RecCore"]),
+        .testTarget(name: "BedrockClientTests", dependencies: [
+            "BedrockClient", "BedrockTestSupport", "RecCore",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "TitanLocalTests", dependencies: [
             "TitanLocal", "BedrockClient", "RecCore",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,0 +1,249 @@
+import CCurl
+import Foundation
+
+/// libcurl's one-time global initialization; Swift runs a global's initializer exactly once, thread-safely.
+private let curlGlobalInit: Void = {
+    _ = curl_global_init(3) // CURL_GLOBAL_SSL | CURL_GLOBAL_WIN32 (CURL_GLOBAL_DEFAULT)
+}()
+
+/// An ``HTTPTransport`` over one libcurl multi handle driven by one dedicated thread.
+///
+/// All sockets are multiplexed by `curl_multi_poll` on that thread, so any number of requests can be in flight
+/// while Swift's cooperative pool never blocks; callers suspend on a continuation. The multi handle keeps a
+/// connection cache (keep-alive, TLS session reuse) shared by every request, and finished easy handles are
+/// reset and reused.
+public final class CurlHTTPTransport: HTTPTransport, @unchecked Sendable {
+    private let loop: CurlMultiLoop
+
+    /// - Parameter maxConnections: upper bound of cached connections (keep-alive). Default: 64.
+    public init(maxConnections: Int = 64) {
+        _ = curlGlobalInit
+        loop = CurlMultiLoop(maxConnections: maxConnections)
+        loop.start()
+    }
+
+    deinit { loop.stop() }
+
+    public func send(_ request: HTTPTransportRequest) async throws(BedrockError) -> HTTPTransportResponse {
+        let job = CurlJob(request: request)
+        let loop = self.loop
+        let result: Result<HTTPTransportResponse, BedrockError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Result<HTTPTransportResponse, BedrockError>, Never>) in
+                job.continuation = c
+                loop.submit(job)
+            }
+        } onCancel: {
+            loop.cancel(job)
+        }
+        return try result.get()
+    }
+}
+
+/// One request's state, owned by the curl thread once submitted.
+final class CurlJob: @unchecked Sendable {
+    let request: HTTPTransportRequest
+    var continuation: CheckedContinuation<Result<HTTPTransportResponse, BedrockError>, Never>?
+    var status = 0
+    var headers: [(name: String, value: String)] = []
+    var body: [UInt8] = []
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var bodyBuffer: UnsafeMutableRawPointer?
+    /// Set under the loop's lock by `cancel`.
+    var cancelled = false
+
+    init(request: HTTPTransportRequest) { self.request = request }
+
+    func finish(_ result: Result<HTTPTransportResponse, BedrockError>) {
+        if let headerList { curl_slist_free_all(headerList); self.headerList = nil }
+        if let bodyBuffer { bodyBuffer.deallocate(); self.bodyBuffer = nil }
+        let c = continuation
+        continuation = nil
+        c?.resume(returning: result)
+    }
+}
+
+/// The dedicated thread and its multi handle.
+final class CurlMultiLoop: @unchecked Sendable {
+    private enum Command { case add(CurlJob), cancel(CurlJob) }
+
+    private let lock = NSLock()
+    private var commands: [Command] = []
+    private var stopping = false
+    private let multi: UnsafeMutableRawPointer
+    /// Shares TLS sessions and DNS answers among the easy handles (all used on the loop thread only, so no locks).
+    private let share: UnsafeMutableRawPointer?
+    // Touched only on the loop thread:
+    private var active: [UnsafeMutableRawPointer: CurlJob] = [:]
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+
+    init(maxConnections: Int) {
+        multi = curl_multi_init()
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, maxConnections))
+        share = curl_share_init()
+        if let share {
+            _ = ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
+            _ = ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
+        }
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "bedrock-curl"
+        thread.start()
+    }
+
+    func stop() {
+        lock.lock(); stopping = true; lock.unlock()
+        curl_multi_wakeup(multi)
+    }
+
+    func submit(_ job: CurlJob) {
+        lock.lock(); commands.append(.add(job)); lock.unlock()
+        curl_multi_wakeup(multi)
+    }
+
+    func cancel(_ job: CurlJob) {
+        lock.lock(); job.cancelled = true; commands.append(.cancel(job)); lock.unlock()
+        curl_multi_wakeup(multi)
+    }
+
+    private func run() {
+        var running: Int32 = 0
+        while true {
+            lock.lock()
+            let pending = commands
+            commands.removeAll(keepingCapacity: true)
+            let stop = stopping
+            lock.unlock()
+            if stop { break }
+            for command in pending {
+                switch command {
+                case .add(let job): add(job)
+                case .cancel(let job):
+                    if let (handle, _) = active.first(where: { $0.value === job }) {
+                        release(handle)
+                        job.finish(.failure(BedrockError(.cancelled, "request cancelled")))
+                    }
+                }
+            }
+            curl_multi_perform(multi, &running)
+            var queued: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &queued) {
+                guard msg.pointee.msg == CURLMSG_DONE, let handle = msg.pointee.easy_handle else { continue }
+                let code = msg.pointee.data.result
+                guard let job = active[handle] else { continue }
+                var status = 0
+                _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+                release(handle)
+                if code == CURLE_OK {
+                    job.finish(.success(HTTPTransportResponse(status: status, headers: job.headers, body: job.body)))
+                } else {
+                    job.finish(.failure(Self.mapError(code, url: job.request.url)))
+                }
+            }
+            var numfds: Int32 = 0
+            curl_multi_poll(multi, nil, 0, 1000, &numfds)
+        }
+        for handle in Array(active.keys) {
+            let job = active[handle]
+            release(handle)
+            job?.finish(.failure(BedrockError(.cancelled, "transport shut down")))
+        }
+        for h in idleHandles { curl_easy_cleanup(h) }
+        idleHandles.removeAll()
+        curl_multi_cleanup(multi)
+        if let share { curl_share_cleanup(share) }
+    }
+
+    private func release(_ handle: UnsafeMutableRawPointer) {
+        curl_multi_remove_handle(multi, handle)
+        active[handle] = nil
+        curl_easy_reset(handle)
+        idleHandles.append(handle)
+    }
+
+    private func add(_ job: CurlJob) {
+        lock.lock(); let cancelled = job.cancelled; lock.unlock()
+        if cancelled { job.finish(.failure(BedrockError(.cancelled, "request cancelled"))); return }
+        guard let handle = idleHandles.popLast() ?? curl_easy_init() else {
+            job.finish(.failure(BedrockError(.transport, "curl_easy_init failed")))
+            return
+        }
+        let r = job.request
+        _ = ccurl_setopt_str(handle, CURLOPT_URL, r.url)
+        _ = ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        if let share { _ = ccurl_setopt_share(handle, share) }
+        _ = ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout * 1000)))
+        _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(r.connectTimeout * 1000)))
+        switch r.method {
+        case "GET": _ = ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "POST": _ = ccurl_setopt_long(handle, CURLOPT_POST, 1)
+        default:
+            _ = ccurl_setopt_long(handle, CURLOPT_POST, r.body.isEmpty ? 0 : 1)
+            _ = ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, r.method)
+        }
+        if r.method != "GET" {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(1, r.body.count), alignment: 1)
+            r.body.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: $0.count) } }
+            job.bodyBuffer = buffer
+            _ = ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count))
+            _ = ccurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, buffer)
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in r.headers { list = curl_slist_append(list, "\(name): \(value)") }
+        // No `Expect: 100-continue` round trip for large image bodies.
+        list = curl_slist_append(list, "Expect:")
+        job.headerList = list
+        _ = ccurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, UnsafeRawPointer(list))
+        let opaque = Unmanaged.passUnretained(job).toOpaque()
+        _ = ccurl_setopt_write(handle) { ptr, size, count, user in
+            let job = Unmanaged<CurlJob>.fromOpaque(user!).takeUnretainedValue()
+            let n = size * count
+            if let ptr, n > 0 {
+                ptr.withMemoryRebound(to: UInt8.self, capacity: n) { job.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+            }
+            return n
+        }
+        _ = ccurl_setopt_ptr(handle, CURLOPT_WRITEDATA, opaque)
+        _ = ccurl_setopt_header(handle) { ptr, size, count, user in
+            let job = Unmanaged<CurlJob>.fromOpaque(user!).takeUnretainedValue()
+            let n = size * count
+            guard let ptr, n > 0 else { return n }
+            let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
+            }.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.hasPrefix("HTTP/") {
+                job.headers.removeAll() // a new response (after 100 Continue or a redirect)
+            } else if let colon = line.firstIndex(of: ":") {
+                job.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            }
+            return n
+        }
+        _ = ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, opaque)
+        active[handle] = job
+        curl_multi_add_handle(multi, handle)
+    }
+
+    static func mapError(_ code: CURLcode, url: String) -> BedrockError {
+        let text = String(cString: curl_easy_strerror(code))
+        let host = URLComponents(string: url)?.host ?? "endpoint"
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return BedrockError(.dnsFailure, "could not resolve \(host): \(text)")
+        case CURLE_COULDNT_CONNECT:
+            return BedrockError(.connectFailure, "could not connect to \(host): \(text)")
+        case CURLE_OPERATION_TIMEDOUT:
+            return BedrockError(.timeout, "request to \(host) timed out: \(text)")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+             CURLE_USE_SSL_FAILED, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_CRL_BADFILE:
+            return BedrockError(.tlsFailure, "TLS failure with \(host): \(text)")
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return BedrockError(.connectionReset, "connection to \(host) was reset or closed: \(text)")
+        default:
+            return BedrockError(.transport, "transport failure with \(host): \(text) (curl \(code.rawValue))")
+        }
+    }
+}

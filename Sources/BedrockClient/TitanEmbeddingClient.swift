@@ -1,0 +1,227 @@
+import Foundation
+import Logging
+import Metrics
+
+/// The Amazon Titan Multimodal Embeddings G1 client: validates input, signs with SigV4, sends over libcurl,
+/// retries per ``RetryPolicy``, and maps every failure to a typed ``BedrockError``.
+///
+/// One instance per process is the intended use: it owns the connection pool, the retry budget and the
+/// concurrency/rate limits that keep ingestion under the account's quota. Safe to share across tasks.
+public final class TitanEmbeddingClient: Sendable {
+    public let configuration: BedrockClientConfiguration
+    public let credentialProvider: any AWSCredentialProvider
+    let transport: any HTTPTransport
+    let budget: RetryBudget
+    private let limiter: ConcurrencyLimiter
+    private let rateLimiter: RequestRateLimiter?
+    private let metrics: BedrockMetrics
+    private let hostHeader: String
+    private let logger: Logger
+    private let encoder = JSONEncoder()
+
+    /// - Parameters:
+    ///   - transport: default: a new ``CurlHTTPTransport`` sized to `maxConcurrency`.
+    ///   - metricsFactory: default: the bootstrapped `MetricsSystem.factory`.
+    public init(configuration: BedrockClientConfiguration, credentialProvider: any AWSCredentialProvider,
+                transport: (any HTTPTransport)? = nil, logger: Logger = Logger(label: "bedrock"),
+                metricsFactory: (any MetricsFactory)? = nil) {
+        self.configuration = configuration
+        self.credentialProvider = credentialProvider
+        self.transport = transport ?? CurlHTTPTransport(maxConnections: max(4, configuration.maxConcurrency * 2))
+        budget = RetryBudget(policy: configuration.retryPolicy)
+        limiter = ConcurrencyLimiter(limit: configuration.maxConcurrency)
+        rateLimiter = configuration.requestsPerMinute.map { RequestRateLimiter(requestsPerMinute: $0) }
+        metrics = BedrockMetrics(modelID: configuration.modelID, factory: metricsFactory)
+        let c = URLComponents(string: configuration.endpoint)
+        let defaultPort = c?.scheme == "https" ? 443 : 80
+        hostHeader = (c?.host ?? "") + (c?.port.map { $0 == defaultPort ? "" : ":\($0)" } ?? "")
+        self.logger = logger
+    }
+
+    /// A client configured from the environment (``BedrockClientConfiguration/fromEnvironment(_:)``) with the
+    /// default credential chain (``CredentialProviderChain/default(env:transport:)``).
+    public static func fromEnvironment(_ env: [String: String]) throws(BedrockError) -> TitanEmbeddingClient {
+        let configuration = try BedrockClientConfiguration.fromEnvironment(env)
+        let transport = CurlHTTPTransport(maxConnections: max(4, configuration.maxConcurrency * 2))
+        return TitanEmbeddingClient(configuration: configuration,
+                                    credentialProvider: CredentialProviderChain.default(env: env, transport: transport),
+                                    transport: transport)
+    }
+
+    /// Embeds text, an image, or both (one fused vector).
+    ///
+    /// - Parameters:
+    ///   - text: English text; over-long text follows ``BedrockClientConfiguration/textPolicy``.
+    ///   - image: PNG or JPEG bytes, at most 5 MB.
+    ///   - dimensions: 256, 384 or 1024; `nil` uses ``BedrockClientConfiguration/dimensions`` (default 1024).
+    ///   - modelID: overrides ``BedrockClientConfiguration/modelID`` (e.g. a custom model ARN).
+    /// - Throws: ``BedrockError``: `invalidInput` before any request; Bedrock error codes; transport codes;
+    ///   `invalidResponse` for an undecodable body or a vector of the wrong length.
+    public func embed(text: String? = nil, image: [UInt8]? = nil, dimensions: Int? = nil,
+                      modelID: String? = nil) async throws(BedrockError) -> TitanEmbedding {
+        try await embed(TitanInput(text: text, image: image), dimensions: dimensions, modelID: modelID)
+    }
+
+    /// Embeds one ``TitanInput``; see ``embed(text:image:dimensions:modelID:)``.
+    public func embed(_ input: TitanInput, dimensions: Int? = nil, modelID: String? = nil) async throws(BedrockError) -> TitanEmbedding {
+        let dimensions = dimensions ?? configuration.dimensions
+        let (text, truncated) = try input.validated(dimensions: dimensions, textPolicy: configuration.textPolicy)
+        let request = TitanEmbeddingRequest(inputText: text,
+                                            inputImage: input.image.map { Data($0).base64EncodedString() },
+                                            embeddingConfig: .init(outputEmbeddingLength: dimensions))
+        let body: [UInt8]
+        do { body = Array(try encoder.encode(request)) } catch {
+            throw BedrockError(.invalidInput, "could not encode the request")
+        }
+        let url = configuration.invokeURL(modelID: modelID)
+        let path = String(url.dropFirst(configuration.endpoint.count))
+        let policy = configuration.retryPolicy
+        var attempt = 1
+        var lastRetryCost: Int?
+        while true {
+            do {
+                let (vector, tokens) = try await attemptOnce(url: url, path: path, body: body, dimensions: dimensions)
+                budget.recordSuccess(retryCost: lastRetryCost)
+                return TitanEmbedding(vector: vector, inputTextTokenCount: tokens, textWasTruncated: truncated, attempts: attempt)
+            } catch let failure {
+                var error = failure.error
+                error.attempts = attempt
+                guard error.code != .cancelled, !Task.isCancelled else {
+                    throw BedrockError(.cancelled, "embedding cancelled", attempts: attempt)
+                }
+                guard error.isRetriable, attempt < policy.maxAttempts else { throw error }
+                guard let cost = budget.acquire(afterTimeout: error.isTimeout) else {
+                    logger.debug("retry budget exhausted", metadata: ["code": "\(error.code)"])
+                    throw BedrockError(error.code, error.message + " (not retried: retry budget exhausted)",
+                                       httpStatus: error.httpStatus, requestID: error.requestID, attempts: attempt)
+                }
+                lastRetryCost = cost
+                metrics.retries.increment()
+                let delay = policy.delay(beforeRetry: attempt, serverDelay: failure.serverDelay)
+                logger.debug("retrying Bedrock request", metadata: ["code": "\(error.code)", "attempt": "\(attempt)", "delay": "\(delay)"])
+                if delay > 0 {
+                    do { try await Task.sleep(for: .seconds(delay)) } catch {
+                        throw BedrockError(.cancelled, "embedding cancelled", attempts: attempt)
+                    }
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Embeds many inputs with at most ``BedrockClientConfiguration/maxConcurrency`` in flight.
+    ///
+    /// - Returns: one result per input, in input order; a failed item does not fail the batch.
+    public func embedBatch(_ inputs: [TitanInput], dimensions: Int? = nil, modelID: String? = nil) async -> [Result<TitanEmbedding, BedrockError>] {
+        var results = [Result<TitanEmbedding, BedrockError>?](repeating: nil, count: inputs.count)
+        let width = min(configuration.maxConcurrency, inputs.count)
+        await withTaskGroup(of: (Int, Result<TitanEmbedding, BedrockError>).self) { group in
+            var next = 0
+            func addNext() {
+                let i = next
+                next += 1
+                let input = inputs[i]
+                group.addTask {
+                    do throws(BedrockError) { return (i, .success(try await self.embed(input, dimensions: dimensions, modelID: modelID))) }
+                    catch { return (i, .failure(error)) }
+                }
+            }
+            for _ in 0..<width { addNext() }
+            while let (i, result) = await group.next() {
+                results[i] = result
+                if next < inputs.count { addNext() }
+            }
+        }
+        return results.map { $0 ?? .failure(BedrockError(.cancelled, "not run")) }
+    }
+
+    /// An error with the server's requested delay, if any.
+    private struct AttemptFailure: Error {
+        var error: BedrockError
+        var serverDelay: Double?
+    }
+
+    private func attemptOnce(url: String, path: String, body: [UInt8], dimensions: Int) async throws(AttemptFailure) -> ([Float], Int?) {
+        if let rateLimiter {
+            let slot = await rateLimiter.reserve()
+            do { try await Task.sleep(until: slot, clock: .continuous) } catch {
+                throw AttemptFailure(error: BedrockError(.cancelled, "embedding cancelled"))
+            }
+        }
+        await limiter.acquire()
+        defer { limiter.release() }
+        let credentials: AWSCredentials
+        do { credentials = try await credentialProvider.credentials() } catch {
+            throw AttemptFailure(error: error)
+        }
+        let signer = SigV4Signer(credentials: credentials, region: configuration.region, service: "bedrock")
+        var headers: [(name: String, value: String)] = [("Host", hostHeader), ("Content-Type", "application/json"), ("Accept", "application/json")]
+        headers += signer.sign(method: "POST", path: path, headers: headers, body: body, date: Date()).headersToAdd
+        let request = HTTPTransportRequest(method: "POST", url: url, headers: headers, body: body,
+                                           timeout: configuration.requestTimeout, connectTimeout: configuration.connectTimeout)
+        metrics.requests.increment()
+        let start = ContinuousClock.now
+        let response: HTTPTransportResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            metrics.latency.record(duration: ContinuousClock.now - start)
+            metrics.recordError(error)
+            throw AttemptFailure(error: error)
+        }
+        metrics.latency.record(duration: ContinuousClock.now - start)
+        let requestID = response.header("x-amzn-RequestId")
+        guard (200..<300).contains(response.status) else {
+            let error = Self.mapErrorResponse(response)
+            metrics.recordError(error)
+            throw AttemptFailure(error: error, serverDelay: RetryPolicy.serverDelay(headers: response.headers))
+        }
+        let decoded: TitanEmbeddingResponse
+        do {
+            decoded = try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
+        } catch {
+            let e = BedrockError(.invalidResponse, "the response is not a Titan embedding document", httpStatus: response.status, requestID: requestID)
+            metrics.recordError(e)
+            throw AttemptFailure(error: e)
+        }
+        guard decoded.embedding.count == dimensions else {
+            let e = BedrockError(.invalidResponse, "the vector has \(decoded.embedding.count) components, expected \(dimensions)",
+                                 httpStatus: response.status, requestID: requestID)
+            metrics.recordError(e)
+            throw AttemptFailure(error: e)
+        }
+        return (decoded.embedding, decoded.inputTextTokenCount)
+    }
+
+    /// Maps a non-2xx response to a ``BedrockError`` from `x-amzn-ErrorType` (else the body's `__type`, else the status).
+    public static func mapErrorResponse(_ response: HTTPTransportResponse) -> BedrockError {
+        let requestID = response.header("x-amzn-RequestId")
+        var message = (try? JSONDecoder().decode(BedrockErrorBody.self, from: Data(response.body)))?.message
+        var type = response.header(BedrockErrorType.headerName).flatMap(BedrockErrorType.named)
+        if type == nil, let obj = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+           let t = (obj["__type"] ?? obj["code"]) as? String {
+            type = BedrockErrorType.named(t)
+        }
+        if message == nil {
+            let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
+            message = snippet.isEmpty ? "HTTP \(response.status)" : snippet
+        }
+        let code: BedrockError.Code
+        if let type, let c = BedrockError.Code(errorType: type) {
+            code = c
+        } else {
+            switch response.status {
+            case 400: code = .validation
+            case 401, 403: code = .accessDenied
+            case 404: code = .resourceNotFound
+            case 408: code = .modelTimeout
+            case 424: code = .modelError
+            case 429: code = .throttling
+            case 500: code = .internalServer
+            case 503: code = .serviceUnavailable
+            default: code = .unknownServiceError
+            }
+        }
+        return BedrockError(code, message!, httpStatus: response.status, requestID: requestID)
+    }
+}

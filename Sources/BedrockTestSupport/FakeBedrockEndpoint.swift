@@ -1,0 +1,154 @@
+import BedrockClient
+import Foundation
+
+/// A loopback Bedrock Runtime `InvokeModel` endpoint for tests and `rec bench bedrock`.
+///
+/// It verifies every request's SigV4 signature with ``SigV4Verifier`` (so a signing bug fails loudly), answers
+/// with a deterministic vector of the requested length, and replays a script of faults first.
+public final class FakeBedrockEndpoint: @unchecked Sendable {
+    /// One scripted behaviour, consumed by one request.
+    public enum Fault: Sendable {
+        /// A Bedrock error (status from the type), with optional `Retry-After` header value.
+        case error(BedrockErrorType, retryAfter: String? = nil)
+        /// 200 with a body that is not JSON.
+        case malformedJSON
+        /// 200 with a vector of this length, whatever was asked.
+        case wrongLength(Int)
+        /// Answer normally but after this many seconds.
+        case delay(Double)
+        /// TCP reset without an answer.
+        case reset
+    }
+
+    public static let accessKeyID = "AKIDFAKEBEDROCK0001"
+    public static let secretAccessKey = "fake/secret+key/for/loopback/tests"
+    public static var credentials: AWSCredentials { AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey) }
+
+    private let lock = NSLock()
+    private var script: [Fault]
+    private var afterScript: Fault?
+    private var count = 0
+    private var inFlight = 0
+    private var maxInFlight = 0
+    private var modelIDs: [String] = []
+    private var server: LoopbackHTTPServer!
+    private let verifier: SigV4Verifier
+    private let latency: Double
+
+    /// - Parameters:
+    ///   - faults: behaviours for the first requests, in order; then every request succeeds (or gets `thenAlways`).
+    ///   - thenAlways: a fault for every request after the script (e.g. a 503 storm).
+    ///   - latency: seconds every answer waits (simulated model latency). Default: 0.
+    public init(faults: [Fault] = [], thenAlways: Fault? = nil, latency: Double = 0, region: String = "us-east-1") throws {
+        script = faults
+        afterScript = thenAlways
+        self.latency = latency
+        verifier = SigV4Verifier(secretsByAccessKeyID: [Self.accessKeyID: Self.secretAccessKey], region: region, service: "bedrock")
+        server = try LoopbackHTTPServer { [unowned self] request in handle(request) }
+    }
+
+    deinit { server.shutdown() }
+
+    /// `http://127.0.0.1:<port>`.
+    public var endpoint: String { server.baseURL }
+
+    /// Requests received so far (including faulted ones).
+    public var requestCount: Int { lock.lock(); defer { lock.unlock() }; return count }
+
+    /// The most requests this endpoint was serving at once.
+    public var maxConcurrentRequests: Int { lock.lock(); defer { lock.unlock() }; return maxInFlight }
+
+    /// Decoded model ids of the requests received, in order.
+    public var receivedModelIDs: [String] { lock.lock(); defer { lock.unlock() }; return modelIDs }
+
+    public func shutdown() { server.shutdown() }
+
+    /// The vector the fake returns for a text and length: unit-norm-ish, deterministic, text-dependent.
+    public static func expectedVector(text: String?, dimensions: Int) -> [Float] {
+        var h: UInt64 = 1469598103934665603
+        for b in (text ?? "<image>").utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        return (0..<dimensions).map { i in Float(Int((h >> UInt64(i % 48)) & 0xff) - 128) / 1024 }
+    }
+
+    /// Serves one request; the simulated latency is slept here, so ``maxConcurrentRequests`` covers it.
+    private func handle(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply {
+        lock.lock()
+        inFlight += 1
+        maxInFlight = max(maxInFlight, inFlight)
+        lock.unlock()
+        defer { lock.lock(); inFlight -= 1; lock.unlock() }
+        let reply = answer(request)
+        if case .respond(let status, let headers, let body, let delay) = reply, delay > 0 {
+            Thread.sleep(forTimeInterval: delay)
+            return .respond(status: status, headers: headers, body: body, delay: 0)
+        }
+        return reply
+    }
+
+    private func answer(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply {
+        lock.lock()
+        count += 1
+        let fault: Fault? = script.isEmpty ? afterScript : script.removeFirst()
+        lock.unlock()
+        do {
+            try verifier.verify(method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
+                                headers: request.headers, body: request.body, now: Date())
+        } catch {
+            return Self.error(error.bedrockErrorType, error.message)
+        }
+        let parts = request.rawPath.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count == 3, parts[0] == "model", parts[2] == "invoke", request.method == "POST" else {
+            return Self.error(.resourceNotFound, "unknown operation")
+        }
+        let modelID = SigV4Canonical.percentDecode(parts[1])
+        lock.lock(); modelIDs.append(modelID); lock.unlock()
+        guard let body = try? JSONDecoder().decode(TitanEmbeddingRequest.self, from: Data(request.body)) else {
+            return Self.error(.validation, "Malformed input request")
+        }
+        let dimensions = body.embeddingConfig?.outputEmbeddingLength ?? 1024
+        var length = dimensions
+        var delay = latency
+        switch fault {
+        case .error(let type, let retryAfter)?:
+            var reply = Self.error(type, "injected \(type.name)")
+            if let retryAfter, case .respond(let s, var h, let b, _) = reply {
+                h.append(("Retry-After", retryAfter))
+                reply = .respond(status: s, headers: h, body: b, delay: latency)
+            }
+            return reply
+        case .malformedJSON?:
+            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"embedding\":[0.1,".utf8), delay: latency)
+        case .wrongLength(let n)?:
+            length = n
+        case .delay(let seconds)?:
+            delay += seconds
+        case .reset?:
+            return .reset
+        case nil:
+            break
+        }
+        var vector = Self.expectedVector(text: body.inputText, dimensions: dimensions)
+        if length != dimensions { vector = Array(repeating: 0.5, count: length) }
+        var json = "{\"embedding\":["
+        json.reserveCapacity(length * 12)
+        for (i, v) in vector.enumerated() {
+            if i > 0 { json += "," }
+            json += v.description
+        }
+        json += "]"
+        if let text = body.inputText {
+            json += ",\"inputTextTokenCount\":\(text.split(whereSeparator: { $0 == " " }).count)"
+        }
+        json += "}"
+        return .respond(status: 200, headers: [("Content-Type", "application/json"), ("x-amzn-RequestId", UUID().uuidString)],
+                        body: Array(json.utf8), delay: delay)
+    }
+
+    private static func error(_ type: BedrockErrorType, _ message: String) -> LoopbackHTTPServer.Reply {
+        let body = (try? JSONEncoder().encode(BedrockErrorBody(message: message))).map(Array.init) ?? []
+        return .respond(status: type.httpStatus,
+                        headers: [("Content-Type", "application/json"),
+                                  (BedrockErrorType.headerName, "\(type.name):http://internal.amazon.com/coral/com.amazon.bedrock/")],
+                        body: body)
+    }
+}

@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A minimal HTTP/1.1 server on 127.0.0.1 for tests and benchmarks: POSIX sockets, one dedicated thread per
+/// connection (so handler delays never touch Swift's cooperative pool), keep-alive, and fault injection
+/// (connection reset, close without answer).
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    /// A received request.
+    public struct Request: Sendable {
+        public var method: String
+        /// The path as received (still percent-encoded).
+        public var rawPath: String
+        public var rawQuery: String?
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        }
+    }
+
+    /// What to do with a request.
+    public enum Reply: Sendable {
+        /// Answer after `delay` seconds.
+        case respond(status: Int, headers: [(name: String, value: String)], body: [UInt8], delay: Double = 0)
+        /// Abort the connection with a TCP reset (SO_LINGER 0), without answering.
+        case reset
+        /// Close the connection without answering.
+        case close
+    }
+
+    /// The bound port.
+    public let port: Int
+    private let listenFD: Int32
+    private let handler: @Sendable (Request) -> Reply
+    private let lock = NSLock()
+    private var connectionFDs: Set<Int32> = []
+    private var stopped = false
+
+    /// Starts listening on an ephemeral loopback port.
+    ///
+    /// - Throws: `POSIXError` when the socket cannot be bound.
+    public init(handler: @escaping @Sendable (Request) -> Reply) throws {
+        self.handler = handler
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 512) == 0 else {
+            let e = errno
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        listenFD = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "loopback-accept"
+        thread.start()
+    }
+
+    deinit { shutdown() }
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops accepting and closes every open connection.
+    public func shutdown() {
+        lock.lock()
+        if stopped { lock.unlock(); return }
+        stopped = true
+        let fds = connectionFDs
+        lock.unlock()
+        Glibc.shutdown(listenFD, Int32(SHUT_RDWR))
+        close(listenFD)
+        for fd in fds { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            lock.lock()
+            if stopped { lock.unlock(); close(fd); return }
+            connectionFDs.insert(fd)
+            lock.unlock()
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let thread = Thread { [self] in serve(fd) }
+            thread.name = "loopback-conn"
+            thread.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        defer {
+            lock.lock(); connectionFDs.remove(fd); lock.unlock()
+            close(fd)
+        }
+        while true {
+            // Read the head.
+            var headEnd: Int?
+            while headEnd == nil {
+                headEnd = Self.find(buffer, [13, 10, 13, 10])
+                if headEnd != nil { break }
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<n])
+            }
+            let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
+            buffer.removeFirst(headEnd! + 4)
+            var lines = head.components(separatedBy: "\r\n")
+            let requestLine = lines.removeFirst().split(separator: " ")
+            guard requestLine.count >= 2 else { return }
+            var headers: [(name: String, value: String)] = []
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            }
+            let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
+            while buffer.count < length {
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<n])
+            }
+            let body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+            let target = String(requestLine[1])
+            var path = target, query: String?
+            if let q = target.firstIndex(of: "?") {
+                path = String(target[..<q])
+                query = String(target[target.index(after: q)...])
+            }
+            let request = Request(method: String(requestLine[0]), rawPath: path, rawQuery: query, headers: headers, body: body)
+            switch handler(request) {
+            case .reset:
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                return
+            case .close:
+                return
+            case .respond(let status, let extra, let responseBody, let delay):
+                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+                var out = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(responseBody.count)\r\n"
+                for (n, v) in extra { out += "\(n): \(v)\r\n" }
+                out += "\r\n"
+                var bytes = Array(out.utf8)
+                bytes.append(contentsOf: responseBody)
+                var sent = 0
+                while sent < bytes.count {
+                    let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    if n <= 0 { return }
+                    sent += n
+                }
+                if request.header("connection")?.lowercased() == "close" { return }
+            }
+        }
+    }
+
+    private static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if Array(haystack[i..<(i + needle.count)]) == needle { return i }
+        }
+        return nil
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 408: "Request Timeout"
+        case 424: "Failed Dependency"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}

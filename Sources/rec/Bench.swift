@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `rec bench …`: benchmarks, one subcommand each.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks.",
+        subcommands: [BenchBedrock.self]
+    )
+}
