@@ -21,6 +21,8 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
     private var queue: [Pending] = []
     private var queueHead = 0
     private var stopped = false
+    private var batchesRun = 0
+    private var inputsRun = 0
 
     let maxBatch: Int
     private let process: Process
@@ -66,6 +68,13 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         return queue.count - queueHead
     }
 
+    /// Batches and inputs processed so far (to see how well requests are batched).
+    var statistics: (batches: Int, inputs: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (batchesRun, inputsRun)
+    }
+
     /// Fails pending and future inputs and lets the threads exit once they are idle.
     func stop() {
         condition.lock()
@@ -89,6 +98,8 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
             let end = min(queue.count, queueHead + maxBatch)
             let batch = Array(queue[queueHead..<end])
             queueHead = end
+            batchesRun += 1
+            inputsRun += batch.count
             if queueHead == queue.count {
                 queue.removeAll(keepingCapacity: true)
                 queueHead = 0

@@ -86,6 +86,12 @@ public final class TitanEmbedder: Sendable {
     /// Texts waiting for the model (for health output and tests of batching).
     public var pendingTexts: Int { textWorker.pendingCount }
 
+    /// Model calls and texts embedded so far; texts/calls is the mean batch size.
+    public var textBatchStatistics: (batches: Int, texts: Int) {
+        let s = textWorker.statistics
+        return (s.batches, s.inputs)
+    }
+
     /// Parses and answers an InvokeModel body.
     ///
     /// - Throws: ``TitanLocalError`` (`ValidationException`) for malformed JSON or input that breaks Titan's rules.
@@ -123,7 +129,7 @@ public final class TitanEmbedder: Sendable {
             guard encoded.utf8.count <= (TitanModel.maxImageBytes + 2) / 3 * 4 + 4 else {
                 throw TitanLocalError.validation("#/inputImage: the image is larger than 5 MB")
             }
-            guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters), !data.isEmpty else {
+            guard let data = Data(base64Encoded: encoded), !data.isEmpty else {
                 throw TitanLocalError.validation("#/inputImage: not valid base64")
             }
             guard data.count <= TitanModel.maxImageBytes else {
@@ -160,7 +166,8 @@ public final class TitanEmbedder: Sendable {
 
     static let allowedKeys: Set<String> = ["inputText", "inputImage", "embeddingConfig"]
 
-    /// Decodes the JSON body, rejecting malformed JSON, wrong types and unknown keys as Titan does.
+    /// Decodes the JSON body in one pass, rejecting malformed JSON, wrong types and
+    /// unknown keys as Titan does.
     static func parse(_ body: [UInt8]) throws -> TitanEmbeddingRequest {
         let object: Any
         do {
@@ -174,19 +181,42 @@ public final class TitanEmbedder: Sendable {
         if let extra = dictionary.keys.filter({ !allowedKeys.contains($0) }).sorted().first {
             throw TitanLocalError.validation("#: extraneous key [\(extra)] is not permitted")
         }
-        if let config = dictionary["embeddingConfig"] as? [String: Any],
-           let extra = config.keys.filter({ $0 != "outputEmbeddingLength" }).sorted().first {
-            throw TitanLocalError.validation("#/embeddingConfig: extraneous key [\(extra)] is not permitted")
+        func string(_ key: String) throws -> String? {
+            guard let value = dictionary[key], !(value is NSNull) else { return nil }
+            guard let text = value as? String else { throw TitanLocalError.validation("#/\(key): expected type: String") }
+            return text
         }
-        do {
-            return try JSONDecoder().decode(TitanEmbeddingRequest.self, from: Data(body))
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: "/")
-            throw TitanLocalError.validation("#/\(path): wrong type")
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw TitanLocalError.validation("#/embeddingConfig: required key [\(key.stringValue)] not found")
-        } catch {
-            throw TitanLocalError.validation("the body does not match the Titan request schema")
+        var request = TitanEmbeddingRequest(inputText: try string("inputText"), inputImage: try string("inputImage"))
+        if let value = dictionary["embeddingConfig"], !(value is NSNull) {
+            guard let config = value as? [String: Any] else {
+                throw TitanLocalError.validation("#/embeddingConfig: expected type: JSONObject")
+            }
+            if let extra = config.keys.filter({ $0 != "outputEmbeddingLength" }).sorted().first {
+                throw TitanLocalError.validation("#/embeddingConfig: extraneous key [\(extra)] is not permitted")
+            }
+            guard let raw = config["outputEmbeddingLength"] else {
+                throw TitanLocalError.validation("#/embeddingConfig: required key [outputEmbeddingLength] not found")
+            }
+            guard !(raw is Bool), let number = raw as? NSNumber, let length = Int(exactly: number.doubleValue) else {
+                throw TitanLocalError.validation("#/embeddingConfig/outputEmbeddingLength: expected type: Integer")
+            }
+            request.embeddingConfig = .init(outputEmbeddingLength: length)
         }
+        return request
+    }
+
+    /// `{"embedding":[...],"inputTextTokenCount":N}`, written directly: JSONEncoder costs
+    /// more than the HTTP exchange itself for a 1024-float array.
+    static func encode(_ response: TitanEmbeddingResponse) -> [UInt8] {
+        var out = "{\"embedding\":["
+        out.reserveCapacity(16 + response.embedding.count * 13)
+        for (i, value) in response.embedding.enumerated() {
+            if i > 0 { out += "," }
+            out += value.isFinite ? value.description : "0"
+        }
+        out += "]"
+        if let count = response.inputTextTokenCount { out += ",\"inputTextTokenCount\":\(count)" }
+        out += "}"
+        return Array(out.utf8)
     }
 }

@@ -77,7 +77,7 @@ public struct TitanLocalServer: Sendable {
                 throw TitanLocalError(.resourceNotFound, "Model \(modelID) is not available here: rec titan-local serves only \(TitanModel.multimodalEmbeddingsV1).")
             }
             let answer = try await embedder.embed(body: body)
-            let json = try JSONEncoder().encode(answer)
+            let json = TitanEmbedder.encode(answer)
             var headers = standardHeaders(requestID: requestID)
             headers[.contentType] = "application/json"
             if let count = answer.inputTextTokenCount {

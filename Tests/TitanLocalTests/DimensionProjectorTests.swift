@@ -1,3 +1,5 @@
+import BedrockClient
+import Foundation
 import Testing
 @testable import TitanLocal
 
@@ -54,5 +56,30 @@ struct DimensionProjectorTests {
         let p3 = DimensionProjector(inputDimension: 384, outputDimension: 1024, seed: 43).project(a)
         #expect(p1 == p2)
         #expect(p1 != p3)
+    }
+}
+
+@Suite("Titan request and response JSON")
+struct TitanJSONTests {
+    @Test("the hand-written response JSON decodes to the same vector")
+    func responseRoundTrip() throws {
+        let vector: [Float] = [0.1, -0.25, 1e-7, -0.0, 0.33333334, 3.4e38]
+        let bytes = TitanEmbedder.encode(.init(embedding: vector, inputTextTokenCount: 7))
+        let decoded = try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(bytes))
+        #expect(decoded.embedding == vector)
+        #expect(decoded.inputTextTokenCount == 7)
+        let imageOnly = try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(TitanEmbedder.encode(.init(embedding: [1]))))
+        #expect(imageOnly.inputTextTokenCount == nil)
+    }
+
+    @Test("request parsing accepts Titan's fields and refuses wrong types")
+    func requestParsing() throws {
+        let ok = try TitanEmbedder.parse(Array(#"{"inputText":"a","inputImage":null,"embeddingConfig":{"outputEmbeddingLength":384}}"#.utf8))
+        #expect(ok == TitanEmbeddingRequest(inputText: "a", embeddingConfig: .init(outputEmbeddingLength: 384)))
+        for bad in [#"{"inputText":1}"#, #"{"embeddingConfig":{"outputEmbeddingLength":"384"}}"#,
+                    #"{"embeddingConfig":{"outputEmbeddingLength":true}}"#, #"{"embeddingConfig":{"outputEmbeddingLength":38.5}}"#,
+                    #"{"embeddingConfig":{}}"#, #"{"embeddingConfig":{"outputEmbeddingLength":256,"normalize":true}}"#, "[1]"] {
+            #expect(throws: TitanLocalError.self, "\(bad)") { try TitanEmbedder.parse(Array(bad.utf8)) }
+        }
     }
 }
