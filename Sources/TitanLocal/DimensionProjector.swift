@@ -1,3 +1,4 @@
+import COpenBLAS
 import RecCore
 
 /// Maps a native vector (MiniLM's 384-d text space, or the image descriptor) to one of
@@ -56,19 +57,23 @@ public struct DimensionProjector: Sendable {
 
     /// The mapped vector, L2-normalised.
     public func project(_ vector: [Float]) -> [Float] {
-        precondition(vector.count == inputDimension, "expected \(inputDimension) components, got \(vector.count)")
-        guard let matrix else { return Embedding(vector).normalized().values }
-        var out = [Float](repeating: 0, count: outputDimension)
-        matrix.withUnsafeBufferPointer { m in
-            vector.withUnsafeBufferPointer { v in
-                for r in 0..<outputDimension {
-                    var s: Float = 0
-                    let base = r * inputDimension
-                    for c in 0..<inputDimension { s += m[base + c] * v[c] }
-                    out[r] = s
-                }
-            }
+        project([vector])[0]
+    }
+
+    /// The mapped vectors, L2-normalised, as one matrix product.
+    public func project(_ vectors: [[Float]]) -> [[Float]] {
+        for v in vectors { precondition(v.count == inputDimension, "expected \(inputDimension) components, got \(v.count)") }
+        guard let matrix else { return vectors.map { Embedding($0).normalized().values } }
+        guard !vectors.isEmpty else { return [] }
+        let input = vectors.flatMap { $0 }
+        var output = [Float](repeating: 0, count: vectors.count * outputDimension)
+        // output[n, out] = input[n, in] · matrix[out, in]ᵀ
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                    Int32(vectors.count), Int32(outputDimension), Int32(inputDimension), 1,
+                    input, Int32(inputDimension), matrix, Int32(inputDimension),
+                    0, &output, Int32(outputDimension))
+        return (0..<vectors.count).map { i in
+            Embedding(Array(output[(i * outputDimension)..<((i + 1) * outputDimension)])).normalized().values
         }
-        return Embedding(out).normalized().values
     }
 }

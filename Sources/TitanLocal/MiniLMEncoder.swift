@@ -212,27 +212,54 @@ final class MiniLMEncoder: Sendable {
         }
     }
 
-    /// The exact (erf) GELU that BERT uses, not the tanh approximation.
-    private static func gelu(_ x: inout [Float]) {
+    /// The erf GELU that BERT uses (not the tanh approximation), with ``fastErf(_:)``.
+    static func gelu(_ x: inout [Float]) {
         x.withUnsafeMutableBufferPointer { p in
             let invSqrt2: Float = 0.70710678118654752
-            for i in 0..<p.count { let v = p[i]; p[i] = 0.5 * v * (1 + erff(v * invSqrt2)) }
+            for i in 0..<p.count { let v = p[i]; p[i] = 0.5 * v * (1 + fastErf(v * invSqrt2)) }
         }
+    }
+
+    /// erf for Float as a rational polynomial on [-4, 4] (Eigen's and XNNPACK's
+    /// approximation, within a few ulp of libm's `erff`), branch-free so the GELU loop
+    /// vectorises; libm's `erff` took an eighth of the inference time.
+    @inline(__always)
+    static func fastErf(_ value: Float) -> Float {
+        let x = min(max(value, -4), 4)
+        let x2 = x * x
+        var p: Float = -2.72614225801306e-10
+        p = p * x2 + 2.77068142495902e-08
+        p = p * x2 - 2.10102402082508e-06
+        p = p * x2 - 5.69250639462346e-05
+        p = p * x2 - 7.34990630326855e-04
+        p = p * x2 - 2.95459980854025e-03
+        p = p * x2 - 1.60960333262415e-02
+        p = p * x
+        var q: Float = -1.45660718464996e-05
+        q = q * x2 - 2.13374055278905e-04
+        q = q * x2 - 1.68282697438203e-03
+        q = q * x2 - 7.37332916720468e-03
+        q = q * x2 - 1.42647390514189e-02
+        return p / q
     }
 
     private static func layerNorm(_ x: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
         let h = hidden
         x.withUnsafeMutableBufferPointer { p in
-            for r in 0..<rows {
-                let base = r * h
-                var mean: Float = 0
-                for j in 0..<h { mean += p[base + j] }
-                mean /= Float(h)
-                var variance: Float = 0
-                for j in 0..<h { let d = p[base + j] - mean; variance += d * d }
-                variance /= Float(h)
-                let inv = 1 / (variance + layerNormEpsilon).squareRoot()
-                for j in 0..<h { p[base + j] = (p[base + j] - mean) * inv * weight[j] + bias[j] }
+            weight.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    for r in 0..<rows {
+                        let row = UnsafeMutableBufferPointer(rebasing: p[(r * h)..<(r * h + h)])
+                        var mean: Float = 0
+                        for j in 0..<h { mean += row[j] }
+                        mean /= Float(h)
+                        var variance: Float = 0
+                        for j in 0..<h { let d = row[j] - mean; variance += d * d }
+                        variance /= Float(h)
+                        let inv = 1 / (variance + layerNormEpsilon).squareRoot()
+                        for j in 0..<h { row[j] = (row[j] - mean) * inv * w[j] + b[j] }
+                    }
+                }
             }
         }
     }

@@ -18,14 +18,18 @@ public final class TitanEmbedder: Sendable {
         public var imageThreads: Int
         /// OpenBLAS threads per matrix product. Default: the number of CPUs.
         public var blasThreads: Int
+        /// Under load, how long a partial batch waits to fill up. Default: 2 ms.
+        public var batchGatherWindow: Duration
 
         public init(maxBatch: Int = 32, textThreads: Int = 1,
                     imageThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                    blasThreads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    blasThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    batchGatherWindow: Duration = .milliseconds(2)) {
             self.maxBatch = max(1, maxBatch)
             self.textThreads = max(1, textThreads)
             self.imageThreads = max(1, imageThreads)
             self.blasThreads = max(1, blasThreads)
+            self.batchGatherWindow = max(.zero, batchGatherWindow)
         }
     }
 
@@ -54,11 +58,17 @@ public final class TitanEmbedder: Sendable {
         self.configuration = configuration
         MiniLMModel.setBLASThreads(configuration.blasThreads)
         let encoder = model.encoder
-        textWorker = BatchWorker(name: "titan-text", threads: configuration.textThreads, maxBatch: configuration.maxBatch) { jobs in
+        textWorker = BatchWorker(name: "titan-text", threads: configuration.textThreads, maxBatch: configuration.maxBatch,
+                                 gatherWindow: configuration.batchGatherWindow) { jobs in
             let vectors = encoder.embed(jobs.map(\.ids))
-            return zip(jobs, vectors).map { job, vector in
-                .success(TitanEmbedder.textProjectors[job.dimension]!.project(vector))
+            // Project each requested length as one matrix product.
+            var results = [Result<[Float], any Error>](repeating: .failure(BatchWorker<TextJob, [Float]>.Stopped()), count: jobs.count)
+            for dimension in Set(jobs.map(\.dimension)) {
+                let indices = jobs.indices.filter { jobs[$0].dimension == dimension }
+                let projected = TitanEmbedder.textProjectors[dimension]!.project(indices.map { vectors[$0] })
+                for (i, v) in zip(indices, projected) { results[i] = .success(v) }
             }
+            return results
         }
         imageWorker = BatchWorker(name: "titan-image", threads: configuration.imageThreads, maxBatch: 1) { jobs in
             jobs.map { job in

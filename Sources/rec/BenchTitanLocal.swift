@@ -29,16 +29,26 @@ struct BenchTitanLocal: AsyncParsableCommand {
     @Option(help: "Output dimensions (256, 384, 1024).")
     var dimensions = 1024
 
+    @Option(help: "Threads running MiniLM batches.")
+    var textThreads = TitanEmbedder.Configuration().textThreads
+
+    @Option(help: "Milliseconds a partial batch waits to fill up under load.")
+    var gatherMs = 2
+
+    @Option(help: "OpenBLAS threads per matrix product.")
+    var blasThreads = TitanEmbedder.Configuration().blasThreads
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let directory = TitanLocalConfiguration.modelDirectory(option: modelDir, environment: env,
                                                                currentDirectory: FileManager.default.currentDirectoryPath)
         let model = try MiniLMModel(directory: directory)
-        let embedder = TitanEmbedder(model: model, configuration: .init(maxBatch: concurrency))
+        let embedder = TitanEmbedder(model: model, configuration: .init(maxBatch: concurrency, textThreads: textThreads, blasThreads: blasThreads,
+                                                                              batchGatherWindow: .milliseconds(gatherMs)))
         defer { embedder.shutdown() }
         let texts = Self.captions(captions)
         let pictures = try Self.jpegs(count: 8)
-        print("rec titan-local benchmark (\(ProcessInfo.processInfo.activeProcessorCount) CPUs, \(dimensions)-d output, \(concurrency) in flight)")
+        print("rec titan-local benchmark (\(ProcessInfo.processInfo.activeProcessorCount) CPUs, \(dimensions)-d output, \(concurrency) in flight, \(textThreads) text thread(s) x \(blasThreads) BLAS thread(s), gather \(gatherMs) ms)")
         print(String(format: "  captions: %d, mean %.1f word pieces; images: 512x512 JPEG, mean %.0f KB",
                      texts.count, Double(texts.map { model.tokenizer.wordPieceIDs($0).count }.reduce(0, +)) / Double(texts.count),
                      Double(pictures.map(\.count).reduce(0, +)) / Double(pictures.count) / 1024))

@@ -72,3 +72,16 @@ struct MiniLMParityTests {
         }
     }
 }
+
+@Suite("MiniLM numerics")
+struct MiniLMNumericsTests {
+    @Test("the fast erf used by GELU stays within 1e-6 of libm's erff")
+    func fastErfMatchesLibm() {
+        var worst: Float = 0
+        for i in -60_000...60_000 {
+            let x = Float(i) / 10_000
+            worst = max(worst, abs(MiniLMEncoder.fastErf(x) - erff(x)))
+        }
+        #expect(worst < 1e-6, "max error \(worst)")
+    }
+}
