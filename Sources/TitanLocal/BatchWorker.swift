@@ -27,18 +27,21 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
     let maxBatch: Int
     let gatherWindow: Duration
     private let process: Process
-    // Guarded by `condition`: size of the last batch, a sign of load.
-    private var lastBatchSize = 0
+    // Guarded by `condition`: inputs being processed now, and the demand seen when the
+    // last batch finished (its inputs plus those that queued meanwhile).
+    private var processing = 0
+    private var expectedLoad = 0
 
     /// Starts `threads` dedicated threads.
     ///
     /// - Parameters:
     ///   - maxBatch: the most inputs handed to `process` at once.
-    ///   - gatherWindow: under load (the previous batch had several inputs), how long to
-    ///     wait for a partial batch to fill before running it. Callers whose previous
-    ///     result was just delivered need a moment to submit again, more so over HTTP;
-    ///     without the wait the batches shrink and the model runs less efficiently.
-    ///     A lone request is never delayed.
+    ///   - gatherWindow: the longest a partial batch waits for callers expected back.
+    ///     When a batch finishes, its callers need a moment to submit again (more so over
+    ///     HTTP); without waiting, the worker would run what queued meanwhile, and the load
+    ///     would settle into two alternating half batches, which cost more per input. So
+    ///     the next batch waits, at most this long, until as many inputs are queued as
+    ///     were in demand during the previous batch. A lone caller is never delayed.
     ///   - process: returns one result per input, in order.
     init(name: String, threads: Int = 1, maxBatch: Int, gatherWindow: Duration = .zero, process: @escaping Process) {
         precondition(maxBatch > 0 && threads > 0)
@@ -104,10 +107,11 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
                 condition.unlock()
                 return
             }
-            if gatherWindow > .zero, lastBatchSize > 1, queue.count - queueHead < maxBatch {
+            let target = min(maxBatch, expectedLoad)
+            if gatherWindow > .zero, queue.count - queueHead < target {
                 let c = gatherWindow.components
                 let deadline = Date(timeIntervalSinceNow: Double(c.seconds) + Double(c.attoseconds) / 1e18)
-                while queue.count - queueHead < maxBatch, !stopped, condition.wait(until: deadline) {}
+                while queue.count - queueHead < target, !stopped, condition.wait(until: deadline) {}
                 if stopped || queueHead == queue.count {
                     condition.unlock()
                     continue
@@ -117,7 +121,7 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
             let batch = Array(queue[queueHead..<end])
             queueHead = end
             batchesRun += 1
-            lastBatchSize = batch.count
+            processing += batch.count
             inputsRun += batch.count
             if queueHead == queue.count {
                 queue.removeAll(keepingCapacity: true)
@@ -129,6 +133,10 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
             condition.unlock()
 
             let results = process(batch.map(\.input))
+            condition.lock()
+            expectedLoad = processing + (queue.count - queueHead)
+            processing -= batch.count
+            condition.unlock()
             for (i, pending) in batch.enumerated() {
                 let result = i < results.count ? results[i] : .failure(Stopped())
                 pending.continuation.resume(with: result)

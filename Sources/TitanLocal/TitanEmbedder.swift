@@ -18,13 +18,13 @@ public final class TitanEmbedder: Sendable {
         public var imageThreads: Int
         /// OpenBLAS threads per matrix product. Default: the number of CPUs.
         public var blasThreads: Int
-        /// Under load, how long a partial batch waits to fill up. Default: 2 ms.
+        /// Under load, the longest a partial batch waits for callers expected back. Default: 10 ms.
         public var batchGatherWindow: Duration
 
         public init(maxBatch: Int = 32, textThreads: Int = 1,
                     imageThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
                     blasThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                    batchGatherWindow: Duration = .milliseconds(2)) {
+                    batchGatherWindow: Duration = .milliseconds(10)) {
             self.maxBatch = max(1, maxBatch)
             self.textThreads = max(1, textThreads)
             self.imageThreads = max(1, imageThreads)

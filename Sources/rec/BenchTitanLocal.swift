@@ -36,7 +36,7 @@ struct BenchTitanLocal: AsyncParsableCommand {
     var rounds = 3
 
     @Option(help: "Milliseconds a partial batch waits to fill up under load.")
-    var gatherMs = 2
+    var gatherMs = 10
 
     @Option(help: "OpenBLAS threads per matrix product.")
     var blasThreads = TitanEmbedder.Configuration().blasThreads
