@@ -9,6 +9,7 @@ struct Rec: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self,
             DoctorCommand.self,
+            TitanLocalCommand.self,
             Bench.self,
         ]
     )

@@ -1,0 +1,21 @@
+/// The `GET /health` answer of `rec titan-local` (read by `rec doctor`).
+public struct TitanLocalHealth: Codable, Sendable, Equatable {
+    public struct Faults: Codable, Sendable, Equatable {
+        public var throttlingRate: Double
+        public var serverErrorRate: Double
+        public var addedLatencyMilliseconds: Int
+    }
+
+    public var status: String
+    /// Always true: this is not Bedrock.
+    public var standIn: Bool
+    public var description: String
+    public var modelId: String
+    public var textModel: String
+    public var modelDirectory: String
+    public var dimensions: [Int]
+    public var imageDescriptorDimension: Int
+    public var authentication: String
+    public var maxBatch: Int
+    public var faults: Faults
+}
