@@ -3,6 +3,7 @@ import BedrockClient
 import Foundation
 import Kafka
 import Postgres
+import TitanLocal
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,6 +81,9 @@ struct DoctorCommand: AsyncParsableCommand {
                 if d.isHealthy { ok(String(line)) } else { print("      \(line)") }
             }
             if !d.isHealthy { bad("embedding endpoint is not usable (see above)") }
+            if let endpoint = d.endpoint, let health = await Self.titanLocalHealth(endpoint: endpoint) {
+                print("note  the endpoint is rec titan-local, a LOCAL STAND-IN for Titan: \(health.textModel) text vectors, image descriptor (not aligned with text), auth \(health.authentication)")
+            }
         } else {
             print("skip  embedding endpoint: not configured (set AWS_REGION, or AWS_ENDPOINT_URL_BEDROCK_RUNTIME for rec titan-local)")
         }
@@ -90,5 +94,14 @@ struct DoctorCommand: AsyncParsableCommand {
             print("doctor: \(problems.count) problem(s): \(problems.joined(separator: "; "))")
             throw ExitCode.failure
         }
+    }
+
+    /// `GET /health` of `rec titan-local`; nil when the endpoint is something else (e.g. Bedrock).
+    static func titanLocalHealth(endpoint: String) async -> TitanLocalHealth? {
+        let transport = CurlHTTPTransport(maxConnections: 1)
+        let url = endpoint.hasSuffix("/") ? endpoint + "health" : endpoint + "/health"
+        guard let response = try? await transport.send(HTTPTransportRequest(method: "GET", url: url, timeout: 3, connectTimeout: 2)),
+              response.status == 200 else { return nil }
+        return try? JSONDecoder().decode(TitanLocalHealth.self, from: Data(response.body))
     }
 }
