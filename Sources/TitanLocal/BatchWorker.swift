@@ -31,6 +31,7 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
     // last batch finished (its inputs plus those that queued meanwhile).
     private var processing = 0
     private var expectedLoad = 0
+    private var gathering = false
 
     /// Starts `threads` dedicated threads.
     ///
@@ -87,6 +88,13 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         return (batchesRun, inputsRun)
     }
 
+    /// Whether a thread is waiting for a partial batch to fill (for tests).
+    var isGathering: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return gathering
+    }
+
     /// Fails pending and future inputs and lets the threads exit once they are idle.
     func stop() {
         condition.lock()
@@ -111,7 +119,9 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
             if gatherWindow > .zero, queue.count - queueHead < target {
                 let c = gatherWindow.components
                 let deadline = Date(timeIntervalSinceNow: Double(c.seconds) + Double(c.attoseconds) / 1e18)
+                gathering = true
                 while queue.count - queueHead < target, !stopped, condition.wait(until: deadline) {}
+                gathering = false
                 if stopped || queueHead == queue.count {
                     condition.unlock()
                     continue
