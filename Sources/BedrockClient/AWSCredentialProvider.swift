@@ -6,6 +6,13 @@ public protocol AWSCredentialProvider: Sendable {
     var sourceName: String { get }
     /// - Throws: ``BedrockError`` `credentialsUnavailable` when this source is not configured or fails.
     func credentials() async throws(BedrockError) -> AWSCredentials
+    /// Drops cached credentials so that the next ``credentials()`` fetches fresh ones (after Bedrock answered
+    /// `ExpiredTokenException`). Default: nothing to drop.
+    func invalidate() async
+}
+
+extension AWSCredentialProvider {
+    public func invalidate() async {}
 }
 
 /// Fixed credentials (tests, or credentials obtained elsewhere).

@@ -44,6 +44,13 @@ public struct BedrockErrorType: Hashable, Sendable, CustomStringConvertible {
     /// The header carrying the type on error responses.
     public static let headerName = "x-amzn-ErrorType"
 
+    /// A Bedrock-shaped error response for a server (e.g. `rec titan-local`): this type's status, the
+    /// `x-amzn-ErrorType` and `Content-Type` headers, and a `{"message": ...}` body.
+    public func response(message: String) -> (status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        let body = (try? JSONEncoder().encode(BedrockErrorBody(message: message))).map { Array($0) } ?? Array(#"{"message":""}"#.utf8)
+        return (httpStatus, [(Self.headerName, name), ("Content-Type", "application/json")], body)
+    }
+
     /// Looks a type up by an `x-amzn-ErrorType` value, which may carry a suffix
     /// (`ThrottlingException:http://internal.amazon.com/coral/...`) or a namespace prefix (`aws.foo#Name`).
     public static func named(_ headerValue: String) -> BedrockErrorType? {

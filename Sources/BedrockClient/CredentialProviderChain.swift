@@ -32,6 +32,10 @@ public actor CredentialProviderChain: AWSCredentialProvider {
         return CredentialProviderChain(providers: providers)
     }
 
+    public func invalidate() {
+        cached = nil
+    }
+
     /// The source that produced the current credentials (`nil` before the first success).
     public func currentSource() -> String? { cachedSource }
 

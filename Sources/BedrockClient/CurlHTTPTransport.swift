@@ -115,7 +115,10 @@ final class CurlMultiLoop: @unchecked Sendable {
             commands.removeAll(keepingCapacity: true)
             let stop = stopping
             lock.unlock()
-            if stop { break }
+            if stop {
+                for case .add(let job) in pending { job.finish(.failure(BedrockError(.cancelled, "transport shut down"))) }
+                break
+            }
             for command in pending {
                 switch command {
                 case .add(let job): add(job)

@@ -78,6 +78,7 @@ public final class TitanEmbeddingClient: Sendable {
         let policy = configuration.retryPolicy
         var attempt = 1
         var lastRetryCost: Int?
+        var refreshedExpiredToken = false
         while true {
             do {
                 let (vector, tokens) = try await attemptOnce(url: url, path: path, body: body, dimensions: dimensions)
@@ -88,6 +89,14 @@ public final class TitanEmbeddingClient: Sendable {
                 error.attempts = attempt
                 guard error.code != .cancelled, !Task.isCancelled else {
                     throw BedrockError(.cancelled, "embedding cancelled", attempts: attempt)
+                }
+                // Temporary credentials can expire before their advertised time (revoked session, clock skew):
+                // fetch fresh ones once and retry at once, without touching the retry budget.
+                if error.code == .expiredToken, !refreshedExpiredToken, attempt < policy.maxAttempts {
+                    refreshedExpiredToken = true
+                    await credentialProvider.invalidate()
+                    attempt += 1
+                    continue
                 }
                 guard error.isRetriable, attempt < policy.maxAttempts else { throw error }
                 guard let cost = budget.acquire(afterTimeout: error.isTimeout) else {
@@ -178,7 +187,8 @@ public final class TitanEmbeddingClient: Sendable {
         }
         let decoded: TitanEmbeddingResponse
         do {
-            decoded = try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
+            decoded = try TitanEmbeddingResponse.decodeFast(response.body)
+                ?? JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
         } catch {
             let e = BedrockError(.invalidResponse, "the response is not a Titan embedding document", httpStatus: response.status, requestID: requestID)
             metrics.recordError(e)

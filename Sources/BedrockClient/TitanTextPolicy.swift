@@ -40,6 +40,7 @@ public enum TitanTokenEstimator {
     }
 
     /// The longest prefix of whole words whose estimate is within `budget` (a single over-long first word is cut).
+    /// When it cuts, runs of whitespace in the kept part become single spaces.
     public static func truncate(_ text: String, budget: Int = budget) -> (text: String, truncated: Bool) {
         if estimate(text) <= budget { return (text, false) }
         var kept = ""

@@ -129,6 +129,12 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 let n = read(fd, &chunk, chunk.count)
                 if n <= 0 { return }
                 buffer.append(contentsOf: chunk[0..<n])
+                // Not HTTP (e.g. a TLS ClientHello, 0x16): answer like a plain HTTP server does, then close.
+                if let first = buffer.first, !(0x41...0x5A).contains(first) {
+                    let reply = Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+                    _ = reply.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    return
+                }
             }
             let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
             buffer.removeFirst(headEnd! + 4)

@@ -165,6 +165,18 @@ import Testing
         #expect(try await chain.credentials().accessKeyID == "AKID2")
     }
 
+    @Test func expiredTokenAnswerFetchesFreshCredentialsOnce() async throws {
+        let fake = try FakeBedrockEndpoint(faults: [.error(.expiredToken)])
+        let clock = LockedBox(Date())
+        let source = CountingProvider(clock: clock, lifetime: 3600, identity: FakeBedrockEndpoint.credentials)
+        let config = try BedrockClientConfiguration(endpoint: fake.endpoint, retryPolicy: TitanEmbeddingClientTests.fastRetries)
+        let client = TitanEmbeddingClient(configuration: config, credentialProvider: CredentialProviderChain(providers: [source]))
+        let result = try await client.embed(text: "x", dimensions: 256)
+        #expect(result.attempts == 2)
+        #expect(source.calls.value == 2)
+        #expect(client.budget.available == 500)
+    }
+
     @Test func configurationFromEnvironment() throws {
         let none = try BedrockClientConfiguration.fromEnvironment(["HOME": "/nonexistent"])
         #expect(none.region == "us-east-1")
@@ -197,16 +209,20 @@ final class LockedBox<T: Sendable>: @unchecked Sendable {
     func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&_value); lock.unlock() }
 }
 
-/// Hands out `AKID<n>` credentials valid for `lifetime`, counting calls; slow enough that callers overlap.
+/// Hands out `AKID<n>` credentials (or `identity`'s keys) valid for `lifetime`, counting calls; slow enough
+/// that concurrent callers overlap.
 struct CountingProvider: AWSCredentialProvider {
     let sourceName = "counting"
     let clock: LockedBox<Date>
     let lifetime: TimeInterval
+    var identity: AWSCredentials?
     let calls = LockedBox(0)
 
     func credentials() async throws(BedrockError) -> AWSCredentials {
         calls.mutate { $0 += 1 }
         try? await Task.sleep(for: .milliseconds(50))
-        return AWSCredentials(accessKeyID: "AKID\(calls.value)", secretAccessKey: "s", expiration: clock.value.addingTimeInterval(lifetime))
+        var c = identity ?? AWSCredentials(accessKeyID: "AKID\(calls.value)", secretAccessKey: "s")
+        c.expiration = clock.value.addingTimeInterval(lifetime)
+        return c
     }
 }

@@ -125,12 +125,39 @@ import Testing
         #expect(String(decoding: try JSONEncoder().encode(e), as: UTF8.self) == #"{"message":"Too many requests"}"#)
     }
 
+    @Test func fastResponseDecodingMatchesJSONDecoder() throws {
+        let docs = [
+            #"{"embedding":[0.5,-1,1e-3,-2.5E+2,0],"inputTextTokenCount":3}"#,
+            " {\n \"inputTextTokenCount\" : null ,\t\"embedding\" : [ 0.25 , 1 ] , \"message\":\"ok\" }\n",
+            #"{"embedding":[]}"#,
+        ]
+        for doc in docs {
+            let fast = try #require(TitanEmbeddingResponse.decodeFast(Array(doc.utf8)))
+            #expect(fast == (try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(doc.utf8))))
+        }
+        // Shapes the fast path does not take: the decoder decides.
+        for doc in [#"{"embedding":[1],"other":2}"#, #"{"embedding":[1],"message":"a\"b"}"#, #"{"embedding":[1,]}"#,
+                    #"{"embedding":[nan]}"#, #"{"embedding":[1]} x"#, #"{"embedding":[0x10]}"#, #"{"embedding":[01]}"#, #"{"embedding":[1.]}"#, #"{"inputTextTokenCount":1}"#, "{}", ""] {
+            #expect(TitanEmbeddingResponse.decodeFast(Array(doc.utf8)) == nil, "\(doc)")
+        }
+    }
+
     @Test func errorTypeHeaderValuesResolve() {
         #expect(BedrockErrorType.named("ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/") == .throttling)
         #expect(BedrockErrorType.named("com.amazon.coral.service#UnrecognizedClientException") == .unrecognizedClient)
         #expect(BedrockErrorType.named("ModelNotReadyException")?.httpStatus == 429)
         #expect(BedrockErrorType.named("ServiceQuotaExceededException")?.httpStatus == 400)
         #expect(BedrockErrorType.named("NoSuchThing") == nil)
+    }
+
+    @Test func errorResponsesAreBedrockShaped() throws {
+        let r = BedrockErrorType.throttling.response(message: "Too many requests")
+        #expect(r.status == 429)
+        #expect(r.headers.contains { $0.name == "x-amzn-ErrorType" && $0.value == "ThrottlingException" })
+        #expect(try JSONDecoder().decode(BedrockErrorBody.self, from: Data(r.body)).message == "Too many requests")
+        let mapped = TitanEmbeddingClient.mapErrorResponse(HTTPTransportResponse(status: r.status, headers: r.headers, body: r.body))
+        #expect(mapped.code == .throttling)
+        #expect(mapped.message == "Too many requests")
     }
 
     @Test func credentialsNeverPrintTheSecret() {

@@ -233,6 +233,34 @@ import Testing
     }
 }
 
+@Suite struct TransportErrorTests {
+    static func embed(endpoint: String) async throws -> BedrockError? {
+        let config = try BedrockClientConfiguration(endpoint: endpoint, connectTimeout: 5, requestTimeout: 10,
+                                                    retryPolicy: TitanEmbeddingClientTests.fastRetries)
+        let client = TitanEmbeddingClient(configuration: config, credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials))
+        do {
+            _ = try await client.embed(text: "x", dimensions: 256)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func unresolvableHostIsADNSFailureNotRetried() async throws {
+        // `.invalid` is reserved (RFC 6761): it never resolves.
+        let error = try await Self.embed(endpoint: "http://bedrock-runtime.example.invalid")
+        #expect(error?.code == .dnsFailure)
+        #expect(error?.attempts == 1)
+    }
+
+    @Test func tlsHandshakeAgainstAPlainHTTPServerIsATLSFailure() async throws {
+        let fake = try FakeBedrockEndpoint()
+        let error = try await Self.embed(endpoint: fake.endpoint.replacingOccurrences(of: "http://", with: "https://"))
+        #expect(error?.code == .tlsFailure)
+        #expect(error?.isRetriable == false)
+    }
+}
+
 @Suite struct RetryAndInputRulesTests {
     @Test func backoffIsFullJitterCapped() {
         let p = RetryPolicy.standard
