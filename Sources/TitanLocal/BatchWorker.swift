@@ -50,8 +50,13 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         self.gatherWindow = gatherWindow
         self.process = process
         for i in 0..<threads {
-            let thread = Thread { [self] in self.loop() }
-            thread.name = threads == 1 ? name : "\(name)-\(i)"
+            let threadName = threads == 1 ? name : "\(name)-\(i)"
+            let thread = Thread { [self] in
+                // Named from inside, so that the kernel (top, perf) shows it too.
+                Thread.current.name = threadName
+                self.loop()
+            }
+            thread.name = threadName
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -115,7 +120,8 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
                 condition.unlock()
                 return
             }
-            let target = min(maxBatch, expectedLoad)
+            // Inputs other threads are processing now will return to their own threads.
+            let target = min(maxBatch, expectedLoad - processing)
             if gatherWindow > .zero, queue.count - queueHead < target {
                 let c = gatherWindow.components
                 let deadline = Date(timeIntervalSinceNow: Double(c.seconds) + Double(c.attoseconds) / 1e18)
