@@ -31,6 +31,7 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
     // last batch finished (its inputs plus those that queued meanwhile).
     private var processing = 0
     private var expectedLoad = 0
+    private var gathering = false
 
     /// Starts `threads` dedicated threads.
     ///
@@ -49,8 +50,13 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         self.gatherWindow = gatherWindow
         self.process = process
         for i in 0..<threads {
-            let thread = Thread { [self] in self.loop() }
-            thread.name = threads == 1 ? name : "\(name)-\(i)"
+            let threadName = threads == 1 ? name : "\(name)-\(i)"
+            let thread = Thread { [self] in
+                // Named from inside, so that the kernel (top, perf) shows it too.
+                Thread.current.name = threadName
+                self.loop()
+            }
+            thread.name = threadName
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -87,6 +93,13 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         return (batchesRun, inputsRun)
     }
 
+    /// Whether a thread is waiting for a partial batch to fill (for tests).
+    var isGathering: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return gathering
+    }
+
     /// Fails pending and future inputs and lets the threads exit once they are idle.
     func stop() {
         condition.lock()
@@ -107,11 +120,14 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
                 condition.unlock()
                 return
             }
-            let target = min(maxBatch, expectedLoad)
+            // Inputs other threads are processing now will return to their own threads.
+            let target = min(maxBatch, expectedLoad - processing)
             if gatherWindow > .zero, queue.count - queueHead < target {
                 let c = gatherWindow.components
                 let deadline = Date(timeIntervalSinceNow: Double(c.seconds) + Double(c.attoseconds) / 1e18)
+                gathering = true
                 while queue.count - queueHead < target, !stopped, condition.wait(until: deadline) {}
+                gathering = false
                 if stopped || queueHead == queue.count {
                     condition.unlock()
                     continue

@@ -24,33 +24,23 @@ public struct DimensionProjector: Sendable {
             matrix = nil
             return
         }
-        // Orthonormalise min(in, out) random vectors of length max(in, out) (modified
-        // Gram-Schmidt in Double), then lay them out as columns (widening) or rows (narrowing).
+        // A seeded random orthogonal long×long matrix Q, then `short` of its columns
+        // (widening: orthonormal columns) or rows (narrowing: a random subspace), chosen by
+        // a seeded permutation. Q is the Kronecker product of two small random orthogonal
+        // matrices (Gram-Schmidt on seeded uniform vectors): exactly orthogonal, dense, cheap
+        // to build, and built with plain arithmetic only, so it is bit-for-bit the same everywhere.
         let long = max(inputDimension, outputDimension)
-        let short = min(inputDimension, outputDimension)
         var generator = SeededGenerator(seed: seed ^ (UInt64(inputDimension) << 32) ^ UInt64(outputDimension))
-        var basis: [[Double]] = []
-        basis.reserveCapacity(short)
-        while basis.count < short {
-            var v = (0..<long).map { _ in generator.nextSymmetricUnit() }
-            for _ in 0..<2 { // twice for numerical orthogonality
-                for u in basis {
-                    var d = 0.0
-                    for i in 0..<long { d += u[i] * v[i] }
-                    for i in 0..<long { v[i] -= d * u[i] }
-                }
-            }
-            var n = 0.0
-            for x in v { n += x * x }
-            n = n.squareRoot()
-            guard n > 1e-6 else { continue }
-            basis.append(v.map { $0 / n })
+        let q = Self.kroneckerOrthogonal(long, &generator)
+        var order = Array(0..<long)
+        for i in stride(from: long - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
         }
         var m = [Float](repeating: 0, count: outputDimension * inputDimension)
         if outputDimension > inputDimension {
-            for c in 0..<inputDimension { for r in 0..<outputDimension { m[r * inputDimension + c] = Float(basis[c][r]) } }
+            for r in 0..<outputDimension { for c in 0..<inputDimension { m[r * inputDimension + c] = Float(q[r * long + order[c]]) } }
         } else {
-            for r in 0..<outputDimension { for c in 0..<inputDimension { m[r * inputDimension + c] = Float(basis[r][c]) } }
+            for r in 0..<outputDimension { for c in 0..<inputDimension { m[r * inputDimension + c] = Float(q[order[r] * long + c]) } }
         }
         matrix = m
     }
@@ -75,5 +65,47 @@ public struct DimensionProjector: Sendable {
         return (0..<vectors.count).map { i in
             Embedding(Array(output[(i * outputDimension)..<((i + 1) * outputDimension)])).normalized().values
         }
+    }
+
+    /// A random orthogonal n×n matrix (row-major) as A ⊗ B with A a×a and B b×b, a·b = n.
+    static func kroneckerOrthogonal(_ n: Int, _ generator: inout SeededGenerator) -> [Double] {
+        var a = Int(Double(n).squareRoot())
+        while a > 1, n % a != 0 { a -= 1 }
+        guard a > 1 else { return randomOrthogonal(n, &generator) }
+        let b = n / a
+        let left = randomOrthogonal(a, &generator)
+        let right = randomOrthogonal(b, &generator)
+        var q = [Double](repeating: 0, count: n * n)
+        for i1 in 0..<a {
+            for j1 in 0..<a {
+                let x = left[i1 * a + j1]
+                for i2 in 0..<b {
+                    let row = (i1 * b + i2) * n + j1 * b
+                    for j2 in 0..<b { q[row + j2] = x * right[i2 * b + j2] }
+                }
+            }
+        }
+        return q
+    }
+
+    /// A random orthogonal n×n matrix: modified Gram-Schmidt (twice) on seeded uniform rows.
+    static func randomOrthogonal(_ n: Int, _ generator: inout SeededGenerator) -> [Double] {
+        var rows: [[Double]] = []
+        while rows.count < n {
+            var v = (0..<n).map { _ in generator.nextSymmetricUnit() }
+            for _ in 0..<2 {
+                for u in rows {
+                    var d = 0.0
+                    for i in 0..<n { d += u[i] * v[i] }
+                    for i in 0..<n { v[i] -= d * u[i] }
+                }
+            }
+            var norm = 0.0
+            for x in v { norm += x * x }
+            norm = norm.squareRoot()
+            guard norm > 1e-6 else { continue }
+            rows.append(v.map { $0 / norm })
+        }
+        return rows.flatMap { $0 }
     }
 }

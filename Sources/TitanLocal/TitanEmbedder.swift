@@ -57,6 +57,8 @@ public final class TitanEmbedder: Sendable {
         self.model = model
         self.configuration = configuration
         MiniLMModel.setBLASThreads(configuration.blasThreads)
+        // Build the projections now, so that the first request does not pay for them.
+        _ = (Self.textProjectors.count, Self.imageProjectors.count)
         let encoder = model.encoder
         textWorker = BatchWorker(name: "titan-text", threads: configuration.textThreads, maxBatch: configuration.maxBatch,
                                  gatherWindow: configuration.batchGatherWindow) { jobs in

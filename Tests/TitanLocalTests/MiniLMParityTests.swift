@@ -5,8 +5,8 @@ import Testing
 /// The Swift MiniLM against vectors computed with the reference implementation.
 @Suite("MiniLM parity", .enabled(if: TestResources.modelTestsEnabled, "model files absent (set REC_INTEGRATION=1 to require them)"))
 struct MiniLMParityTests {
-    struct Reference: Decodable {
-        struct Item: Decodable {
+    struct Reference: Decodable, Sendable {
+        struct Item: Decodable, Sendable {
             var text: String
             var token_ids: [Int32]
             var embedding: [Float]
@@ -39,11 +39,11 @@ struct MiniLMParityTests {
     }
 
     @Test("each sentence alone reaches cosine >= 0.999 to the reference vector")
-    func embeddingsMatchAlone() throws {
+    func embeddingsMatchAlone() async throws {
         let model = try TestResources.model.get()
         let reference = try Self.loadReference()
-        for item in reference.items {
-            let vector = model.embed([item.text])[0]
+        let vectors = try await TestResources.onThread { reference.items.map { model.embed([$0.text])[0] } }
+        for (item, vector) in zip(reference.items, vectors) {
             #expect(vector.count == reference.dim)
             let cos = Self.cosine(vector, item.embedding)
             #expect(cos >= 0.999, "cosine \(cos) for \(item.text.prefix(60))")
@@ -51,10 +51,10 @@ struct MiniLMParityTests {
     }
 
     @Test("a padded batch gives the same vectors as single sentences")
-    func batchedMatchesReference() throws {
+    func batchedMatchesReference() async throws {
         let model = try TestResources.model.get()
         let reference = try Self.loadReference()
-        let vectors = model.embed(reference.items.map(\.text))
+        let vectors = try await TestResources.onThread { model.embed(reference.items.map(\.text)) }
         for (item, vector) in zip(reference.items, vectors) {
             let cos = Self.cosine(vector, item.embedding)
             #expect(cos >= 0.999, "batched cosine \(cos) for \(item.text.prefix(60))")

@@ -38,6 +38,14 @@ enum TestResources {
         return try MiniLMModel(directory: modelDirectory)
     }
 
+    /// Runs blocking model work on its own thread, keeping the cooperative pool free for
+    /// the server tests that run in parallel.
+    static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
     struct ModelMissing: Error, CustomStringConvertible {
         var message: String
         var description: String { message }

@@ -24,7 +24,8 @@ struct TitanEmbedderTests {
     func textVectors() async throws {
         let embedder = try Self.embedder.get()
         let texts = ["red cotton summer dress", "a crimson dress for summer", "stainless steel kitchen knife"]
-        let native = embedder.model.embed(texts)
+        let model = embedder.model
+        let native = try await TestResources.onThread { model.embed(texts) }
         var r384: [[Float]] = [], r1024: [[Float]] = []
         for t in texts {
             let a = try await embedder.embed(TitanEmbeddingRequest(inputText: t, embeddingConfig: .init(outputEmbeddingLength: 384)))
