@@ -12,7 +12,7 @@ import Testing
                        credentials: AWSCredentials = FakeBedrockEndpoint.credentials, modelID: String = TitanModel.multimodalEmbeddingsV1,
                        textPolicy: TitanTextPolicy = .truncate, maxConcurrency: Int = 8) throws -> TitanEmbeddingClient {
         let config = try BedrockClientConfiguration(region: "us-east-1", endpoint: fake.endpoint, modelID: modelID,
-                                                    textPolicy: textPolicy, connectTimeout: 2, requestTimeout: requestTimeout,
+                                                    textPolicy: textPolicy, connectTimeout: 10, requestTimeout: requestTimeout,
                                                     retryPolicy: retry, maxConcurrency: maxConcurrency)
         return TitanEmbeddingClient(configuration: config, credentialProvider: StaticCredentialProvider(credentials))
     }
