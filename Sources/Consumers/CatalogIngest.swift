@@ -77,7 +77,7 @@ public final class CatalogIngest: BatchHandler {
             guard let cur = winners[d.event.productID] else { winners[d.event.productID] = d; continue }
             if Self.isNewer(d, than: cur) { winners[d.event.productID] = d }
         }
-        var writes = CatalogStore.Writes()
+        var writes = CatalogStore.Writes()  // deletes and settled events; upserts are written in chunks below
         for d in live where winners[d.event.productID]?.index != d.index {
             writes.processed.append((d.event.eventID, d.event.productID))
         }
@@ -161,43 +161,96 @@ public final class CatalogIngest: BatchHandler {
         cacheHits.increment(by: max(0, unchangedCount) + vectors.count)
         let toEmbed = needed.values.filter { vectors[$0.hash] == nil }
         cacheMisses.increment(by: toEmbed.count)
+        // Embedding and writing overlap: items are written in chunks as soon as their vectors are in, by one
+        // writer, while the remaining embeds are still in flight (so the database never idles the endpoint).
         let embedder = self.embedder, dims = configuration.dimensions, model = configuration.modelID, timer = embedTimer
-        let embedded = await boundedMap(toEmbed, limit: configuration.embedConcurrency) { p in
-            let start = ContinuousClock.now
-            do {
-                let e = try await embedder.embed(text: p.text, image: p.image, dimensions: dims, modelID: model)
-                timer.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
-                return (p.hash, Result<[Float], BedrockError>.success(e.vector))
-            } catch {
-                return (p.hash, .failure(error as? BedrockError ?? BedrockError(.transport, "\(error)")))
+        let limit = configuration.embedConcurrency, store = self.store, chunkSize = Self.writeChunkSize
+        let (embeds, embedSink) = AsyncStream.makeStream(of: ([UInt8], Result<[Float], BedrockError>).self)
+        let (chunks, chunkSink) = AsyncStream.makeStream(of: CatalogStore.Writes.self)
+        var waiting = [[UInt8]: [Int]]()
+        var remaining = [Int: Int]()
+        var ready = [Int]()
+        for i in candidates.indices where !dropped.contains(i) {
+            let id = candidates[i].product.id
+            let missing = Set(candidates[i].pieces.filter { state.hashes[id]?[$0.kind] != $0.hash && vectors[$0.hash] == nil }.map(\.hash))
+            if missing.isEmpty {
+                ready.append(i)
+            } else {
+                remaining[i] = missing.count
+                for h in missing { waiting[h, default: []].append(i) }
             }
         }
         var failures = [[UInt8]: BedrockError]()
-        for (hash, r) in embedded {
-            switch r {
-            case .success(let v):
-                vectors[hash] = v
-                if let p = needed[hash] { writes.cache.append((hash, p.kind, v)) }
-            case .failure(let e):
-                failures[hash] = e
-                embedFailures.increment()
+        var newCacheEntries = [(hash: [UInt8], kind: String, vector: [Float])]()
+
+        func makeWrites(_ indices: [Int]) -> CatalogStore.Writes {
+            var w = CatalogStore.Writes()
+            w.cache = newCacheEntries
+            newCacheEntries = []
+            for i in indices {
+                let c = candidates[i]
+                if let e = c.pieces.compactMap({ failures[$0.hash] }).first {
+                    results[c.index] = Self.permanent(e) ? .deadLetter(reason: "embedding rejected: \(e)") : .retryLater(reason: "\(e)")
+                    continue
+                }
+                let fresh = c.pieces.filter { state.hashes[c.product.id]?[$0.kind] != $0.hash }.map { ($0.kind, $0.hash, vectors[$0.hash]!) }
+                w.upserts.append(.init(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError,
+                                       embeddings: fresh, kinds: Set(c.pieces.map(\.kind))))
+                w.processed.append((c.eventID, c.product.id))
             }
+            return w
         }
 
-        for i in candidates.indices where !dropped.contains(i) {
-            let c = candidates[i]
-            if let e = c.pieces.compactMap({ failures[$0.hash] }).first {
-                results[c.index] = Self.permanent(e) ? .deadLetter(reason: "embedding rejected: \(e)") : .retryLater(reason: "\(e)")
-                continue
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = await boundedMap(toEmbed, limit: limit) { p in
+                    let start = ContinuousClock.now
+                    do {
+                        let e = try await embedder.embed(text: p.text, image: p.image, dimensions: dims, modelID: model)
+                        timer.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+                        embedSink.yield((p.hash, .success(e.vector)))
+                    } catch {
+                        embedSink.yield((p.hash, .failure(error as? BedrockError ?? BedrockError(.transport, "\(error)"))))
+                    }
+                }
+                embedSink.finish()
             }
-            let fresh = c.pieces.filter { state.hashes[c.product.id]?[$0.kind] != $0.hash }.map { ($0.kind, $0.hash, vectors[$0.hash]!) }
-            writes.upserts.append(.init(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError,
-                                        embeddings: fresh, kinds: Set(c.pieces.map(\.kind))))
-            writes.processed.append((c.eventID, c.product.id))
+            group.addTask {
+                for await w in chunks where !w.isEmpty { try await store.apply(w) }
+            }
+            // First chunk: everything settled without Bedrock (deletes, stale and superseded events, unchanged or cached vectors).
+            var first = makeWrites(ready)
+            ready = []
+            first.deletes = writes.deletes
+            first.processed += writes.processed
+            chunkSink.yield(first)
+            for await (hash, result) in embeds {
+                switch result {
+                case .success(let v):
+                    vectors[hash] = v
+                    if let p = needed[hash] { newCacheEntries.append((hash, p.kind, v)) }
+                case .failure(let e):
+                    failures[hash] = e
+                    embedFailures.increment()
+                }
+                for i in waiting[hash] ?? [] {
+                    remaining[i]! -= 1
+                    if remaining[i] == 0 { ready.append(i) }
+                }
+                if ready.count >= chunkSize {
+                    chunkSink.yield(makeWrites(ready))
+                    ready = []
+                }
+            }
+            chunkSink.yield(makeWrites(ready))
+            chunkSink.finish()
+            try await group.waitForAll()
         }
-        try await store.apply(writes)
         return BatchOutcome(results)
     }
+
+    /// Items per write transaction while embeds are still in flight.
+    static let writeChunkSize = 48
 
     /// Errors caused by the input itself: retrying cannot help, so the event is dead-lettered.
     static func permanent(_ e: BedrockError) -> Bool {

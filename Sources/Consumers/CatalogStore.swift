@@ -27,6 +27,8 @@ public struct CatalogStore: Sendable {
         var cache: [(hash: [UInt8], kind: String, vector: [Float])] = []
         /// Every settled event (applied, stale or superseded), with its product.
         var processed: [(eventID: UUID, itemID: String)] = []
+
+        var isEmpty: Bool { upserts.isEmpty && deletes.isEmpty && cache.isEmpty && processed.isEmpty }
     }
 
     public let pool: PostgresPool
