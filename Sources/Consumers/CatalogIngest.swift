@@ -62,9 +62,19 @@ public final class CatalogIngest: BatchHandler {
 
     public func handle(_ batch: [KafkaMessage]) async throws -> BatchOutcome {
         var results = [MessageOutcome](repeating: .done, count: batch.count)
+        // Decoding (JSON with base64 images) is CPU-bound: spread it over the cores in slices.
+        let slices = stride(from: 0, to: batch.count, by: 32).map { Array(batch.indices[$0..<min($0 + 32, batch.count)]) }
+        let decodedSlices = await boundedMap(slices, limit: ProcessInfo.processInfo.activeProcessorCount) { indices in
+            indices.map { i -> (Int, Result<CatalogEvent, CatalogEventError>) in
+                do { return (i, .success(try CatalogEvent.decode(batch[i].value))) } catch { return (i, .failure(error as? CatalogEventError ?? CatalogEventError(.invalidJSON, "\(error)"))) }
+            }
+        }
         var decoded = [(index: Int, event: CatalogEvent)]()
-        for (i, m) in batch.enumerated() {
-            do { decoded.append((i, try CatalogEvent.decode(m.value))) } catch { results[i] = .deadLetter(reason: error.description) }
+        for (i, r) in decodedSlices.joined() {
+            switch r {
+            case .success(let e): decoded.append((i, e))
+            case .failure(let error): results[i] = .deadLetter(reason: error.description)
+            }
         }
         let already = try await store.processedEventIDs(Array(Set(decoded.map(\.event.eventID))))
         var seen = Set<UUID>()
@@ -166,7 +176,16 @@ public final class CatalogIngest: BatchHandler {
         let embedder = self.embedder, dims = configuration.dimensions, model = configuration.modelID, timer = embedTimer
         let limit = configuration.embedConcurrency, store = self.store, chunkSize = Self.writeChunkSize
         let (embeds, embedSink) = AsyncStream.makeStream(of: ([UInt8], Result<[Float], BedrockError>).self)
-        let (chunks, chunkSink) = AsyncStream.makeStream(of: CatalogStore.Writes.self)
+        // Several writers, each with its own stream (one iterator per AsyncStream): vector index inserts
+        // are CPU-heavy on the server, so two transactions in parallel keep up with the endpoint better.
+        let writerCount = configuration.writeConcurrency
+        let writerStreams = (0..<writerCount).map { _ in AsyncStream.makeStream(of: CatalogStore.Writes.self) }
+        var nextWriter = 0
+        func send(_ w: CatalogStore.Writes) {
+            guard !w.isEmpty else { return }
+            writerStreams[nextWriter % writerCount].continuation.yield(w)
+            nextWriter += 1
+        }
         var waiting = [[UInt8]: [Int]]()
         var remaining = [Int: Int]()
         var ready = [Int]()
@@ -215,15 +234,17 @@ public final class CatalogIngest: BatchHandler {
                 }
                 embedSink.finish()
             }
-            group.addTask {
-                for await w in chunks where !w.isEmpty { try await store.apply(w) }
+            for (stream, _) in writerStreams {
+                group.addTask {
+                    for await w in stream { try await store.apply(w) }
+                }
             }
             // First chunk: everything settled without Bedrock (deletes, stale and superseded events, unchanged or cached vectors).
             var first = makeWrites(ready)
             ready = []
             first.deletes = writes.deletes
             first.processed += writes.processed
-            chunkSink.yield(first)
+            send(first)
             for await (hash, result) in embeds {
                 switch result {
                 case .success(let v):
@@ -238,12 +259,12 @@ public final class CatalogIngest: BatchHandler {
                     if remaining[i] == 0 { ready.append(i) }
                 }
                 if ready.count >= chunkSize {
-                    chunkSink.yield(makeWrites(ready))
+                    send(makeWrites(ready))
                     ready = []
                 }
             }
-            chunkSink.yield(makeWrites(ready))
-            chunkSink.finish()
+            send(makeWrites(ready))
+            for (_, continuation) in writerStreams { continuation.finish() }
             try await group.waitForAll()
         }
         return BatchOutcome(results)

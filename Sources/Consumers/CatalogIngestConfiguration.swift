@@ -25,17 +25,19 @@ public struct CatalogIngestConfiguration: Sendable {
     public var embedConcurrency: Int
     /// Image downloads in flight across one poll batch. Default: 16.
     public var fetchConcurrency: Int
+    /// Write transactions in flight while a batch is embedded. Default: 2.
+    public var writeConcurrency: Int
     /// Default: `textOnly`.
     public var brokenImagePolicy: BrokenImagePolicy
     /// Transient image failures of one event (timeouts, 5xx) after which the URL counts as broken. Default: 5.
     public var maxImageAttempts: Int
 
     public init(mode: EmbeddingMode = .fused, dimensions: Int = TitanModel.defaultDimension, modelID: String = TitanModel.multimodalEmbeddingsV1,
-                embedConcurrency: Int = 16, fetchConcurrency: Int = 16, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
+                embedConcurrency: Int = 16, fetchConcurrency: Int = 16, writeConcurrency: Int = 2, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
         guard TitanModel.supportedDimensions.contains(dimensions) else {
             throw CatalogEventError(.invalidField, "embedding dimensions must be 256, 384 or 1024, not \(dimensions)")
         }
-        guard embedConcurrency > 0, fetchConcurrency > 0, maxImageAttempts > 0 else {
+        guard embedConcurrency > 0, fetchConcurrency > 0, writeConcurrency > 0, maxImageAttempts > 0 else {
             throw CatalogEventError(.invalidField, "concurrency limits and maxImageAttempts must be positive")
         }
         self.mode = mode
@@ -43,6 +45,7 @@ public struct CatalogIngestConfiguration: Sendable {
         self.modelID = modelID
         self.embedConcurrency = embedConcurrency
         self.fetchConcurrency = fetchConcurrency
+        self.writeConcurrency = writeConcurrency
         self.brokenImagePolicy = brokenImagePolicy
         self.maxImageAttempts = maxImageAttempts
     }

@@ -106,7 +106,9 @@ struct BenchIngest: AsyncParsableCommand {
         }
         let dims = dimensions
         let directStart = ContinuousClock.now
-        let direct = await client.embedBatch(inputs, dimensions: dims)
+        let direct = await boundedMap(inputs, limit: concurrency) { input in
+            do { return Result<TitanEmbedding, any Error>.success(try await client.embed(input, dimensions: dims)) } catch { return .failure(error) }
+        }
         let directSeconds = Self.seconds(ContinuousClock.now - directStart)
         let directFailures = direct.filter { if case .failure = $0 { return true }; return false }.count
         if case .failure(let e)? = direct.first(where: { if case .failure = $0 { return true }; return false }) {
