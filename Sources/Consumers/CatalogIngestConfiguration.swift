@@ -25,7 +25,7 @@ public struct CatalogIngestConfiguration: Sendable {
     public var embedConcurrency: Int
     /// Image downloads in flight across one poll batch. Default: 16.
     public var fetchConcurrency: Int
-    /// Write transactions in flight while a batch is embedded. Default: 2.
+    /// Write transactions in flight while a batch is embedded (vector index inserts are CPU-heavy and parallelize on the server). Default: 4.
     public var writeConcurrency: Int
     /// Default: `textOnly`.
     public var brokenImagePolicy: BrokenImagePolicy
@@ -33,7 +33,7 @@ public struct CatalogIngestConfiguration: Sendable {
     public var maxImageAttempts: Int
 
     public init(mode: EmbeddingMode = .fused, dimensions: Int = TitanModel.defaultDimension, modelID: String = TitanModel.multimodalEmbeddingsV1,
-                embedConcurrency: Int = 16, fetchConcurrency: Int = 16, writeConcurrency: Int = 2, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
+                embedConcurrency: Int = 16, fetchConcurrency: Int = 16, writeConcurrency: Int = 4, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
         guard TitanModel.supportedDimensions.contains(dimensions) else {
             throw CatalogEventError(.invalidField, "embedding dimensions must be 256, 384 or 1024, not \(dimensions)")
         }

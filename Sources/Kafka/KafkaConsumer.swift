@@ -176,8 +176,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Consumer lag per assigned partition: the high watermark minus this member's
     /// position (or minus the low watermark when nothing was consumed yet).
     ///
-    /// Uses the watermarks cached from fetch responses (no broker round trip), so
-    /// it is cheap enough for a metrics tick; partitions with no cached watermark are left out.
+    /// Uses the watermarks cached from fetch responses (no broker round trip) and asks the
+    /// broker only for partitions with nothing cached yet (up to 2 s each); partitions whose
+    /// watermarks cannot be learned are left out.
     public func lag() async throws -> [KafkaTopicPartition: Int64] {
         try await onQueue { [self] in
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
@@ -189,8 +190,11 @@ public final class KafkaConsumer: @unchecked Sendable {
             for i in 0..<Int(list.pointee.cnt) {
                 let e = list.pointee.elems[i]
                 var low: Int64 = -1, high: Int64 = -1
-                guard rd_kafka_get_watermark_offsets(handle.pointer, e.topic, e.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
-                      high >= 0 else { continue }
+                if rd_kafka_get_watermark_offsets(handle.pointer, e.topic, e.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0 {
+                    // Nothing cached yet (e.g. paused before its first fetch): ask the broker.
+                    guard rd_kafka_query_watermark_offsets(handle.pointer, e.topic, e.partition, &low, &high, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                          high >= 0 else { continue }
+                }
                 let from = e.offset >= 0 ? e.offset : max(low, 0)
                 out[KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)] = max(0, high - from)
             }

@@ -26,7 +26,9 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Embedding requests in flight (the pipeline's and the direct measurement's).")
     var concurrency: Int = 16
     @Option(help: "Most messages per poll batch.")
-    var batchSize: Int = 256
+    var batchSize: Int = 512
+    @Option(help: "Write transactions in flight per batch.")
+    var writeConcurrency: Int = 4
     @Option(help: "Simulated model latency of the in-process fake endpoint, milliseconds.")
     var latencyMs: Double = 20
     @Flag(help: "Use the in-process fake endpoint even when AWS_ENDPOINT_URL_BEDROCK_RUNTIME is set.")
@@ -84,7 +86,7 @@ struct BenchIngest: AsyncParsableCommand {
         defer { _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
         let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
         _ = try Migrator(migrations: try Migration.load(from: app.migrationsDirectory)).migrate(try PGConnection(url: url))
-        let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 4))
+        let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: writeConcurrency + 2))
         defer { pool.close() }
 
         // Pre-filled topic.
@@ -118,7 +120,8 @@ struct BenchIngest: AsyncParsableCommand {
         let callsBefore = fakeEndpoint?.requestCount
 
         // Cold ingest.
-        let ingestConfig = try CatalogIngestConfiguration(mode: .fused, dimensions: dims, modelID: client.configuration.modelID, embedConcurrency: concurrency)
+        let ingestConfig = try CatalogIngestConfiguration(mode: .fused, dimensions: dims, modelID: client.configuration.modelID, embedConcurrency: concurrency,
+                                                          writeConcurrency: writeConcurrency)
         let group = "bench-" + UUID().uuidString.prefix(8).lowercased()
         func runOnce() async throws -> Double {
             let handler = TimedHandler(CatalogIngest(pool: pool, embedder: client, fetcher: ImageFetcher(transport: CurlHTTPTransport()), configuration: ingestConfig, logger: logger))
@@ -147,7 +150,7 @@ struct BenchIngest: AsyncParsableCommand {
         let processed = try await pool.query("SELECT count(*) FROM processed_catalog_events").first?.int(0) ?? 0
 
         let endpointName = fakeEndpoint.map { _ in "in-process fake endpoint, \(Int(latencyMs)) ms simulated latency" } ?? client.configuration.endpoint
-        print("Catalog ingest benchmark (\(products) products\(textOnly ? "" : " with 64x64 PNG images"), \(dims)-d, fused, \(partitions) partitions, batch \(batchSize), \(concurrency) embeds in flight; \(endpointName))")
+        print("Catalog ingest benchmark (\(products) products\(textOnly ? "" : " with 64x64 PNG images"), \(dims)-d, fused, \(partitions) partitions, batch \(batchSize), \(concurrency) embeds and \(writeConcurrency) writes in flight; \(endpointName))")
         print(String(format: "  endpoint's own embed rate:       %8.1f products/s", endpointRate))
         print(String(format: "  ingest, topic → durable vectors: %8.1f products/s  (ratio %.2f, target >= 0.8)", coldRate, coldRate / endpointRate))
         print(String(format: "  warm-cache re-publish:           %8.1f products/s  (target >= 2000)", warmRate))

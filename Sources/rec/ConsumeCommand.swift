@@ -29,7 +29,7 @@ struct CatalogOptions: ParsableArguments {
     @Option(help: "Broken image URLs: text-only (store the product without its image, with the reason) or dead-letter. Env REC_BROKEN_IMAGES.")
     var brokenImages: String?
     @Option(help: "Most messages per poll batch.")
-    var batchSize: Int = 256
+    var batchSize: Int = 512
     @Option(help: "Embedding requests in flight across a batch.")
     var embedConcurrency: Int = 16
 
