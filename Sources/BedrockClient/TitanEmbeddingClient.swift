@@ -122,10 +122,15 @@ public final class TitanEmbeddingClient: Sendable {
     ///
     /// - Returns: one result per input, in input order; a failed item does not fail the batch.
     public func embedBatch(_ inputs: [TitanInput], dimensions: Int? = nil, modelID: String? = nil) async -> [Result<TitanEmbedding, BedrockError>] {
-        var results = [Result<TitanEmbedding, BedrockError>?](repeating: nil, count: inputs.count)
+        guard !inputs.isEmpty else { return [] }
         let width = min(configuration.maxConcurrency, inputs.count)
-        await withTaskGroup(of: (Int, Result<TitanEmbedding, BedrockError>).self) { group in
+        // Collected as pairs and sorted afterwards: an indexed write into a
+        // captured, pre-sized array inside the task group crashes release
+        // builds of Swift 6.3.1.
+        let pairs = await withTaskGroup(of: (Int, Result<TitanEmbedding, BedrockError>).self) { group in
             var next = 0
+            var done: [(Int, Result<TitanEmbedding, BedrockError>)] = []
+            done.reserveCapacity(inputs.count)
             func addNext() {
                 let i = next
                 next += 1
@@ -136,12 +141,13 @@ public final class TitanEmbeddingClient: Sendable {
                 }
             }
             for _ in 0..<width { addNext() }
-            while let (i, result) = await group.next() {
-                results[i] = result
+            while let pair = await group.next() {
+                done.append(pair)
                 if next < inputs.count { addNext() }
             }
+            return done
         }
-        return results.map { $0 ?? .failure(BedrockError(.cancelled, "not run")) }
+        return pairs.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// An error with the server's requested delay, if any.

@@ -11,6 +11,8 @@ struct Rec: AsyncParsableCommand {
             DoctorCommand.self,
             TitanLocalCommand.self,
             Bench.self,
+            ConsumeCommand.self,
+            Demo.self,
         ]
     )
 }
