@@ -75,6 +75,7 @@ let package = Package(
             "RecService", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "RecCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
     ],
     swiftLanguageModes: [.v6]

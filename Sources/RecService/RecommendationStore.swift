@@ -56,12 +56,12 @@ struct RecommendationStore: Sendable {
         }
         if plan.popular > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id, 'popular' FROM item_popularity pp JOIN items i ON i.id = pp.item_id WHERE true\(cond)"
+            parts.append("(SELECT i.id AS id, 'popular' AS src FROM item_popularity pp JOIN items i ON i.id = pp.item_id WHERE true\(cond)"
                 + " ORDER BY pp.score DESC LIMIT \(plan.popular))")
         }
         if plan.fresh > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id, 'fresh' FROM items i WHERE true\(cond) ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
+            parts.append("(SELECT i.id AS id, 'fresh' AS src FROM items i WHERE true\(cond) ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
         }
         guard !parts.isEmpty else { return ([], 0) }
         let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), u AS (SELECT id, string_agg(src, ',') AS srcs FROM c GROUP BY id) "
