@@ -10,6 +10,8 @@ struct Rec: AsyncParsableCommand {
             MigrateCommand.self,
             DoctorCommand.self,
             Bench.self,
+            ServeCommand.self,
+            APIKeysCommand.self,
         ]
     )
 }
