@@ -5,38 +5,6 @@ import Hummingbird
 import Logging
 import Postgres
 
-/// How requests are authenticated.
-public enum AuthMode: Sendable {
-    /// API keys with scopes (production default).
-    case apiKeys(APIKeyStore)
-    /// No authentication: explicit opt-in for local use only.
-    case disabled
-}
-
-/// Everything the HTTP API needs, wired by `rec serve` (or tests).
-public struct RecAPIDependencies: Sendable {
-    public var pool: PostgresPool
-    public var recommender: Recommender
-    public var auth: AuthMode
-    public var embedder: (any QueryEmbedder)?
-    public var events: (any EventSink)?
-    /// Readiness probe of the broker (nil: not configured, reported as such).
-    public var brokerCheck: (@Sendable () async throws -> Void)?
-    public var metrics: ServiceMetrics
-
-    public init(pool: PostgresPool, recommender: Recommender, auth: AuthMode, embedder: (any QueryEmbedder)? = nil,
-                events: (any EventSink)? = nil, brokerCheck: (@Sendable () async throws -> Void)? = nil,
-                metrics: ServiceMetrics = ServiceMetrics()) {
-        self.pool = pool
-        self.recommender = recommender
-        self.auth = auth
-        self.embedder = embedder
-        self.events = events
-        self.brokerCheck = brokerCheck
-        self.metrics = metrics
-    }
-}
-
 /// The v1 HTTP API: request parsing and validation, auth, and responses; ranking lives in ``Recommender``.
 public struct RecAPI: Sendable {
     public typealias Handler = @Sendable (Request, RecRequestContext, RouteSpec) async throws -> Response

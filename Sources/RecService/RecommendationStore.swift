@@ -48,28 +48,35 @@ struct RecommendationStore: Sendable {
         var p = SQLParameters()
         let kind = p.add(configuration.embeddingKind)
         var parts = [String]()
+        // Every source carries the item's columns (the kNN rows also their vector, read by the index scan's
+        // heap fetch anyway), so enrichment costs no second probe per candidate.
+        let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, i.created_at, i.available, i.price"
         for v in plan.vectors where plan.knn > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src FROM item_embeddings e JOIN items i ON i.id = e.item_id"
+            parts.append("(SELECT e.item_id AS id, 'knn' AS src, e.embedding AS emb, \(itemColumns) FROM item_embeddings e JOIN items i ON i.id = e.item_id"
                 + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
                 + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
         }
         if plan.popular > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id AS id, 'popular' AS src FROM item_popularity pp JOIN items i ON i.id = pp.item_id WHERE true\(cond)"
-                + " ORDER BY pp.score DESC LIMIT \(plan.popular))")
+            parts.append("(SELECT i.id AS id, 'popular' AS src, NULL::halfvec AS emb, \(itemColumns) FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
+                + " WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(plan.popular))")
         }
         if plan.fresh > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id AS id, 'fresh' AS src FROM items i WHERE true\(cond) ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
+            parts.append("(SELECT i.id AS id, 'fresh' AS src, NULL::halfvec AS emb, \(itemColumns) FROM items i WHERE true\(cond)"
+                + " ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
         }
         guard !parts.isEmpty else { return ([], 0) }
-        let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), u AS (SELECT id, string_agg(src, ',') AS srcs FROM c GROUP BY id) "
-            + "SELECT u.id, u.srcs, e.embedding, i.title, array_to_json(i.categories)::text, i.created_at, "
-            + "coalesce(pp.score, 0)::float8, pp.ref_at, i.available, i.price, (SELECT max(score) FROM item_popularity)::float8 "
-            + "FROM u JOIN items i ON i.id = u.id "
-            + "LEFT JOIN item_embeddings e ON e.item_id = u.id AND e.kind = \(kind) AND e.dims = \(d) "
-            + "LEFT JOIN item_popularity pp ON pp.item_id = u.id"
+        // One row per item (the kNN row wins, it has the vector), all sources listed; the vector of a
+        // popular/fresh-only item and every popularity counter are index probes (LIMIT 1 keeps them
+        // parameterized instead of letting the planner hash whole tables).
+        let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), "
+            + "d AS (SELECT DISTINCT ON (id) id, string_agg(src, ',') OVER (PARTITION BY id) AS srcs, emb, title, cats, created_at, available, price "
+            + "FROM c ORDER BY id, emb IS NULL) "
+            + "SELECT d.id, d.srcs, coalesce(d.emb, (SELECT embedding FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
+            + "d.title, d.cats, d.created_at, coalesce(pp.score, 0)::float8, pp.ref_at, d.available, d.price, (SELECT max(score) FROM item_popularity)::float8 "
+            + "FROM d LEFT JOIN LATERAL (SELECT score, ref_at FROM item_popularity WHERE item_id = d.id LIMIT 1) pp ON true"
         let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary) }
         let rows: PostgresRows
         if plan.vectors.isEmpty || plan.knn == 0 {
@@ -93,7 +100,8 @@ struct RecommendationStore: Sendable {
         out.reserveCapacity(rows.count)
         var maxPop = 0.0
         for r in rows {
-            let cats = (try? JSONDecoder().decode([String].self, from: Data(try r.string(4).utf8))) ?? []
+            let catText = try r.string(4)
+            let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             out.append(Candidate(
                 itemID: try r.string(0), vector: r.isNull(2) ? nil : try r.vector(2), title: try r.string(3), categories: cats,
                 createdAt: try r.date(5), popularity: try r.double(6), popularityRefAt: r.isNull(7) ? nil : try r.date(7),

@@ -1,27 +1,6 @@
 import Foundation
 import Postgres
 
-/// What a listing request asks for, shared by every personalized or similarity listing.
-public struct ListingRequest: Sendable {
-    public var limit: Int = 20
-    public var filters = ItemFilters()
-    /// 0 keeps the score order; 1 is maximal diversity (MMR λ = 1 − diversity).
-    public var diversity: Float = 0
-    public init(limit: Int = 20, filters: ItemFilters = ItemFilters(), diversity: Float = 0) {
-        self.limit = limit
-        self.filters = filters
-        self.diversity = diversity
-    }
-}
-
-/// A ranked list and how it was made.
-public struct RecommendationResult: Sendable {
-    public var items: [ScoredItem]
-    /// `blended`, `popularity_freshness` (fallback), `similar`, `search`, `average_vector`, `best_score`.
-    public var strategy: String
-    public var fallback: Bool
-}
-
 /// Candidate generation, blending and diversity for every listing endpoint.
 ///
 /// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector plus popular and fresh candidates in a

@@ -97,6 +97,13 @@ struct RecommenderCoreTests {
         #expect(ExampleStrategy.bestScore(nearNeg, positive: pos, negative: neg) < ExampleStrategy.bestScore(unit([1, 0.1]), positive: pos, negative: neg))
     }
 
+    @Test(arguments: [0, 1, 31, 32, 33, 256, 1024, 1029])
+    func simdDotMatchesTheNaiveSum(_ n: Int) {
+        let a = (0..<n).map { Float(($0 * 37) % 11) - 5 }, b = (0..<n).map { Float(($0 * 53) % 7) - 3 }
+        let naive = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        #expect(VectorMath.dot(a, b) == naive)
+    }
+
     @Test func configurationRejectsNonsense() {
         #expect(throws: RecServiceError.self) { try RecommenderConfiguration(dimensions: 512) }
         #expect(throws: RecServiceError.self) { try RecommenderConfiguration(embeddingKind: "audio") }
