@@ -91,3 +91,13 @@ struct RequestParsingTests {
         #expect(RouteTable.all.first { $0.path == "/v1/items/{itemId}/similar" }?.routerPath == "/v1/items/:itemId/similar")
     }
 }
+
+@Suite("JSON encoding")
+struct JSONEncodingTests {
+    @Test func handWrittenEncoderRoundTripsThroughJSONDecoder() throws {
+        let value: JSONValue = ["b": [1, .number(2.5), "x\"y\\z\n\u{01}é"], "a": nil, "c": ["t": true, "f": false], "n": .number(-0.000123)]
+        let bytes = value.encoded()
+        #expect(try JSONValue.parse(bytes) == value)
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("{\"a\":null,\"b\":[1,2.5,"))
+    }
+}
