@@ -30,8 +30,11 @@ struct RecAPIMiddleware: RouterMiddleware {
         response.headers[Self.requestIDHeader] = rid
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                       status: Int(response.status.code), seconds: seconds, errorCode: errorCode)
+        let route = context.endpointPath ?? "unmatched"
+        metrics.record(method: request.method.rawValue, route: route, status: Int(response.status.code), seconds: seconds, errorCode: errorCode)
+        // Route templates, not raw paths: ids and query strings stay out of the access log.
+        context.logger.debug("request", metadata: ["method": "\(request.method.rawValue)", "route": "\(route)",
+                                                   "status": "\(response.status.code)", "ms": "\(Int(seconds * 1000))"])
         return response
     }
 

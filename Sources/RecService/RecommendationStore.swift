@@ -5,6 +5,7 @@ import Postgres
 /// (inside ``PostgresPool/withConnection(_:)``, i.e. on that connection's own thread).
 struct RecommendationStore: Sendable {
     let configuration: RecommenderConfiguration
+    let configured = ConfiguredConnections()
 
     /// One candidate request: a kNN per vector (usually one), plus popular and fresh items.
     struct Plan: Sendable {
@@ -81,11 +82,15 @@ struct RecommendationStore: Sendable {
         let rows: PostgresRows
         if plan.vectors.isEmpty || plan.knn == 0 {
             rows = try run(conn)
+        } else if plan.knn <= configuration.efSearch {
+            // The usual case: the connection already carries the HNSW options (set once per connection),
+            // so the candidates cost one round trip.
+            try configureOnce(conn)
+            rows = try run(conn)
         } else {
-            // SET LOCAL-style options (is_local = true) die with the transaction: pooled connections stay clean.
-            // is_local = true: the options die with the transaction, so pooled connections stay clean.
-            // BEGIN and the options travel in one round trip.
-            try conn.execute("BEGIN; SELECT set_config('hnsw.ef_search', '\(max(configuration.efSearch, plan.knn))', true), "
+            // A page that needs a larger ef_search: transaction-local options (is_local = true die with
+            // the transaction), BEGIN and the options in one round trip.
+            try conn.execute("BEGIN; SELECT set_config('hnsw.ef_search', '\(plan.knn)', true), "
                 + "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
                 + "set_config('hnsw.max_scan_tuples', '\(configuration.maxScanTuples)', true)")
             do {
@@ -110,5 +115,14 @@ struct RecommendationStore: Sendable {
             if !r.isNull(10) { maxPop = try r.double(10) }
         }
         return (out, maxPop)
+    }
+
+    /// Session-level HNSW options on a pool connection, once: every statement this service runs wants the
+    /// same ef_search and iterative scan, and the pool's connections are the service's own.
+    func configureOnce(_ conn: PGConnection) throws {
+        guard !configured.contains(conn) else { return }
+        try conn.execute("SET hnsw.ef_search = \(configuration.efSearch); SET hnsw.iterative_scan = relaxed_order; "
+            + "SET hnsw.max_scan_tuples = \(configuration.maxScanTuples)")
+        configured.insert(conn)
     }
 }
