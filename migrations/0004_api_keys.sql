@@ -7,6 +7,5 @@ CREATE TABLE api_keys (
     key_prefix    text NOT NULL,
     scopes        text[] NOT NULL CHECK (scopes <@ ARRAY['read', 'events', 'admin']::text[] AND cardinality(scopes) > 0),
     created_at    timestamptz NOT NULL DEFAULT now(),
-    revoked_at    timestamptz,
-    last_used_at  timestamptz
+    revoked_at    timestamptz
 );
