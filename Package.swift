@@ -60,12 +60,15 @@ let package = Package(
         .target(name: "RecService", dependencies: [
             "Postgres", "Kafka", "BedrockClient", "Profiles", "RecCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "rec", dependencies: [
             "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
@@ -84,6 +87,12 @@ let package = Package(
         ]),
         .testTarget(name: "TitanLocalTests", dependencies: [
             "TitanLocal", "BedrockClient", "RecCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .testTarget(name: "RecServiceTests", dependencies: [
+            "RecService", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "RecCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

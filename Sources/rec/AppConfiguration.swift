@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Postgres
+import RecService
 
 /// The one place that reads the process environment for `rec`.
 ///
@@ -33,6 +34,68 @@ struct AppConfiguration: Sendable {
             kafkaProperties: props,
             environment: env
         )
+    }
+
+    // MARK: - rec serve
+
+    /// `REC_HTTP_HOST`. Default: 127.0.0.1 (loopback; put a proxy in front for other hosts).
+    var httpHost: String { environment["REC_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1" }
+
+    /// `REC_HTTP_PORT`. Default: 58080.
+    func httpPort() throws -> Int {
+        guard let p = Int(environment["REC_HTTP_PORT"] ?? "58080"), (0...65535).contains(p) else {
+            throw ConfigurationError("REC_HTTP_PORT must be a port number (0-65535)")
+        }
+        return p
+    }
+
+    /// `REC_AUTH`: `on` (default) or `off` (no API keys; local use only).
+    func authEnabled() throws -> Bool {
+        switch (environment["REC_AUTH"] ?? "on").lowercased() {
+        case "on", "true", "1", "": return true
+        case "off", "false", "0": return false
+        default: throw ConfigurationError("REC_AUTH must be on or off")
+        }
+    }
+
+    /// `REC_EVENTS_TOPIC`: where `POST /v1/events` produces. Default: interactions.v1.
+    var eventsTopic: String { environment["REC_EVENTS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? "interactions.v1" }
+
+    /// The recommender's knobs:
+    /// `REC_EMBEDDING_DIMS` (1024), `REC_EMBEDDING_KIND` (fused), `REC_HNSW_EF_SEARCH` (100),
+    /// `REC_HNSW_MAX_SCAN_TUPLES` (20000), `REC_POPULAR_CANDIDATES` (30), `REC_FRESH_CANDIDATES` (20),
+    /// `REC_SEEN_EVENT_TYPES` (all types, comma-separated; empty: none), `REC_SEEN_WINDOW_DAYS` (90),
+    /// weights `REC_W_LONG` (1), `REC_W_SESSION` (0.6), `REC_W_NEGATIVE` (0.5), `REC_W_POPULARITY` (0.15),
+    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
+    /// `REC_FRESHNESS_HALF_LIFE_H` (336), `REC_POPULARITY_HALF_LIFE_H` (168).
+    func recommenderConfiguration() throws -> RecommenderConfiguration {
+        func num(_ k: String, _ d: Double) throws -> Double {
+            guard let s = environment[k], !s.isEmpty else { return d }
+            guard let v = Double(s), v.isFinite else { throw ConfigurationError("\(k) must be a number") }
+            return v
+        }
+        var w = BlendWeights()
+        w.longTerm = Float(try num("REC_W_LONG", Double(w.longTerm)))
+        w.session = Float(try num("REC_W_SESSION", Double(w.session)))
+        w.negative = Float(try num("REC_W_NEGATIVE", Double(w.negative)))
+        w.popularity = Float(try num("REC_W_POPULARITY", Double(w.popularity)))
+        w.freshness = Float(try num("REC_W_FRESHNESS", Double(w.freshness)))
+        w.context = Float(try num("REC_W_CONTEXT", Double(w.context)))
+        w.sessionHalfLife = try num("REC_SESSION_HALF_LIFE_H", w.sessionHalfLife / 3600) * 3600
+        w.freshnessHalfLife = try num("REC_FRESHNESS_HALF_LIFE_H", w.freshnessHalfLife / 3600) * 3600
+        w.popularityHalfLife = try num("REC_POPULARITY_HALF_LIFE_H", w.popularityHalfLife / 3600) * 3600
+        let seen = environment["REC_SEEN_EVENT_TYPES"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        do {
+            return try RecommenderConfiguration(
+                weights: w, dimensions: Int(try num("REC_EMBEDDING_DIMS", 1024)),
+                embeddingKind: environment["REC_EMBEDDING_KIND"].flatMap { $0.isEmpty ? nil : $0 } ?? "fused",
+                efSearch: Int(try num("REC_HNSW_EF_SEARCH", 100)), maxScanTuples: Int(try num("REC_HNSW_MAX_SCAN_TUPLES", 20_000)),
+                popularCandidates: Int(try num("REC_POPULAR_CANDIDATES", 30)), freshCandidates: Int(try num("REC_FRESH_CANDIDATES", 20)),
+                seenEventTypes: seen ?? ["view", "click", "add_to_cart", "purchase", "rating", "dismiss"],
+                seenWindow: try num("REC_SEEN_WINDOW_DAYS", 90) * 86_400)
+        } catch let e as RecServiceError {
+            throw ConfigurationError(e.message)
+        }
     }
 
     func requireDatabaseURL() throws -> String {

@@ -13,6 +13,8 @@ struct Rec: AsyncParsableCommand {
             Bench.self,
             ConsumeCommand.self,
             Demo.self,
+            ServeCommand.self,
+            APIKeysCommand.self,
         ]
     )
 }

@@ -1,0 +1,134 @@
+import Foundation
+import Postgres
+
+/// Read-side queries other than ranking: items, popularity, trending, profile summaries, user deletion.
+public struct CatalogReader: Sendable {
+    let pool: PostgresPool
+    let weights: BlendWeights
+
+    public init(pool: PostgresPool, weights: BlendWeights) {
+        self.pool = pool
+        self.weights = weights
+    }
+
+    /// One live item with its vector kinds, or nil.
+    public func item(id: String) async throws -> JSONValue? {
+        let rows = try await pool.query(
+            "SELECT id, title, description, array_to_json(categories)::text, attributes::text, image_url, price, available, "
+                + "created_at, updated_at, version_at, "
+                + "(SELECT coalesce(json_agg(json_build_object('kind', kind, 'dims', dims, 'model', model) ORDER BY kind), '[]') FROM item_embeddings WHERE item_id = i.id)::text "
+                + "FROM items i WHERE id = $1 AND deleted_at IS NULL", [id])
+        guard let r = rows.first else { return nil }
+        func json(_ i: Int) throws -> JSONValue { try JSONValue.parse(Array(try r.string(i).utf8)) }
+        return [
+            "id": .string(try r.string(0)), "title": .string(try r.string(1)), "description": .string(try r.string(2)),
+            "categories": try json(3), "attributes": try json(4),
+            "imageUrl": r.isNull(5) ? .null : .string(try r.string(5)),
+            "price": r.isNull(6) ? .null : .number(try r.double(6)),
+            "available": .bool(try r.bool(7)),
+            "createdAt": .string(Self.iso(try r.date(8))), "updatedAt": .string(Self.iso(try r.date(9))),
+            "versionAt": .string(Self.iso(try r.date(10))),
+            "embeddings": try json(11),
+        ]
+    }
+
+    /// Items by decayed popularity (decayed to now), optionally in one category.
+    public func popular(limit: Int, category: String?, available: Bool?, now: Date = Date()) async throws -> [JSONValue] {
+        var p = SQLParameters()
+        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? [], available: available), seen: nil)
+        // Over-fetch: the index orders by the stored score; decaying each to now can reorder a little.
+        let rows = try await pool.query(
+            "SELECT i.id, i.title, array_to_json(i.categories)::text, pp.score, pp.ref_at, pp.events FROM item_popularity pp "
+                + "JOIN items i ON i.id = pp.item_id WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(limit * 2)", p.values)
+        var out = [(Double, JSONValue)]()
+        for r in rows {
+            let s = weights.popularityNow(score: try r.double(3), refAt: try r.date(4), now: now)
+            out.append((s, [
+                "id": .string(try r.string(0)), "title": .string(try r.string(1)),
+                "categories": try JSONValue.parse(Array(try r.string(2).utf8)),
+                "score": .number((s * 1e6).rounded() / 1e6), "events": .number(Double(try r.int(5))),
+            ]))
+        }
+        return out.sorted { $0.0 > $1.0 }.prefix(limit).map(\.1)
+    }
+
+    /// Items with the most interactions in the recent window (dismissals excluded), and the top categories by decayed counters.
+    public func trending(limit: Int, category: String?, window: TimeInterval, now: Date = Date()) async throws -> JSONValue {
+        var p = SQLParameters()
+        let since = p.add(now.addingTimeInterval(-window))
+        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? []), seen: nil)
+        let items = try await pool.query(
+            "SELECT i.id, i.title, array_to_json(i.categories)::text, count(*) AS n, count(DISTINCT x.user_id) AS users "
+                + "FROM interactions x JOIN items i ON i.id = x.item_id WHERE x.occurred_at >= \(since) AND x.type <> 'dismiss'\(cond) "
+                + "GROUP BY i.id, i.title, i.categories ORDER BY n DESC, users DESC, i.id LIMIT \(limit)", p.values)
+        let cats = try await pool.query("SELECT category, score, ref_at FROM category_popularity ORDER BY score DESC LIMIT 10")
+        var categoryList = [(Double, JSONValue)]()
+        for r in cats {
+            let s = weights.popularityNow(score: try r.double(1), refAt: try r.date(2), now: now)
+            categoryList.append((s, ["category": .string(try r.string(0)), "score": .number((s * 1e6).rounded() / 1e6)]))
+        }
+        return [
+            "windowHours": .number(window / 3600),
+            "items": .array(try items.map { r in [
+                "id": .string(try r.string(0)), "title": .string(try r.string(1)),
+                "categories": try JSONValue.parse(Array(try r.string(2).utf8)),
+                "interactions": .number(Double(try r.int(3))), "users": .number(Double(try r.int(4))),
+            ] }),
+            "categories": .array(categoryList.sorted { $0.0 > $1.0 }.map(\.1)),
+        ]
+    }
+
+    /// A user's profile summary, or nil when the user has neither a profile nor interactions.
+    public func profile(userID: String) async throws -> JSONValue? {
+        try await pool.withConnection { conn in
+            let prof = try conn.query(
+                "SELECT event_count, counts_by_type::text, category_affinity::text, last_event_at, session_id, session_ref_at, "
+                    + "long_term IS NOT NULL, session IS NOT NULL, negative IS NOT NULL, dims, updated_at FROM user_profiles WHERE user_id = $1",
+                [userID])
+            let events = try conn.query(
+                "SELECT event_id, item_id, type, value, session_id, occurred_at FROM interactions WHERE user_id = $1 "
+                    + "ORDER BY occurred_at DESC LIMIT 10", [userID])
+            if prof.isEmpty && events.isEmpty { return nil }
+            var out: [String: JSONValue] = ["userId": .string(userID), "hasProfile": .bool(!prof.isEmpty)]
+            if let r = prof.first {
+                out["eventCount"] = .number(Double(try r.int(0)))
+                out["countsByType"] = try JSONValue.parse(Array(try r.string(1).utf8))
+                var top = [(String, Double)]()
+                if case .object(let aff) = try JSONValue.parse(Array(try r.string(2).utf8)) {
+                    for (k, v) in aff { if case .number(let n) = v { top.append((k, n)) } }
+                }
+                out["topCategories"] = .array(top.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(5).map {
+                    ["category": .string($0.0), "affinity": .number(($0.1 * 1e6).rounded() / 1e6)]
+                })
+                out["lastEventAt"] = r.isNull(3) ? .null : .string(Self.iso(try r.date(3)))
+                out["sessionId"] = r.isNull(4) ? .null : .string(try r.string(4))
+                out["sessionAt"] = r.isNull(5) ? .null : .string(Self.iso(try r.date(5)))
+                out["vectors"] = ["longTerm": .bool(try r.bool(6)), "session": .bool(try r.bool(7)), "negative": .bool(try r.bool(8)),
+                                  "dims": .number(Double(try r.int(9)))]
+                out["updatedAt"] = .string(Self.iso(try r.date(10)))
+            }
+            out["lastEvents"] = .array(try events.map { r in [
+                "eventId": .string(try r.string(0)), "productId": .string(try r.string(1)), "type": .string(try r.string(2)),
+                "value": r.isNull(3) ? .null : .number(try r.double(3)),
+                "sessionId": r.isNull(4) ? .null : .string(try r.string(4)),
+                "occurredAt": .string(Self.iso(try r.date(5))),
+            ] })
+            return .object(out)
+        }
+    }
+
+    /// Deletes a user's profile and interaction log in one transaction.
+    ///
+    /// - Returns: whether a profile existed and how many interactions were removed.
+    public func deleteUser(userID: String) async throws -> (profile: Bool, interactions: Int) {
+        try await pool.transaction { conn in
+            let p = try conn.query("DELETE FROM user_profiles WHERE user_id = $1", [userID])
+            let i = try conn.query("DELETE FROM interactions WHERE user_id = $1", [userID])
+            return (p.affectedRows > 0, i.affectedRows)
+        }
+    }
+
+    static func iso(_ d: Date) -> String {
+        d.formatted(.iso8601)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import RecCore
+
+/// One validated `interactions.v1` event, as `POST /v1/events` accepts it and produces it to Kafka.
+public struct InteractionEvent: Sendable, Equatable {
+    public var eventID: UUID
+    public var occurredAt: Date
+    /// The original RFC 3339 text (re-emitted unchanged).
+    public var occurredAtText: String
+    public var userID: String
+    public var productID: String
+    public var type: EventType
+    public var value: Double?
+    public var sessionID: String?
+
+    /// Most events one request may carry.
+    public static let maxBatch = 500
+    static let fields: Set<String> = ["eventId", "occurredAt", "userId", "productId", "type", "value", "sessionId"]
+
+    /// Validates a batch: `{"events":[…]}` or a bare array.
+    ///
+    /// - Throws: ``RecServiceError`` `invalidInput` naming the first bad event and field.
+    public static func parseBatch(_ body: JSONValue, now: Date = Date()) throws -> [InteractionEvent] {
+        let list: [JSONValue]
+        switch body {
+        case .array(let a): list = a
+        case .object:
+            let o = try JSONObjectReader(body)
+            try o.onlyAllow(["events"])
+            guard let a = try o.array("events", maxCount: maxBatch) else { throw RecServiceError(.invalidInput, "body.events is required") }
+            list = a
+        default: throw RecServiceError(.invalidInput, "the body must be {\"events\":[...]} or an array of events")
+        }
+        guard !list.isEmpty else { throw RecServiceError(.invalidInput, "the batch holds no events") }
+        guard list.count <= maxBatch else { throw RecServiceError(.invalidInput, "a batch holds at most \(maxBatch) events, not \(list.count)") }
+        return try list.enumerated().map { try parse($1, path: "events[\($0)]", now: now) }
+    }
+
+    static func parse(_ v: JSONValue, path: String, now: Date) throws -> InteractionEvent {
+        let o = try JSONObjectReader(v, path: path)
+        try o.onlyAllow(fields)
+        let idText = try o.string("eventId", maxLength: 64, required: true)!
+        guard let id = UUID(uuidString: idText) else { throw RecServiceError(.invalidInput, "\(path).eventId must be a UUID") }
+        let at = try o.string("occurredAt", maxLength: 64, required: true)!
+        guard let date = parseRFC3339(at) else { throw RecServiceError(.invalidInput, "\(path).occurredAt must be an RFC 3339 timestamp") }
+        guard date <= now.addingTimeInterval(86_400) else { throw RecServiceError(.invalidInput, "\(path).occurredAt is more than a day in the future") }
+        let user = try o.string("userId", required: true)!
+        let product = try o.string("productId", required: true)!
+        guard !user.isEmpty, !product.isEmpty else { throw RecServiceError(.invalidInput, "\(path).userId and productId must not be empty") }
+        let typeText = try o.string("type", maxLength: 32, required: true)!
+        guard let type = EventType(rawValue: typeText) else {
+            throw RecServiceError(.invalidInput, "\(path).type must be one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let value = try o.number("value", in: -1e9...1e9)
+        if type == .rating {
+            guard let value, (0...5).contains(value) else { throw RecServiceError(.invalidInput, "\(path).value must be a rating from 0 to 5") }
+        }
+        let session = try o.string("sessionId")
+        return InteractionEvent(eventID: id, occurredAt: date, occurredAtText: at, userID: user, productID: product, type: type,
+                                value: value, sessionID: session)
+    }
+
+    /// The wire JSON (`interactions.v1`).
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "eventId": .string(eventID.uuidString.lowercased()), "occurredAt": .string(occurredAtText),
+            "userId": .string(userID), "productId": .string(productID), "type": .string(type.rawValue),
+        ]
+        if let value { o["value"] = .number(value) }
+        if let sessionID { o["sessionId"] = .string(sessionID) }
+        return .object(o)
+    }
+
+    /// RFC 3339 with or without fractional seconds, `Z` or a numeric offset.
+    static func parseRFC3339(_ s: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s) { return d }
+        if let d = try? Date.ISO8601FormatStyle().parse(s) { return d }
+        return nil
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Postgres
+
+/// The recommender's SQL: profile lookup and the candidate query, run synchronously on one connection
+/// (inside ``PostgresPool/withConnection(_:)``, i.e. on that connection's own thread).
+struct RecommendationStore: Sendable {
+    let configuration: RecommenderConfiguration
+    let configured = ConfiguredConnections()
+
+    /// One candidate request: a kNN per vector (usually one), plus popular and fresh items.
+    struct Plan: Sendable {
+        var vectors: [[Float]] = []
+        var knn: Int = 0
+        var popular: Int = 0
+        var fresh: Int = 0
+        var filters = ItemFilters()
+        var seen: SeenExclusion?
+    }
+
+    func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
+        let rows = try conn.query(
+            "SELECT long_term, session, session_ref_at, negative, dims FROM user_profiles WHERE user_id = $1",
+            [userID], resultFormat: .binary)
+        guard let r = rows.first else { return nil }
+        guard try r.int(4) == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
+        return UserProfileVectors(longTerm: r.isNull(0) ? nil : try r.vector(0),
+                                  session: r.isNull(1) ? nil : try r.vector(1),
+                                  sessionAt: r.isNull(2) ? nil : try r.date(2),
+                                  negative: r.isNull(3) ? nil : try r.vector(3))
+    }
+
+    /// Unit vectors of the given items (live, of the served kind and dimension), by id.
+    func itemVectors(_ conn: PGConnection, ids: [String]) throws -> [String: [Float]] {
+        let d = configuration.dimensions
+        let rows = try conn.query(
+            "SELECT e.item_id, e.embedding FROM item_embeddings e JOIN items i ON i.id = e.item_id "
+                + "WHERE e.item_id = ANY($1::text[]) AND e.kind = $2 AND e.dims = \(d) AND i.deleted_at IS NULL",
+            [ids, configuration.embeddingKind], resultFormat: .binary)
+        var out = [String: [Float]]()
+        for r in rows { out[try r.string(0)] = VectorMath.normalized(try r.vector(1)) }
+        return out
+    }
+
+    /// Runs the candidate plan in one statement (one transaction when a kNN sets HNSW options).
+    ///
+    /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
+    func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: Double) {
+        let d = configuration.dimensions
+        var p = SQLParameters()
+        let kind = p.add(configuration.embeddingKind)
+        var parts = [String]()
+        // Every source carries the item's columns (the kNN rows also their vector, read by the index scan's
+        // heap fetch anyway), so enrichment costs no second probe per candidate.
+        let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, i.created_at, i.available, i.price"
+        for v in plan.vectors where plan.knn > 0 {
+            let cond = p.conditions(plan.filters, seen: plan.seen)
+            parts.append("(SELECT e.item_id AS id, 'knn' AS src, e.embedding AS emb, \(itemColumns) FROM item_embeddings e JOIN items i ON i.id = e.item_id"
+                + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
+                + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
+        }
+        if plan.popular > 0 {
+            let cond = p.conditions(plan.filters, seen: plan.seen)
+            parts.append("(SELECT i.id AS id, 'popular' AS src, NULL::halfvec AS emb, \(itemColumns) FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
+                + " WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(plan.popular))")
+        }
+        if plan.fresh > 0 {
+            let cond = p.conditions(plan.filters, seen: plan.seen)
+            parts.append("(SELECT i.id AS id, 'fresh' AS src, NULL::halfvec AS emb, \(itemColumns) FROM items i WHERE true\(cond)"
+                + " ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
+        }
+        guard !parts.isEmpty else { return ([], 0) }
+        // One row per item (the kNN row wins, it has the vector), all sources listed; the vector of a
+        // popular/fresh-only item and every popularity counter are index probes (LIMIT 1 keeps them
+        // parameterized instead of letting the planner hash whole tables).
+        let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), "
+            + "d AS (SELECT DISTINCT ON (id) id, string_agg(src, ',') OVER (PARTITION BY id) AS srcs, emb, title, cats, created_at, available, price "
+            + "FROM c ORDER BY id, emb IS NULL) "
+            + "SELECT d.id, d.srcs, coalesce(d.emb, (SELECT embedding FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
+            + "d.title, d.cats, d.created_at, coalesce(pp.score, 0)::float8, pp.ref_at, d.available, d.price, (SELECT max(score) FROM item_popularity)::float8 "
+            + "FROM d LEFT JOIN LATERAL (SELECT score, ref_at FROM item_popularity WHERE item_id = d.id LIMIT 1) pp ON true"
+        let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary) }
+        let rows: PostgresRows
+        if plan.vectors.isEmpty || plan.knn == 0 {
+            rows = try run(conn)
+        } else if plan.knn <= configuration.efSearch {
+            // The usual case: the connection already carries the HNSW options (set once per connection),
+            // so the candidates cost one round trip.
+            try configureOnce(conn)
+            rows = try run(conn)
+        } else {
+            // A page that needs a larger ef_search: transaction-local options (is_local = true die with
+            // the transaction), BEGIN and the options in one round trip.
+            try conn.execute("BEGIN; SELECT set_config('hnsw.ef_search', '\(plan.knn)', true), "
+                + "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+                + "set_config('hnsw.max_scan_tuples', '\(configuration.maxScanTuples)', true)")
+            do {
+                rows = try run(conn)
+                try conn.execute("COMMIT")
+            } catch {
+                if conn.isHealthy { _ = try? conn.execute("ROLLBACK") }
+                throw error
+            }
+        }
+        var out = [Candidate]()
+        out.reserveCapacity(rows.count)
+        var maxPop = 0.0
+        for r in rows {
+            let catText = try r.string(4)
+            let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            out.append(Candidate(
+                itemID: try r.string(0), vector: r.isNull(2) ? nil : try r.vector(2), title: try r.string(3), categories: cats,
+                createdAt: try r.date(5), popularity: try r.double(6), popularityRefAt: r.isNull(7) ? nil : try r.date(7),
+                available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9),
+                sources: Set(try r.string(1).split(separator: ",").map(String.init))))
+            if !r.isNull(10) { maxPop = try r.double(10) }
+        }
+        return (out, maxPop)
+    }
+
+    /// Session-level HNSW options on a pool connection, once: every statement this service runs wants the
+    /// same ef_search and iterative scan, and the pool's connections are the service's own.
+    func configureOnce(_ conn: PGConnection) throws {
+        guard !configured.contains(conn) else { return }
+        try conn.execute("SET hnsw.ef_search = \(configuration.efSearch); SET hnsw.iterative_scan = relaxed_order; "
+            + "SET hnsw.max_scan_tuples = \(configuration.maxScanTuples)")
+        configured.insert(conn)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Postgres
+
+/// Candidate generation, blending and diversity for every listing endpoint.
+///
+/// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector plus popular and fresh candidates in a
+/// single statement, vectors returned in binary, then exact per-signal rescoring here. A request costs
+/// the profile lookup and one candidate statement (3 round trips with the transaction that scopes the HNSW options).
+public final class Recommender: Sendable {
+    public let configuration: RecommenderConfiguration
+    let pool: PostgresPool
+    let store: RecommendationStore
+
+    public init(pool: PostgresPool, configuration: RecommenderConfiguration) {
+        self.pool = pool
+        self.configuration = configuration
+        self.store = RecommendationStore(configuration: configuration)
+    }
+
+    private var seenTypes: [String] { configuration.seenEventTypes }
+
+    /// Personalized recommendations; `contextItems` (cart, viewed page) act as extra positives.
+    ///
+    /// - Throws: ``RecServiceError`` `notFound` naming context items that do not exist.
+    public func recommend(userID: String, request: ListingRequest, contextItems: [String] = [], now: Date = Date()) async throws -> RecommendationResult {
+        let config = configuration
+        let store = self.store
+        let seen = SeenExclusion(userID: userID, eventTypes: seenTypes, since: now.addingTimeInterval(-config.seenWindow))
+        return try await pool.withConnection { conn in
+            let profile = try store.profile(conn, userID: userID)
+            var context: [Float]?
+            if !contextItems.isEmpty {
+                let vectors = try store.itemVectors(conn, ids: contextItems)
+                let missing = contextItems.filter { vectors[$0] == nil }
+                if !missing.isEmpty { throw RecServiceError(.notFound, "unknown context items: \(missing.prefix(20).joined(separator: ", "))") }
+                context = VectorMath.weightedSum(contextItems.compactMap { vectors[$0] }.map { ($0, 1) })
+            }
+            let query = BlendQuery(longTerm: profile?.longTerm, session: profile?.session,
+                                   sessionWeight: config.weights.sessionWeight(sessionAt: profile?.sessionAt, now: now),
+                                   negative: profile?.negative, context: context)
+            var filters = request.filters
+            filters.exclude += contextItems
+            var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit),
+                                                popular: config.popularCandidates + (query.isFallback ? request.limit : 0),
+                                                fresh: config.freshCandidates + (query.isFallback ? request.limit : 0),
+                                                filters: filters, seen: seen)
+            if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
+            let (candidates, maxPop) = try store.candidates(conn, plan: plan)
+            let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: maxPop, now: now)
+            let ranked = DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit)
+            return RecommendationResult(items: ranked, strategy: query.isFallback ? "popularity_freshness" : "blended",
+                                        fallback: query.isFallback)
+        }
+    }
+
+    /// Items like `itemID` (cosine to its vector), with the same filters and diversity.
+    ///
+    /// - Throws: ``RecServiceError`` `notFound` for an unknown item or one without a vector.
+    public func similar(itemID: String, request: ListingRequest) async throws -> RecommendationResult {
+        let config = configuration
+        let store = self.store
+        return try await pool.withConnection { conn in
+            guard let v = try store.itemVectors(conn, ids: [itemID])[itemID] else {
+                throw RecServiceError(.notFound, "item \(itemID) does not exist or has no \(config.embeddingKind) vector of dimension \(config.dimensions)")
+            }
+            var filters = request.filters
+            filters.exclude.append(itemID)
+            let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters)
+            let (candidates, _) = try store.candidates(conn, plan: plan)
+            let scored = Self.queryScores(candidates, query: v)
+            return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
+                                        strategy: "similar", fallback: false)
+        }
+    }
+
+    /// kNN for an embedded query, optionally personalized: `(1 − w)·cos(query) + w·cos(long-term)`.
+    public func search(vector: [Float], request: ListingRequest, userID: String?, personalization: Float, now: Date = Date()) async throws -> RecommendationResult {
+        let config = configuration
+        let store = self.store
+        guard vector.count == config.dimensions else {
+            throw RecServiceError(.upstream, "the embedding endpoint returned \(vector.count) dimensions, expected \(config.dimensions)")
+        }
+        return try await pool.withConnection { conn in
+            var profile: UserProfileVectors?
+            if let userID, personalization > 0 { profile = try store.profile(conn, userID: userID) }
+            var weights = BlendWeights()
+            weights.longTerm = personalization
+            weights.session = 0; weights.negative = 0; weights.popularity = 0; weights.freshness = 0; weights.context = 0
+            let query = BlendQuery(longTerm: profile?.longTerm, query: vector, queryWeight: 1 - personalization)
+            let plan = RecommendationStore.Plan(vectors: [query.candidateVector(weights: weights) ?? vector],
+                                                knn: config.knnCandidates(limit: request.limit), filters: request.filters)
+            let (candidates, _) = try store.candidates(conn, plan: plan)
+            let scored = Blender(weights: weights).score(candidates, query: query, maxPopularity: 0, now: now)
+            return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
+                                        strategy: "search", fallback: false)
+        }
+    }
+
+    /// One example: an item id and its weight (default 1).
+    public struct Example: Sendable, Equatable {
+        public var id: String
+        public var weight: Float
+        public init(id: String, weight: Float = 1) { self.id = id; self.weight = weight }
+    }
+
+    /// Recommendations from example items (Qdrant's recommend API semantics).
+    ///
+    /// - Throws: ``RecServiceError`` `notFound` naming unknown examples unless `ignoreMissing`;
+    ///   `invalidInput` when no usable example remains.
+    public func recommend(positive: [Example], negative: [Example], strategy: ExampleStrategy, ignoreMissing: Bool,
+                          request: ListingRequest) async throws -> RecommendationResult {
+        let config = configuration
+        let store = self.store
+        return try await pool.withConnection { conn in
+            let ids = Array(Set((positive + negative).map(\.id)))
+            let vectors = try store.itemVectors(conn, ids: ids)
+            let missing = ids.filter { vectors[$0] == nil }.sorted()
+            if !missing.isEmpty && !ignoreMissing {
+                throw RecServiceError(.notFound, "unknown example items: \(missing.prefix(20).joined(separator: ", "))")
+            }
+            let pos = positive.compactMap { e in vectors[e.id].map { (vector: $0, weight: e.weight) } }
+            let neg = negative.compactMap { e in vectors[e.id].map { (vector: $0, weight: e.weight) } }
+            guard !pos.isEmpty || !neg.isEmpty else { throw RecServiceError(.invalidInput, "none of the examples has a vector") }
+            var filters = request.filters
+            filters.exclude += ids
+            let knn = config.knnCandidates(limit: request.limit)
+            switch strategy {
+            case .averageVector:
+                guard let q = ExampleStrategy.averageVector(positive: pos, negative: neg) else {
+                    throw RecServiceError(.invalidInput, "the examples cancel out")
+                }
+                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: [q], knn: knn, filters: filters))
+                let scored = Self.queryScores(candidates, query: VectorMath.normalized(q))
+                return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
+                                            strategy: strategy.rawValue, fallback: false)
+            case .bestScore:
+                // One kNN per positive (the candidates best_score can rank high); negatives only: away from them.
+                var seeds = pos.sorted { $0.weight > $1.weight }.prefix(16).map(\.vector)
+                if seeds.isEmpty, let away = ExampleStrategy.averageVector(positive: [], negative: neg) { seeds = [away] }
+                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: seeds, knn: knn, filters: filters))
+                let pv = pos.map(\.vector), nv = neg.map(\.vector)
+                let scored = candidates.map { c -> ScoredItem in
+                    var e = ScoreExplanation()
+                    if let v = c.vector { e.query = ExampleStrategy.bestScore(v, positive: pv, negative: nv) }
+                    return ScoredItem(candidate: c, explanation: e)
+                }
+                return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
+                                            strategy: strategy.rawValue, fallback: false)
+            }
+        }
+    }
+
+    static func queryScores(_ candidates: [Candidate], query: [Float]) -> [ScoredItem] {
+        candidates.map { c in
+            var e = ScoreExplanation()
+            if let v = c.vector, v.count == query.count { e.query = VectorMath.dot(v, query) }
+            return ScoredItem(candidate: c, explanation: e)
+        }
+    }
+}

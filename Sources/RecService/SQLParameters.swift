@@ -1,0 +1,26 @@
+import Foundation
+import Postgres
+
+/// Accumulates positional parameters for one statement, so SQL fragments never carry values.
+struct SQLParameters {
+    private(set) var values: [any PostgresEncodable] = []
+
+    mutating func add(_ value: any PostgresEncodable) -> String {
+        values.append(value)
+        return "$\(values.count)"
+    }
+
+    /// `AND …` conditions on items alias `i` for `filters` and `seen`.
+    mutating func conditions(_ filters: ItemFilters, seen: SeenExclusion?, item: String = "i") -> String {
+        var sql = " AND \(item).deleted_at IS NULL"
+        if !filters.categories.isEmpty { sql += " AND \(item).categories && \(add(filters.categories))::text[]" }
+        if !filters.attributes.isEmpty { sql += " AND \(item).attributes @> \(add(PostgresJSON(filters.attributesJSON)))::jsonb" }
+        if let a = filters.available { sql += " AND \(item).available = \(add(a))" }
+        if !filters.exclude.isEmpty { sql += " AND NOT (\(item).id = ANY(\(add(filters.exclude))::text[]))" }
+        if let seen, !seen.eventTypes.isEmpty {
+            sql += " AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.user_id = \(add(seen.userID)) AND x.item_id = \(item).id"
+                + " AND x.type = ANY(\(add(seen.eventTypes))::text[]) AND x.occurred_at >= \(add(seen.since)))"
+        }
+        return sql
+    }
+}

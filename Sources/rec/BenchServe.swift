@@ -1,0 +1,223 @@
+import ArgumentParser
+import BedrockClient
+import BedrockTestSupport
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import RecService
+import ServiceLifecycle
+
+/// `rec bench serve`: seeds a catalog and user profiles in its own schema, serves the API in-process on
+/// loopback, and measures recommendations, similar items and search at 1 and N clients — and, in the same
+/// run, the raw pgvector kNN (same k, same ef_search) through a plain libpq loop.
+struct BenchServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Benchmark the recommendations API against raw pgvector kNN (loopback only).",
+        discussion: "Reads DATABASE_URL. Seeds schema --schema (dropped and re-created unless --reuse finds it seeded)."
+    )
+
+    @Option(help: "Catalog items to seed.") var items = 100_000
+    @Option(help: "Users with profiles to seed.") var users = 10_000
+    @Option(help: "Vector dimension (256, 384, 1024).") var dims = 1024
+    @Option(help: "Requests per measurement.") var requests = 2_000
+    @Option(help: "Concurrent clients for the concurrent measurement.") var concurrency = 16
+    @Option(help: "Schema for the benchmark data.") var schema = "bench_serve"
+    @Flag(help: "Reuse the schema when it already holds the requested items and users.") var reuse = false
+    @Flag(help: "Keep the schema afterwards (default: keep; pass --drop to remove).") var drop = false
+    @Option(help: "MMR diversity for recommendations.") var diversity: Double = 0.3
+
+    func run() async throws {
+        guard [256, 384, 1024].contains(dims) else { throw ValidationError("--dims must be 256, 384 or 1024") }
+        guard items >= 1000, users >= 10, requests >= 16, concurrency >= 1 else { throw ValidationError("--items ≥ 1000, --users ≥ 10, --requests ≥ 16") }
+        guard schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), schema.first?.isLetter == true else {
+            throw ValidationError("--schema must be a plain identifier")
+        }
+        let config = try AppConfiguration.fromEnvironment()
+        let base = try config.requireDatabaseURL()
+        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
+        let seeder = BenchSeeder(dims: dims, items: items, users: users)
+        let admin = try PGConnection(url: base)
+        var seeded = false
+        if reuse, let c = try? PGConnection(url: url),
+           let n = try? c.query("SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM user_profiles), (SELECT count(*) FROM item_embeddings WHERE dims = \(dims))"),
+           let r = n.first, (try? r.int(0)) == items, (try? r.int(1)) == users, (try? r.int(2)) == items {
+            seeded = true
+            print("bench serve: reusing schema \(schema) (\(items) items, \(users) users)")
+        }
+        if !seeded {
+            try admin.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE; CREATE SCHEMA \(schema)")
+            let conn = try PGConnection(url: url)
+            _ = try Migrator(migrations: try Migration.load(from: config.migrationsDirectory)).migrate(conn)
+            try seeder.seed(conn)
+        }
+
+        let recConfig = try RecommenderConfiguration(dimensions: dims)
+        let k = recConfig.knnCandidates(limit: 20)
+        let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: max(4, min(concurrency, 16))))
+        defer { pool.close() }
+        let keys = APIKeyStore(pool: pool)
+        let (_, secret) = try await keys.create(name: "bench-\(UUID().uuidString.prefix(8))", scopes: [.read])
+        let fake = try FakeBedrockEndpoint()
+        defer { fake.shutdown() }
+        let titan = TitanEmbeddingClient(configuration: try BedrockClientConfiguration(endpoint: fake.endpoint, dimensions: dims, retryPolicy: .none),
+                                         credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials))
+        let deps = RecAPIDependencies(pool: pool, recommender: Recommender(pool: pool, configuration: recConfig),
+                                      auth: .apiKeys(keys), embedder: TitanQueryEmbedder(client: titan))
+        var logger = Logger(label: "rec.bench.serve")
+        logger.logLevel = .warning
+        let portBox = PortBox()
+        let app = Application(router: RecAPI(deps).makeRouter(),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "rec-bench"),
+                              onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) },
+                              logger: logger)
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var port = 0
+            for _ in 0..<200 where port == 0 { try await Task.sleep(for: .milliseconds(25)); port = portBox.get() }
+            guard port > 0 else { throw ValidationError("the in-process server did not start") }
+            try await measureAll(port: UInt16(port), secret: secret, k: k, efSearch: recConfig.efSearch, url: url, seeder: seeder)
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+        if drop { try admin.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+    }
+
+    func measureAll(port: UInt16, secret: String, k: Int, efSearch: Int, url: String, seeder: BenchSeeder) async throws {
+        let headers = [("x-api-key", secret)]
+        let users = self.users, items = self.items, diversity = self.diversity
+        let recs: @Sendable (Int, Int) -> (String, String, [UInt8]?) = { t, i in
+            ("GET", "/v1/users/u\((t * 7919 + i * 104_729) % users)/recommendations?limit=20&diversity=\(diversity)", nil)
+        }
+        let similar: @Sendable (Int, Int) -> (String, String, [UInt8]?) = { t, i in
+            ("GET", "/v1/items/i\((t * 7919 + i * 104_729) % items)/similar?limit=20", nil)
+        }
+        let search: @Sendable (Int, Int) -> (String, String, [UInt8]?) = { t, i in
+            ("POST", "/v1/search", Array("{\"text\":\"bench query \((t * 31 + i) % 500)\",\"limit\":20}".utf8))
+        }
+        print("bench serve: \(items) items × \(dims)-d halfvec (HNSW m=16, ef_construction=64), \(users) users; k=\(k) ef_search=\(efSearch); loopback")
+        print("scenario".padding(toLength: 34, withPad: " ", startingAt: 0) + " clients    p50 ms    p99 ms     req/s")
+        var results = [String: BenchMeasurement]()
+        for clients in [1, concurrency] {
+            let raw = try await BenchMeasurement.run(threads: clients, total: requests) { t in
+                let conn = try PGConnection(url: url)
+                try conn.execute("SET hnsw.ef_search = \(efSearch)")
+                let queries = (0..<64).map { q in PGVector.halfvec(seeder.profileVector(user: (t * 64 + q) % max(users, 1))) }
+                var i = 0
+                return {
+                    i += 1
+                    _ = try conn.query("SELECT item_id FROM item_embeddings WHERE dims = \(seeder.dims) AND kind = 'fused' "
+                        + "ORDER BY embedding::halfvec(\(seeder.dims)) <=> $1::halfvec(\(seeder.dims)) LIMIT \(k)", [queries[i % queries.count]],
+                        resultFormat: .binary)
+                }
+            }
+            results["raw-\(clients)"] = raw
+            raw.print("raw pgvector kNN (libpq loop)", clients: clients)
+            for (name, make) in [("recommendations (limit 20, MMR)", recs), ("similar items", similar), ("search (text, fake Titan)", search)] {
+                let m = try await BenchMeasurement.run(threads: clients, total: requests) { t in
+                    let client = try BenchHTTPClient(port: port, headers: headers)
+                    var i = 0
+                    return {
+                        i += 1
+                        let (method, path, body) = make(t, i)
+                        let status = try client.request(method: method, path: path, body: body)
+                        guard status == 200 else { throw ValidationErrorMessage("\(method) \(path) answered \(status)") }
+                    }
+                }
+                results["\(name)-\(clients)"] = m
+                m.print(name, clients: clients)
+            }
+        }
+        let r1 = results["recommendations (limit 20, MMR)-1"]!, rN = results["recommendations (limit 20, MMR)-\(concurrency)"]!
+        let k1 = results["raw-1"]!, kN = results["raw-\(concurrency)"]!
+        print(String(format: "recommendations / raw kNN throughput: %.2fx at 1 client, %.2fx at %d clients (target ≥ 0.4x)",
+                     r1.throughput / k1.throughput, rN.throughput / kN.throughput, concurrency))
+        print(String(format: "targets: p50 %.1f ms (≤ 15), p99 %.1f ms (≤ 40) at 1 client; %.0f req/s at %d clients (≥ 300)",
+                     r1.p50 * 1000, r1.p99 * 1000, rN.throughput, concurrency))
+    }
+}
+
+/// The port the in-process server bound (set from `onServerRunning`).
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port = 0
+    func set(_ p: Int) { lock.lock(); port = p; lock.unlock() }
+    func get() -> Int { lock.lock(); defer { lock.unlock() }; return port }
+}
+
+/// Latencies of one measurement on dedicated threads (blocking clients never occupy the cooperative pool).
+struct BenchMeasurement: Sendable {
+    var latencies: [Double]
+    var seconds: Double
+
+    var throughput: Double { Double(latencies.count) / seconds }
+    var p50: Double { percentile(0.5) }
+    var p99: Double { percentile(0.99) }
+
+    func percentile(_ q: Double) -> Double {
+        let s = latencies.sorted()
+        return s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count) * q))]
+    }
+
+    func print(_ name: String, clients: Int) {
+        Swift.print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %7d %9.2f %9.2f %9.0f", clients, p50 * 1000, p99 * 1000, throughput))
+    }
+
+    /// Runs `total` calls split over `threads` threads; each thread builds its worker first (connections),
+    /// warms up, then all start together.
+    static func run(threads: Int, total: Int, _ make: @escaping @Sendable (Int) throws -> () throws -> Void) async throws -> BenchMeasurement {
+        try await withCheckedThrowingContinuation { cont in
+            let box = Collector()
+            let ready = DispatchGroup(), done = DispatchGroup()
+            let start = DispatchSemaphore(value: 0)
+            let per = max(1, total / threads)
+            for t in 0..<threads {
+                ready.enter(); done.enter()
+                let thread = Thread {
+                    var local = [Double]()
+                    var readied = false
+                    do {
+                        let work = try make(t)
+                        for _ in 0..<3 { try work() }
+                        readied = true
+                        ready.leave()
+                        start.wait()
+                        for _ in 0..<per {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            try work()
+                            local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                        }
+                    } catch {
+                        box.fail(error)
+                        if !readied { ready.leave(); start.wait() }
+                    }
+                    box.add(local)
+                    done.leave()
+                }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+            DispatchQueue.global().async {
+                ready.wait()
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<threads { start.signal() }
+                done.wait()
+                let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                let (all, failure) = box.result()
+                if let failure { cont.resume(throwing: failure) } else { cont.resume(returning: BenchMeasurement(latencies: all, seconds: secs)) }
+            }
+        }
+    }
+}
+
+/// Thread-safe sink for the measuring threads' latencies and first failure.
+final class Collector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all = [Double]()
+    private var failure: Error?
+    func add(_ xs: [Double]) { lock.lock(); all += xs; lock.unlock() }
+    func fail(_ e: Error) { lock.lock(); if failure == nil { failure = e }; lock.unlock() }
+    func result() -> ([Double], Error?) { lock.lock(); defer { lock.unlock() }; return (all, failure) }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import BedrockClient
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import Postgres
+import RecService
+
+/// `rec serve`: the recommendations HTTP API (Hummingbird 2), until SIGTERM/SIGINT drains it.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the recommendations HTTP API.",
+        discussion: """
+            Reads DATABASE_URL, KAFKA_BROKERS (for POST /v1/events and /ready), the Bedrock/Titan settings (search),
+            REC_HTTP_HOST/REC_HTTP_PORT, REC_DB_POOL_SIZE, REC_AUTH, REC_EVENTS_TOPIC and the REC_W_* weights.
+            API keys: rec apikeys create --name NAME --scopes read,events
+            """
+    )
+
+    @Option(help: "Address to bind (default: $REC_HTTP_HOST or 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port (default: $REC_HTTP_PORT or 58080).")
+    var port: Int?
+
+    @Option(help: "Database connections (default: $REC_DB_POOL_SIZE or 8).")
+    var poolSize: Int?
+
+    @Flag(help: "Serve without API keys (local use only; same as REC_AUTH=off).")
+    var noAuth = false
+
+    func run() async throws {
+        let config = try AppConfiguration.fromEnvironment()
+        var logger = Logger(label: "rec.serve")
+        logger.logLevel = .info
+        let url = try config.requireDatabaseURL()
+        let size = poolSize ?? config.databasePoolSize
+        guard size >= 1 else { throw ValidationError("--pool-size must be at least 1") }
+        let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: size))
+        defer { pool.close() }
+        let recommender = Recommender(pool: pool, configuration: try config.recommenderConfiguration())
+
+        let auth: AuthMode
+        let authOn = try config.authEnabled()
+        if noAuth || !authOn {
+            logger.warning("authentication is OFF: every route is open; use only on a trusted machine")
+            auth = .disabled
+        } else {
+            auth = .apiKeys(APIKeyStore(pool: pool))
+        }
+
+        var embedder: (any QueryEmbedder)?
+        do {
+            embedder = TitanQueryEmbedder(client: try TitanEmbeddingClient.fromEnvironment(config.environment))
+        } catch {
+            logger.warning("search is disabled: the embedding client is not configured", metadata: ["reason": "\(error.message)"])
+        }
+
+        var producer: KafkaProducer?
+        var brokerCheck: (@Sendable () async throws -> Void)?
+        if config.kafkaBrokers != nil {
+            let kafka = try config.kafkaConfiguration()
+            producer = try KafkaProducer(configuration: kafka)
+            let admin = try KafkaAdmin(configuration: kafka)
+            brokerCheck = { _ = try await admin.brokers(timeout: .seconds(2)) }
+        } else {
+            logger.warning("KAFKA_BROKERS is not set: POST /v1/events answers 503")
+        }
+        defer { producer?.close() }
+
+        let deps = RecAPIDependencies(pool: pool, recommender: recommender, auth: auth, embedder: embedder,
+                                      events: producer.map { KafkaEventSink(producer: $0, topic: config.eventsTopic) },
+                                      brokerCheck: brokerCheck)
+        let bindHost = host ?? config.httpHost
+        let bindPort = try port ?? config.httpPort()
+        let app = Application(router: RecAPI(deps).makeRouter(),
+                              configuration: .init(address: .hostname(bindHost, port: bindPort), serverName: "rec"),
+                              logger: logger)
+        logger.info("serving", metadata: ["host": "\(bindHost)", "port": "\(bindPort)", "pool": "\(size)",
+                                          "dims": "\(recommender.configuration.dimensions)", "eventsTopic": "\(config.eventsTopic)"])
+        try await app.runService()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import RecService
+
+@Suite("Recommender core")
+struct RecommenderCoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func unit(_ xs: [Float]) -> [Float] { VectorMath.normalized(xs) }
+
+    @Test func explanationAddsUpToTheScoreAndEachSignalPullsItsWay() {
+        var w = BlendWeights()
+        w.popularity = 0.2
+        w.freshness = 0.1
+        let query = BlendQuery(longTerm: [1, 0, 0], session: [0, 1, 0], sessionWeight: 0.5, negative: [0, 0, 1], context: [1, 1, 0])
+        let liked = Candidate(itemID: "liked", vector: [1, 0.2, 0], createdAt: now, popularity: 10, popularityRefAt: now)
+        let disliked = Candidate(itemID: "disliked", vector: [0.2, 0, 1], createdAt: now.addingTimeInterval(-90 * 86_400))
+        let scored = Blender(weights: w).score([liked, disliked], query: query, maxPopularity: 10, now: now)
+        for s in scored {
+            let e = s.explanation
+            #expect(abs(e.longTerm + e.session + e.context + e.negative + e.popularity + e.freshness + e.query - s.score) < 1e-5)
+        }
+        #expect(scored[0].score > scored[1].score)
+        #expect(scored[1].explanation.negative < -0.4)
+        #expect(abs(scored[0].explanation.popularity - 0.2) < 1e-5, "the most popular item gets the full popularity weight")
+        #expect(abs(scored[0].explanation.freshness - 0.1) < 1e-5, "an item created now is fully fresh")
+        #expect(scored[1].explanation.freshness < 0.1 * 0.02)
+    }
+
+    @Test func sessionWeightFadesWithTheSessionsAge() {
+        var w = BlendWeights()
+        w.session = 0.6
+        w.sessionHalfLife = 3600
+        #expect(abs(w.sessionWeight(sessionAt: now, now: now) - 0.6) < 1e-6)
+        #expect(abs(w.sessionWeight(sessionAt: now.addingTimeInterval(-3600), now: now) - 0.3) < 1e-5)
+        #expect(w.sessionWeight(sessionAt: now.addingTimeInterval(-86_400), now: now) < 0.001)
+        #expect(w.sessionWeight(sessionAt: nil, now: now) == 0)
+    }
+
+    @Test func popularityIsLogNormalizedAndDecayedToNow() {
+        #expect(BlendWeights.normalizedPopularity(100, max: 100) == 1)
+        #expect(BlendWeights.normalizedPopularity(0, max: 100) == 0)
+        let mid = BlendWeights.normalizedPopularity(10, max: 100)
+        #expect(mid > 0.4 && mid < 0.6, "log scale keeps a 10x-less popular item visible")
+        var w = BlendWeights()
+        w.popularityHalfLife = 86_400
+        #expect(abs(w.popularityNow(score: 8, refAt: now.addingTimeInterval(-2 * 86_400), now: now) - 2) < 1e-9)
+        #expect(abs(w.freshness(createdAt: now.addingTimeInterval(-w.freshnessHalfLife), now: now) - 0.5) < 1e-6)
+    }
+
+    @Test func candidateVectorBlendsNormalizedLongTermAndSession() throws {
+        var w = BlendWeights()
+        w.longTerm = 1
+        let q = BlendQuery(longTerm: [100, 0], session: [0, 0.01], sessionWeight: 1)
+        let v = try #require(q.candidateVector(weights: w))
+        #expect(abs(v[0] - v[1]) < 1e-6, "magnitudes of the stored sums must not matter, only directions and weights")
+        #expect(BlendQuery().candidateVector(weights: w) == nil)
+        #expect(BlendQuery().isFallback)
+    }
+
+    func item(_ id: String, _ v: [Float], score: Float) -> ScoredItem {
+        var e = ScoreExplanation()
+        e.query = score
+        return ScoredItem(candidate: Candidate(itemID: id, vector: v), explanation: e)
+    }
+
+    @Test func mmrKeepsScoreOrderAtLambdaOneAndBreaksUpNearDuplicates() {
+        let items = [
+            item("a", [1, 0, 0], score: 1.0),
+            item("a-dup", [0.999, 0.01, 0], score: 0.99),
+            item("a-dup2", [0.998, 0.02, 0], score: 0.98),
+            item("b", [0, 1, 0], score: 0.7),
+        ]
+        #expect(DiversityReranker(lambda: 1).rerank(items.shuffled(), limit: 4).map(\.candidate.itemID) == ["a", "a-dup", "a-dup2", "b"])
+        let diverse = DiversityReranker(lambda: 0.5).rerank(items, limit: 2).map(\.candidate.itemID)
+        #expect(diverse == ["a", "b"])
+        #expect(DiversityReranker(lambda: 0.5).rerank(items, limit: 10).count == 4)
+    }
+
+    @Test func averageVectorFollowsQdrant() throws {
+        let p: [(vector: [Float], weight: Float)] = [([1, 0], 1), ([0, 1], 1)]
+        let n: [(vector: [Float], weight: Float)] = [([1, 0], 1)]
+        let onlyPos = try #require(ExampleStrategy.averageVector(positive: p, negative: []))
+        #expect(abs(onlyPos[0] - onlyPos[1]) < 1e-6)
+        // avg(p) + (avg(p) − avg(n)) = 2·(0.5, 0.5) − (1, 0) = (0, 1)
+        let both = try #require(ExampleStrategy.averageVector(positive: p, negative: n))
+        #expect(abs(both[0]) < 1e-6 && abs(both[1] - 1) < 1e-6)
+        let away = try #require(ExampleStrategy.averageVector(positive: [], negative: n))
+        #expect(away[0] < 0)
+    }
+
+    @Test func bestScoreFollowsQdrant() {
+        let pos: [[Float]] = [[1, 0]], neg: [[Float]] = [[0, 1]]
+        #expect(abs(ExampleStrategy.bestScore(unit([1, 0.1]), positive: pos, negative: neg) - unit([1, 0.1])[0]) < 1e-6)
+        let nearNeg = unit([0.1, 1])
+        #expect(abs(ExampleStrategy.bestScore(nearNeg, positive: pos, negative: neg) - (-(nearNeg[1] * nearNeg[1]))) < 1e-6)
+        #expect(ExampleStrategy.bestScore(nearNeg, positive: pos, negative: neg) < ExampleStrategy.bestScore(unit([1, 0.1]), positive: pos, negative: neg))
+    }
+
+    @Test(arguments: [0, 1, 31, 32, 33, 256, 1024, 1029])
+    func simdDotMatchesTheNaiveSum(_ n: Int) {
+        let a = (0..<n).map { Float(($0 * 37) % 11) - 5 }, b = (0..<n).map { Float(($0 * 53) % 7) - 3 }
+        let naive = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        #expect(VectorMath.dot(a, b) == naive)
+    }
+
+    @Test func configurationRejectsNonsense() {
+        #expect(throws: RecServiceError.self) { try RecommenderConfiguration(dimensions: 512) }
+        #expect(throws: RecServiceError.self) { try RecommenderConfiguration(embeddingKind: "audio") }
+        #expect(throws: RecServiceError.self) { try RecommenderConfiguration(seenEventTypes: ["like"]) }
+        var w = BlendWeights()
+        w.negative = -1
+        #expect(throws: RecServiceError.self) { try RecommenderConfiguration(weights: w) }
+    }
+}
