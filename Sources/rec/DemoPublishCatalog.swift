@@ -5,7 +5,12 @@ import Kafka
 
 /// `rec demo …`: demo helpers (the lead wires the full `rec demo`).
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Demo data.", subcommands: [DemoPublishCatalog.self])
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The end-to-end demo, and its pieces.",
+        subcommands: [DemoRun.self, DemoPublishCatalog.self],
+        defaultSubcommand: DemoRun.self
+    )
 }
 
 /// `rec demo publish-catalog`: publishes a generated sample catalog (captions + procedurally drawn PNGs).
@@ -33,6 +38,13 @@ struct DemoPublishCatalog: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             for p in products { if case .inline(let png)? = p.image { try Data(png).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(p.id).png")) } }
         }
+        try await Self.publish(products, topic: topic, kafka: kafka)
+        let cats = Set(products.flatMap(\.categories)).sorted()
+        print("published \(products.count) products (\(cats.joined(separator: ", "))) to \(topic)")
+    }
+
+    /// Publishes `products` as upsert events keyed by product id, waiting for every broker ack.
+    static func publish(_ products: [CatalogProduct], topic: String, kafka: KafkaConfiguration) async throws {
         let producer = try KafkaProducer(configuration: kafka)
         defer { producer.close() }
         let events = DemoCatalog.events(products)
@@ -42,7 +54,5 @@ struct DemoPublishCatalog: AsyncParsableCommand {
             failed += results.filter { if case .failure = $0 { return true }; return false }.count
         }
         guard failed == 0 else { throw ValidationError("\(failed) of \(events.count) events were not acknowledged") }
-        let cats = Set(products.flatMap(\.categories)).sorted()
-        print("published \(events.count) products (\(cats.joined(separator: ", "))) to \(topic)")
     }
 }
