@@ -40,7 +40,10 @@ let package = Package(
             "RecCore", "BedrockClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Profiles", dependencies: ["RecCore", "Postgres"]),
+        .target(name: "Profiles", dependencies: [
+            "RecCore", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Consumers", dependencies: [
             "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore",
             .product(name: "Logging", package: "swift-log"),
@@ -58,6 +61,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore"]),
 
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),
