@@ -48,6 +48,7 @@ let package = Package(
             "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "RecService", dependencies: [
             "Postgres", "Kafka", "BedrockClient", "Profiles", "RecCore",
@@ -66,6 +67,11 @@ let package = Package(
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore"]),
+        .testTarget(name: "ConsumersTests", dependencies: [
+            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "BedrockClientTests", dependencies: [
             "BedrockClient", "BedrockTestSupport", "RecCore",
             .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -14,6 +14,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var closed = false
+    private let rebalance: KafkaRebalanceState
     public let groupID: String
 
     /// - Parameters:
@@ -30,7 +31,14 @@ public final class KafkaConsumer: @unchecked Sendable {
             config[k] = v
         }
         let conf = try config.makeConf()
-        handle = try RDKafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf)
+        let rebalance = KafkaRebalanceState(logger: logger)
+        self.rebalance = rebalance
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(rebalance).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+            guard let rk, let opaque else { return }
+            Unmanaged<KafkaRebalanceState>.fromOpaque(opaque).takeUnretainedValue().handle(rk: rk, err: err, partitions: partitions)
+        }
+        handle = try RDKafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf, retaining: rebalance)
         rd_kafka_poll_set_consumer(handle.pointer)
         self.groupID = groupID
         self.logger = logger
@@ -55,7 +63,12 @@ public final class KafkaConsumer: @unchecked Sendable {
             var out = [KafkaMessage]()
             var wait = ms
             while out.count < maxMessages {
-                guard let m = rd_kafka_consumer_poll(handle.pointer, wait) else { break }
+                let m = rd_kafka_consumer_poll(handle.pointer, wait)
+                // Messages fetched before a revoke belong to the previous owner's
+                // turn: drop them (the next owner resumes from the committed offset).
+                let revoked = rebalance.takeRevokedDuringPoll()
+                if !revoked.isEmpty { out.removeAll { revoked.contains($0.topicPartition) } }
+                guard let m else { break }
                 defer { rd_kafka_message_destroy(m) }
                 wait = 0
                 let err = m.pointee.err
@@ -121,6 +134,67 @@ public final class KafkaConsumer: @unchecked Sendable {
                 let e = list.pointee.elems[$0]
                 return KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)
             }
+        }
+    }
+
+    /// Rebalance events since the last call, oldest first.
+    ///
+    /// Assignment changes happen inside ``poll(maxMessages:timeout:)`` (and ``close()``);
+    /// a runner drains these after each poll to drop in-flight state of revoked partitions.
+    /// Messages of partitions revoked during a poll call are never returned by it.
+    public func drainRebalanceEvents() -> [KafkaRebalanceEvent] { rebalance.drain() }
+
+    /// Sets the function asked, inside the rebalance callback and before partitions
+    /// are revoked (not lost), for the next offsets to commit for them; the consumer
+    /// commits those synchronously while it still owns the partitions.
+    /// It runs on the consumer's queue during `poll`/`close`: keep it short and non-blocking.
+    public func setRevokeCommitter(_ committer: (@Sendable ([KafkaTopicPartition]) -> [KafkaTopicPartition: Int64])?) {
+        rebalance.setRevokeCommitter(committer)
+    }
+
+    /// Stops fetching from `partitions` (messages already polled stay with the caller);
+    /// after ``resume(_:)`` fetching continues from the position after the last polled message.
+    public func pause(_ partitions: [KafkaTopicPartition]) throws {
+        try pauseResume(partitions, pause: true)
+    }
+
+    /// Resumes fetching from partitions paused with ``pause(_:)``.
+    public func resume(_ partitions: [KafkaTopicPartition]) throws {
+        try pauseResume(partitions, pause: false)
+    }
+
+    private func pauseResume(_ partitions: [KafkaTopicPartition], pause: Bool) throws {
+        guard !partitions.isEmpty else { return }
+        if lock.withLock({ closed }) { throw KafkaError(.closed, "consumer is closed") }
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for tp in partitions { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) }
+        let err = pause ? rd_kafka_pause_partitions(handle.pointer, list) : rd_kafka_resume_partitions(handle.pointer, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consume, err, context: pause ? "pause" : "resume") }
+    }
+
+    /// Consumer lag per assigned partition: the high watermark minus this member's
+    /// position (or minus the low watermark when nothing was consumed yet).
+    ///
+    /// Uses the watermarks cached from fetch responses (no broker round trip), so
+    /// it is cheap enough for a metrics tick; partitions with no cached watermark are left out.
+    public func lag() async throws -> [KafkaTopicPartition: Int64] {
+        try await onQueue { [self] in
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            let err = rd_kafka_assignment(handle.pointer, &list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw KafkaError(.consume, err, context: "assignment") }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            _ = rd_kafka_position(handle.pointer, list)
+            var out = [KafkaTopicPartition: Int64]()
+            for i in 0..<Int(list.pointee.cnt) {
+                let e = list.pointee.elems[i]
+                var low: Int64 = -1, high: Int64 = -1
+                guard rd_kafka_get_watermark_offsets(handle.pointer, e.topic, e.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                      high >= 0 else { continue }
+                let from = e.offset >= 0 ? e.offset : max(low, 0)
+                out[KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)] = max(0, high - from)
+            }
+            return out
         }
     }
 

@@ -3,9 +3,12 @@ import CRdKafka
 /// Owns one `rd_kafka_t *`. librdkafka documents its handle as thread-safe.
 final class RDKafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// Context reachable through `rd_kafka_opaque`: released only after `rd_kafka_destroy`.
+    private let opaqueOwner: AnyObject?
 
     /// Creates a client of `type`; takes ownership of `conf` on success.
-    init(type: rd_kafka_type_t, conf: OpaquePointer) throws {
+    init(type: rd_kafka_type_t, conf: OpaquePointer, retaining opaqueOwner: AnyObject? = nil) throws {
+        self.opaqueOwner = opaqueOwner
         var errbuf = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(type, conf, &errbuf, errbuf.count) else {
             rd_kafka_conf_destroy(conf)

@@ -1,0 +1,246 @@
+// BatchConsumerService: the shared Kafka consumer loop of every pipeline.
+//
+// API (module Consumers):
+//
+//   public protocol BatchHandler: Sendable {
+//       func handle(_ batch: [KafkaMessage]) async throws -> BatchOutcome   // one MessageOutcome per message, batch order
+//   }
+//   public enum MessageOutcome { case done, deadLetter(reason: String), retryLater(reason: String) }
+//   public struct BatchOutcome { var results: [MessageOutcome]; static func allDone(_ n: Int) }
+//
+//   let consumer = try KafkaConsumer(configuration: kafka, groupID: "rec-products", topics: ["catalog.v1"])
+//   let dlq = DeadLetterPublisher(producer: producer)                 // → "<topic>.dlq", headers dlq-error, dlq-source-*
+//   let service = BatchConsumerService(consumer: consumer, handler: MyHandler(), deadLetters: dlq,
+//                                      configuration: BatchConsumerConfiguration(name: "products"), logger: logger)
+//   try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+//
+// Contract:
+// - The service owns `consumer`: it polls batches of up to `maxBatchSize` and closes the consumer when it returns.
+// - Offsets are committed (synchronously) after every batch, per partition, up to the first message that is not
+//   done yet (OffsetTracker): never past a message whose effects are not durable. Handlers must be idempotent
+//   (at-least-once delivery: crashes, retries and rebalances hand messages in again).
+// - `.deadLetter(reason)`: the original bytes go to the DLQ, acked, then the message counts as done and
+//   consumption continues. If the DLQ publish fails, the message is retried like `.retryLater`.
+// - `.retryLater` (or `handle` throwing anything): the failed messages' partitions are paused (other partitions
+//   keep flowing), and the failed messages (and only those, in offset order) are handed in again after a jittered
+//   exponential backoff (`initialBackoff` doubling up to `maxBackoff`); the partition resumes once they succeed.
+//   Nothing is skipped and the loop never spins: while all partitions wait, poll blocks until the next retry is due.
+// - Rebalances: before partitions are revoked (inside librdkafka's rebalance callback) the durable offsets are
+//   committed; retries pending for revoked partitions are dropped (the next owner gets them from the committed
+//   offset). Eager and cooperative assignors both work.
+// - Graceful shutdown (ServiceGroup SIGTERM → withGracefulShutdownHandler): stop polling, finish the batch in hand,
+//   commit, close the consumer (leaving the group), return. Pending retries are abandoned uncommitted.
+//   Plain task cancellation does the same but may interrupt the handler.
+// - Metrics (swift-metrics, dimension `pipeline` = configuration.name): counter `rec_consumer_messages_total`
+//   {outcome=done|dead_letter|retry}, counter `rec_consumer_dlq_total`, timer `rec_consumer_batch_duration`,
+//   gauge `rec_consumer_lag` {topic, partition}, gauge `rec_consumer_paused_partitions`.
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Runs a ``BatchHandler`` over a Kafka consumer with durable-only commits, dead-lettering,
+/// paused-partition retries, rebalance handling and graceful shutdown (see the comment at the top of this file).
+public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendable {
+    private struct Pending: Sendable {
+        var messages: [KafkaMessage]
+        var attempt: Int
+        var due: ContinuousClock.Instant
+    }
+
+    public let consumer: KafkaConsumer
+    public let handler: Handler
+    public let configuration: BatchConsumerConfiguration
+    private let deadLetters: DeadLetterPublisher
+    private let logger: Logger
+    private let tracker = Locked(OffsetTracker())
+    private let stopping = Locked(false)
+
+    /// - Parameters:
+    ///   - consumer: a fresh consumer; the service owns it from now on and closes it when `run` returns.
+    ///   - handler: the pipeline.
+    ///   - deadLetters: where `.deadLetter` messages go.
+    public init(consumer: KafkaConsumer, handler: Handler, deadLetters: DeadLetterPublisher,
+                configuration: BatchConsumerConfiguration = BatchConsumerConfiguration(), logger: Logger = Logger(label: "rec.consumer")) {
+        self.consumer = consumer
+        self.handler = handler
+        self.deadLetters = deadLetters
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "pipeline"] = "\(configuration.name)"
+        self.logger = logger
+    }
+
+    /// Asks the loop to stop after the batch in hand (what a SIGTERM does).
+    public func requestStop() { stopping.withLock { $0 = true } }
+
+    public func run() async throws {
+        consumer.setRevokeCommitter { [tracker] revoked in
+            tracker.withLock { t in
+                let offsets = t.committable(only: revoked)
+                t.forget(revoked)
+                return offsets
+            }
+        }
+        var failure: Error?
+        await withGracefulShutdownHandler {
+            do { try await loop() } catch { failure = error }
+        } onGracefulShutdown: { [stopping] in
+            stopping.withLock { $0 = true }
+        }
+        await commitDurable()
+        await consumer.close()
+        consumer.setRevokeCommitter(nil)
+        logger.info("consumer stopped")
+        if let failure { throw failure }
+    }
+
+    private func loop() async throws {
+        let clock = ContinuousClock()
+        let dims: [(String, String)] = [("pipeline", configuration.name)]
+        let batchTimer = Metrics.Timer(label: "rec_consumer_batch_duration", dimensions: dims)
+        let doneCounter = Counter(label: "rec_consumer_messages_total", dimensions: dims + [("outcome", "done")])
+        let dlqMessages = Counter(label: "rec_consumer_messages_total", dimensions: dims + [("outcome", "dead_letter")])
+        let retryCounter = Counter(label: "rec_consumer_messages_total", dimensions: dims + [("outcome", "retry")])
+        let dlqCounter = Counter(label: "rec_consumer_dlq_total", dimensions: dims)
+        let pausedGauge = Gauge(label: "rec_consumer_paused_partitions", dimensions: dims)
+        var pending: [KafkaTopicPartition: Pending] = [:]
+        var nextLag = clock.now + configuration.lagInterval
+
+        while !stopping.current, !Task.isCancelled {
+            var timeout = configuration.pollTimeout
+            if let due = pending.values.map(\.due).min() { timeout = max(.milliseconds(1), min(timeout, due - clock.now)) }
+            let polled: [KafkaMessage]
+            do {
+                polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
+            } catch let e as KafkaError where e.code == .closed {
+                return
+            }
+            for event in consumer.drainRebalanceEvents() {
+                switch event {
+                case .revoked(let tps, _):
+                    for tp in tps where pending.removeValue(forKey: tp) != nil {
+                        logger.info("dropping pending retries of revoked partition", metadata: ["partition": "\(tp)"])
+                    }
+                    tracker.withLock { $0.forget(tps) }
+                case .assigned(let tps):
+                    // A re-assigned partition must not stay paused from an earlier retry.
+                    try? consumer.resume(tps.filter { pending[$0] == nil })
+                }
+            }
+
+            // The batch: retries that are due (in offset order), then new messages.
+            let now = clock.now
+            var batch = [KafkaMessage]()
+            var retried = [KafkaTopicPartition: Int]()
+            for (tp, p) in pending where p.due <= now {
+                batch += p.messages
+                retried[tp] = p.attempt
+                pending[tp] = nil
+            }
+            for m in polled {
+                let tp = m.topicPartition
+                tracker.withLock { $0.started(tp, offset: m.offset) }
+                if pending[tp] != nil {
+                    pending[tp]!.messages.append(m)  // fetched before the pause took effect: keep order
+                } else {
+                    batch.append(m)
+                }
+            }
+            if clock.now >= nextLag {
+                nextLag = clock.now + configuration.lagInterval
+                if let lags = try? await consumer.lag() {
+                    for (tp, lag) in lags {
+                        Gauge(label: "rec_consumer_lag", dimensions: dims + [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(lag)
+                    }
+                }
+            }
+            guard !batch.isEmpty else { continue }
+
+            let started = clock.now
+            var results: [MessageOutcome]
+            do {
+                results = try await handler.handle(batch).results
+                if results.count != batch.count {
+                    logger.error("handler returned \(results.count) outcomes for \(batch.count) messages: retrying the batch")
+                    results = Array(repeating: .retryLater(reason: "outcome count mismatch"), count: batch.count)
+                }
+            } catch {
+                logger.warning("batch failed, will retry", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
+                results = Array(repeating: .retryLater(reason: "\(error)"), count: batch.count)
+            }
+
+            var failed = [KafkaTopicPartition: [KafkaMessage]]()
+            var lastReason = [KafkaTopicPartition: String]()
+            for (m, outcome) in zip(batch, results) {
+                let tp = m.topicPartition
+                switch outcome {
+                case .done:
+                    tracker.withLock { $0.finished(tp, offset: m.offset) }
+                    doneCounter.increment()
+                case .deadLetter(let reason):
+                    if failed[tp] != nil {
+                        failed[tp]!.append(m)  // keep partition order behind an earlier retry
+                        continue
+                    }
+                    do {
+                        try await deadLetters.publish(m, reason: reason)
+                        tracker.withLock { $0.finished(tp, offset: m.offset) }
+                        dlqCounter.increment()
+                        dlqMessages.increment()
+                        logger.warning("message dead-lettered", metadata: ["partition": "\(tp)", "offset": "\(m.offset)", "reason": "\(reason)"])
+                    } catch {
+                        logger.warning("dead-letter publish failed, will retry", metadata: ["error": "\(error)"])
+                        failed[tp, default: []].append(m)
+                        lastReason[tp] = "dead-letter publish failed"
+                    }
+                case .retryLater(let reason):
+                    failed[tp, default: []].append(m)
+                    lastReason[tp] = reason
+                    retryCounter.increment()
+                }
+            }
+            batchTimer.recordInterval(since: started, now: clock.now)
+
+            let touched = Set(batch.map(\.topicPartition))
+            for tp in touched {
+                if let msgs = failed[tp] {
+                    let attempt = (retried[tp] ?? 0) + 1
+                    let delay = configuration.backoff(attempt: attempt, unit: Double.random(in: 0..<1))
+                    // Messages polled for this partition while it was pending stay behind the failed ones.
+                    let later = pending[tp]?.messages ?? []
+                    pending[tp] = Pending(messages: msgs + later, attempt: attempt, due: clock.now + delay)
+                    if retried[tp] == nil { try? consumer.pause([tp]) }
+                    logger.warning("partition paused for retry", metadata: [
+                        "partition": "\(tp)", "attempt": "\(attempt)", "delay": "\(delay)", "reason": "\(lastReason[tp] ?? "")",
+                    ])
+                } else if retried[tp] != nil, pending[tp] == nil {
+                    try? consumer.resume([tp])
+                    logger.info("partition resumed", metadata: ["partition": "\(tp)"])
+                }
+            }
+            pausedGauge.record(pending.count)
+            await commitDurable()
+        }
+    }
+
+    /// Commits every partition's finished prefix; a failed commit is retried after the next batch.
+    private func commitDurable() async {
+        let offsets = tracker.withLock { $0.committable() }
+        guard !offsets.isEmpty else { return }
+        do {
+            try await consumer.commit(offsets)
+            tracker.withLock { $0.markCommitted(offsets) }
+        } catch {
+            logger.warning("offset commit failed; will commit again later", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Metrics.Timer {
+    fileprivate func recordInterval(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+        let d = (now - start).components
+        recordNanoseconds(d.seconds * 1_000_000_000 + d.attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// A value behind a lock, for state shared with callbacks that librdkafka runs on its own thread.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+    var current: Value { withLock { $0 } }
+}

@@ -1,0 +1,79 @@
+import Kafka
+
+/// Which offsets of each partition may be committed, given that messages finish
+/// out of order (concurrent embedding, retries, dead-lettering).
+///
+/// The committable next offset of a partition is one past the longest finished
+/// prefix of the offsets started on it (in poll order): committing past an
+/// unfinished message would lose it on a crash, so there are never gaps.
+/// A pure value: the runner owns it; tests drive it without a broker.
+public struct OffsetTracker: Sendable {
+    struct PartitionState: Sendable {
+        /// Offsets started, in poll order; `head` is the first not yet finished.
+        var order: [Int64] = []
+        var head = 0
+        var finished: Set<Int64> = []
+        /// One past the last offset of the finished prefix.
+        var next: Int64?
+        var committed: Int64?
+        var lastStarted: Int64 = -1
+    }
+
+    private var partitions: [KafkaTopicPartition: PartitionState] = [:]
+
+    public init() {}
+
+    /// Records that `offset` of `partition` was polled and is in flight.
+    /// Offsets at or below one already started are ignored (re-deliveries).
+    public mutating func started(_ partition: KafkaTopicPartition, offset: Int64) {
+        var s = partitions[partition] ?? PartitionState()
+        guard offset > s.lastStarted else { return }
+        s.lastStarted = offset
+        s.order.append(offset)
+        partitions[partition] = s
+    }
+
+    /// Records that the effects of `offset` are durable (or it was dead-lettered).
+    public mutating func finished(_ partition: KafkaTopicPartition, offset: Int64) {
+        guard var s = partitions[partition] else { return }
+        s.finished.insert(offset)
+        while s.head < s.order.count, s.finished.contains(s.order[s.head]) {
+            s.finished.remove(s.order[s.head])
+            s.next = s.order[s.head] + 1
+            s.head += 1
+        }
+        if s.head > 512 {
+            s.order.removeFirst(s.head)
+            s.head = 0
+        }
+        partitions[partition] = s
+    }
+
+    /// The next offset to commit per partition, for partitions that advanced since
+    /// their last ``markCommitted(_:)``; `only` restricts the answer to some partitions.
+    public func committable(only: [KafkaTopicPartition]? = nil) -> [KafkaTopicPartition: Int64] {
+        var out = [KafkaTopicPartition: Int64]()
+        let keys = only ?? Array(partitions.keys)
+        for tp in keys {
+            guard let s = partitions[tp], let next = s.next, next != s.committed else { continue }
+            out[tp] = next
+        }
+        return out
+    }
+
+    /// Records a successful commit, so ``committable(only:)`` stops reporting it.
+    public mutating func markCommitted(_ offsets: [KafkaTopicPartition: Int64]) {
+        for (tp, off) in offsets { partitions[tp]?.committed = off }
+    }
+
+    /// Number of started offsets not yet finished on `partition`.
+    public func inFlight(_ partition: KafkaTopicPartition) -> Int {
+        guard let s = partitions[partition] else { return 0 }
+        return s.order.count - s.head
+    }
+
+    /// Drops all state of revoked partitions: their next owner starts from the committed offset.
+    public mutating func forget(_ revoked: [KafkaTopicPartition]) {
+        for tp in revoked { partitions[tp] = nil }
+    }
+}
