@@ -8,6 +8,12 @@ import RecCore
 /// session is always the one of the newest event, ties broken by the larger
 /// session id; counters are sums; the last event time is a max), so streaming,
 /// redelivery-free replays, late folds of pending events and `rebuild` agree.
+///
+/// One assumption: a user's sessions do not overlap in time (a new session id
+/// means the previous session ended). With two concurrent sessions (two
+/// devices), the session profile follows the newest event in arrival order, so
+/// a rebuild can differ from the streamed session vector; the long-term and
+/// negative profiles and the counters never depend on order.
 public struct ProfileUpdateRule: Sendable {
     public let configuration: ProfileConfiguration
 
