@@ -10,6 +10,9 @@ struct Rec: AsyncParsableCommand {
             MigrateCommand.self,
             DoctorCommand.self,
             Bench.self,
+            ConsumeCommand.self,
+            ProfilesCommand.self,
+            UsersCommand.self,
         ]
     )
 }
