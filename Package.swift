@@ -63,6 +63,11 @@ let package = Package(
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore"]),
+        .testTarget(name: "InteractionPipelineTests", dependencies: [
+            "Consumers", "Profiles", "Kafka", "Postgres", "RecCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),
