@@ -15,31 +15,6 @@ import Glibc
 struct InteractionPipelineTests {
     typealias S = PipelineTestStack
 
-    /// Runs the pipeline in-process until `done` holds, then stops it gracefully.
-    func runPipeline(url: String, topic: String, group: String, batchSize: Int = 200, until done: @escaping @Sendable () async throws -> Bool) async throws {
-        let config = try S.kafka()
-        let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 3))
-        defer { pool.close() }
-        let store = ProfileStore(pool: pool, configuration: try ProfileConfiguration(dimension: S.dimension))
-        let producer = try KafkaProducer(configuration: config)
-        defer { producer.close() }
-        let service = BatchConsumerService(
-            consumer: try KafkaConsumer(configuration: config, groupID: group, topics: [topic]),
-            handler: InteractionPipeline(store: store, pendingFoldInterval: .milliseconds(200)),
-            deadLetters: DeadLetterPublisher(producer: producer),
-            configuration: BatchConsumerConfiguration(name: "interactions-test", maxBatchSize: batchSize, initialBackoff: .milliseconds(100), maxBackoff: .seconds(1)))
-        let pending = PendingFoldService(store: store, interval: .milliseconds(200))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await service.run() }
-            tasks.addTask { try await pending.run() }
-            let ok = try await S.eventually(within: .seconds(120), done)
-            service.requestStop()
-            tasks.cancelAll()
-            try await tasks.waitForAll()
-            #expect(ok, "the pipeline did not reach the expected state in time")
-        }
-    }
-
     @Test func foldsEventsExactlyOnceDeadLettersInvalidOnesAndFoldsLateItems() async throws {
         try await S.withSchema { url in
             let conn = try PGConnection(url: url)
@@ -67,7 +42,7 @@ struct InteractionPipelineTests {
             ]
             for r in await producer.sendAll(invalid.map { KafkaProducerRecord(topic: topic, key: "u1", value: $0) }) { _ = try r.get() }
 
-            try await runPipeline(url: url, topic: topic, group: S.unique("g")) {
+            try await runInteractionPipeline(url: url, topic: topic, group: S.unique("g")) {
                 S.count(url, "SELECT count(*) FROM interactions") == 400
                     && S.count(url, "SELECT count(*) FROM interactions WHERE NOT folded") == late
             }
@@ -86,7 +61,7 @@ struct InteractionPipelineTests {
             try S.insertItem(conn, id: "late", categories: ["c9"], vector: v)
             vectors["late"] = v.map { Float(Float16($0)) }
             categories["late"] = ["c9"]
-            try await runPipeline(url: url, topic: topic, group: S.unique("g2")) {
+            try await runInteractionPipeline(url: url, topic: topic, group: S.unique("g2")) {
                 S.count(url, "SELECT count(*) FROM interactions WHERE NOT folded") == 0
             }
             try await expectProfiles(in: url, equal: try S.direct(events, vectors: vectors, categories: categories))
