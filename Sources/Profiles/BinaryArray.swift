@@ -60,21 +60,31 @@ enum BinaryArray {
     }
 
     /// pgvector `vector` elements; `oid` is the extension type's OID in this database.
+    /// Written straight into one buffer: at 1024 dimensions a batch carries megabytes of floats.
     static func vectors(_ values: [[Float]?], oid: UInt32) -> PostgresData {
-        encode(elementOID: oid, values.map { v in
-            v.map { v in
-                var out = [UInt8](repeating: 0, count: 4 + v.count * 4)
-                out[0] = UInt8(v.count >> 8); out[1] = UInt8(v.count & 0xFF)
-                out.withUnsafeMutableBytes { raw in
-                    var p = 4
-                    for f in v {
-                        raw.storeBytes(of: f.bitPattern.bigEndian, toByteOffset: p, as: UInt32.self)
-                        p += 4
-                    }
+        var total = 20
+        for v in values { total += 4 + (v.map { 4 + $0.count * 4 } ?? 0) }
+        var out = [UInt8](repeating: 0, count: total)
+        out.withUnsafeMutableBytes { raw in
+            var p = 0
+            func int32(_ v: Int32) { raw.storeBytes(of: v.bigEndian, toByteOffset: p, as: Int32.self); p += 4 }
+            int32(1)
+            int32(values.contains { $0 == nil } ? 1 : 0)
+            int32(Int32(bitPattern: oid))
+            int32(Int32(values.count))
+            int32(1)
+            for v in values {
+                guard let v else { int32(-1); continue }
+                int32(Int32(4 + v.count * 4))
+                raw.storeBytes(of: UInt16(v.count).bigEndian, toByteOffset: p, as: UInt16.self)
+                p += 4
+                for f in v {
+                    raw.storeBytes(of: f.bitPattern.bigEndian, toByteOffset: p, as: UInt32.self)
+                    p += 4
                 }
-                return out
             }
-        })
+        }
+        return PostgresData(oid: 0, format: .binary, bytes: out)
     }
 
     /// Decodes a binary one-dimensional `text[]` result value.

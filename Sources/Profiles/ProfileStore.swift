@@ -25,12 +25,21 @@ public final class ProfileStore: Sendable {
     let rule: ProfileUpdateRule
     let logger: Logger
     private let vectorOIDCache = OIDCache()
+    private let itemCache: ItemFeatureCache
 
-    public init(pool: PostgresPool, configuration: ProfileConfiguration = .default, logger: Logger = Logger(label: "rec.profiles")) {
+    /// - Parameters:
+    ///   - itemCacheCapacity: item vectors kept in memory between batches (half floats:
+    ///     ≈ capacity × dimension × 2 bytes). 0 disables the cache. Default: 50,000.
+    ///   - itemCacheTTL: how long a cached item vector is used before it is read again,
+    ///     i.e. how long after a re-embedding folds may still use the old vector. Default: 60 s.
+    public init(pool: PostgresPool, configuration: ProfileConfiguration = .default,
+                itemCacheCapacity: Int = 50_000, itemCacheTTL: Duration = .seconds(60),
+                logger: Logger = Logger(label: "rec.profiles")) {
         self.pool = pool
         self.configuration = configuration
         self.rule = ProfileUpdateRule(configuration: configuration)
         self.logger = logger
+        self.itemCache = ItemFeatureCache(capacity: max(itemCacheCapacity, 0), timeToLive: itemCacheTTL)
     }
 
     /// What one ``record(_:)`` call did.
@@ -131,9 +140,18 @@ public final class ProfileStore: Sendable {
         // Within one batch the same event id may appear twice (producer retry): keep the first.
         var seen = Set<UUID>()
         let batch = interactions.filter { seen.insert($0.eventID).inserted }
-        let items = try readItems(Array(Set(batch.map(\.itemID.rawValue))), on: conn)
-
+        // Phase timings at debug level: where a slow batch spends its time.
+        var timings = Logger.Metadata()
+        var clk = ContinuousClock.now
+        func lap(_ name: String) {
+            guard logger.logLevel <= .debug else { return }
+            timings[name] = "\(ContinuousClock.now - clk)"
+            clk = .now
+        }
+        let items = try readItemsCached(Array(Set(batch.map(\.itemID.rawValue))), on: conn)
+        lap("items")
         let inserted = try insertLog(batch, items: items, on: conn)
+        lap("insert")
         let fresh = batch.filter { inserted.contains($0.eventID) }
         var result = RecordResult(inserted: fresh.count, duplicates: interactions.count - fresh.count)
         guard !fresh.isEmpty else { return result }
@@ -142,7 +160,14 @@ public final class ProfileStore: Sendable {
         result.folded = foldable.count
         result.pending = fresh.count - foldable.count
         result.profilesWritten = try fold(foldable, items: items, on: conn)
+        lap("fold")
         try updatePopularity(fresh, items: items, on: conn)
+        lap("popularity")
+        if logger.logLevel <= .debug {
+            timings["events"] = "\(batch.count)"
+            timings["profiles"] = "\(result.profilesWritten)"
+            logger.debug("batch recorded", metadata: timings)
+        }
         return result
     }
 
@@ -214,6 +239,17 @@ public final class ProfileStore: Sendable {
         static let all: ChangedParts = [.longTerm, .session, .negative]
     }
 
+    /// ``readItems(_:on:)`` through the item cache (the streaming path; rebuilds
+    /// and pending folds read fresh rows).
+    func readItemsCached(_ ids: [String], on conn: PGConnection) throws -> [String: ItemRow] {
+        var (rows, misses) = itemCache.lookup(ids)
+        guard !misses.isEmpty else { return rows }
+        let fetched = try readItems(misses, on: conn)
+        itemCache.store(fetched)
+        rows.merge(fetched) { a, _ in a }
+        return rows
+    }
+
     /// Item vectors (configured dimension, fused > text > image) and categories.
     func readItems(_ ids: [String], on conn: PGConnection) throws -> [String: ItemRow] {
         guard !ids.isEmpty else { return [:] }
@@ -269,20 +305,21 @@ public final class ProfileStore: Sendable {
         for e in events {
             let u = e.userID.rawValue
             let item = items[e.itemID.rawValue]!
-            var state = states[u] ?? ProfileState(userID: e.userID, dimension: configuration.dimension)
+            // Take the state out of the dictionary so mutating it does not copy its vectors.
+            var state = states.removeValue(forKey: u) ?? ProfileState(userID: e.userID, dimension: configuration.dimension)
             if state.dimension != configuration.dimension {
                 // The configured dimension changed: old vectors cannot mix with new ones.
                 logger.warning("profile dimension changed; starting the profile afresh (run rec profiles rebuild)", metadata: ["user": "\(u)"])
                 state = ProfileState(userID: e.userID, dimension: configuration.dimension)
                 changed[u] = .all
             }
-            let before = (state.longTerm.referenceTime, state.longTerm.sum.count, state.session.referenceTime, state.sessionID, state.negative.referenceTime)
+            let before = (state.session.referenceTime, state.sessionID)
             let w = configuration.weights.signedWeight(for: e.type, value: e.value)
             rule.apply(e, item: ItemFeatures(vector: item.vector!, categories: item.categories), to: &state)
             var parts = changed[u] ?? []
             if w > 0 { parts.insert(.longTerm) }
             if w < 0 { parts.insert(.negative) }
-            if e.sessionID != nil, before.2 != state.session.referenceTime || before.3 != state.sessionID || w > 0 { parts.insert(.session) }
+            if e.sessionID != nil, before.0 != state.session.referenceTime || before.1 != state.sessionID || w > 0 { parts.insert(.session) }
             changed[u] = parts
             states[u] = state
         }

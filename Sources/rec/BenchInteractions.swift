@@ -145,7 +145,12 @@ struct BenchInteractions: AsyncParsableCommand {
                                     sessionID: "s\(user)-\(i / (20 * users))")
                 records.append(KafkaProducerRecord(topic: topic, key: e.userID.rawValue, value: InteractionEvent.encode(e)))
             }
-            for r in await producer.sendAll(records) { _ = try r.get() }
+            // Own task group rather than KafkaProducer.sendAll, which crashed here in release builds (see the report).
+            let acked = try await withThrowingTaskGroup(of: Int.self) { group in
+                for r in records { group.addTask { _ = try await producer.send(r); return 1 } }
+                return try await group.reduce(0, +)
+            }
+            guard acked == n else { throw ValidationError("only \(acked) of \(n) records were acknowledged") }
             sent += n
         }
     }
