@@ -32,10 +32,12 @@ struct BenchInteractions: AsyncParsableCommand {
     var partitions: Int = 4
     @Option(help: "Consumers in the group (each one BatchConsumerService), at most --partitions.")
     var consumers: Int = 2
-    @Option(help: "Most events per batch (one transaction).")
-    var batchSize: Int = 5000
+    @Option(help: "Most events per batch (one transaction). Larger batches fold more events per profile write.")
+    var batchSize: Int = 20000
     @Flag(help: "Keep the bench schema and topic afterwards.")
     var keep = false
+    @Flag(help: "Log each batch's phase timings (debug level).")
+    var verbose = false
 
     func validate() throws {
         guard events > 0, users > 0, items > 0 else { throw ValidationError("--events, --users and --items must be positive") }
@@ -49,7 +51,7 @@ struct BenchInteractions: AsyncParsableCommand {
         // Quick group joins on the local broker, unless configured.
         for (k, v) in ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"] where kafka.properties[k] == nil { kafka.properties[k] = v }
         var logger = Logger(label: "rec.bench.interactions")
-        logger.logLevel = .warning
+        logger.logLevel = verbose ? .debug : .warning
 
         let base = try app.requireDatabaseURL()
         let schema = "bench_interactions_" + UUID().uuidString.prefix(8).lowercased()
