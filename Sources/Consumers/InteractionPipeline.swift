@@ -45,20 +45,32 @@ public struct InteractionPipeline: BatchHandler {
         if !valid.isEmpty {
             do {
                 try await store.record(valid.map(\.interaction))
-            } catch let e as PostgresError where !e.isRetriable {
+            } catch where Self.isPoison(error) {
                 // Something in the batch is rejected for good: find it, one event at a time.
-                logger.warning("batch rejected by the database; retrying event by event", metadata: ["error": "\(e)"])
+                logger.warning("batch rejected by the database; retrying event by event", metadata: ["error": "\(error)"])
                 for (i, interaction) in valid {
                     do {
                         try await store.record([interaction])
-                    } catch let single as PostgresError where !single.isRetriable {
-                        results[i] = .deadLetter(reason: "rejected by the database: \(single.message)")
+                    } catch where Self.isPoison(error) {
+                        results[i] = .deadLetter(reason: "rejected by the database: \(error)")
                     }
                 }
             }
         }
         await foldPendingIfDue()
         return BatchOutcome(results)
+    }
+
+    /// Whether `error` says the data itself is unacceptable (so retrying cannot help):
+    /// a data exception (SQLSTATE class 22), an integrity violation (23), or a
+    /// stored profile that cannot be decoded. Anything else (connection loss,
+    /// timeouts, lock or resource trouble) is retried, never dead-lettered.
+    static func isPoison(_ error: Error) -> Bool {
+        if let pg = error as? PostgresError, pg.code == .server, let state = pg.sqlState {
+            return state.hasPrefix("22") || state.hasPrefix("23")
+        }
+        if let store = error as? ProfileStoreError { return store.code == .corruptProfile }
+        return false
     }
 
     /// Runs a pending-fold pass if the last one is older than ``pendingFoldInterval``.

@@ -207,14 +207,19 @@ public final class ProfileStore: Sendable {
         var states = [String: ProfileState]()
         for u in users { states[u] = ProfileState(userID: UserID(u), dimension: configuration.dimension) }
         var folded = [UUID]()
+        var foldedUser = [UUID: String]()
         for i in log {
             guard let item = items[i.itemID.rawValue], let vector = item.vector else { continue }
             rule.apply(i, item: ItemFeatures(vector: vector, categories: item.categories), to: &states[i.userID.rawValue]!)
             folded.append(i.eventID)
+            foldedUser[i.eventID] = i.userID.rawValue
         }
         let withEvents = states.values.filter { $0.eventCount > 0 }
         let empty = states.values.filter { $0.eventCount == 0 }.map(\.userID.rawValue)
-        try writeProfiles(withEvents.map { ($0, ChangedParts.all) }, existing: existing, replace: true, on: conn)
+        // A user without a profile may get one from a consumer while this runs; then that
+        // profile stays, and this user's unfolded events are left to the pending pass.
+        let skipped = try writeProfiles(withEvents.map { ($0, ChangedParts.all) }, existing: existing, replace: true, on: conn)
+        if !skipped.isEmpty { folded = folded.filter { !skipped.contains(foldedUser[$0] ?? "") } }
         if !empty.isEmpty {
             try conn.query("DELETE FROM user_profiles WHERE user_id = ANY($1::text[])", [BinaryArray.texts(empty)])
         }
@@ -364,8 +369,12 @@ public final class ProfileStore: Sendable {
     /// twice as fast as an upsert on TOASTed rows), one upsert for the others.
     /// Without `replace`, vectors not in `changed` are sent as NULL and keep
     /// their stored value, so their TOAST chunks are not rewritten.
-    func writeProfiles(_ profiles: [(ProfileState, ChangedParts)], existing: Set<String>, replace: Bool, on conn: PGConnection) throws {
-        guard !profiles.isEmpty else { return }
+    ///
+    /// - Returns: with `replace`, the users whose profile appeared meanwhile and
+    ///   was left alone (a rebuild must not overwrite a consumer's fresh profile).
+    @discardableResult
+    func writeProfiles(_ profiles: [(ProfileState, ChangedParts)], existing: Set<String>, replace: Bool, on conn: PGConnection) throws -> Set<String> {
+        guard !profiles.isEmpty else { return [] }
         let oid = try vectorOID(conn)
         func vec(_ d: DecayedVector, _ part: ChangedParts, _ c: ChangedParts) -> [Float]? {
             (replace || c.contains(part)) && !d.isEmpty ? d.sum : nil
@@ -412,8 +421,18 @@ public final class ProfileStore: Sendable {
         if !updates.isEmpty {
             try conn.query("UPDATE user_profiles AS t SET \(assignments("x", "t")) FROM \(source) WHERE t.user_id = x.u", parameters(updates[...]))
         }
+        if !inserts.isEmpty, replace {
+            let written = try conn.query("""
+                INSERT INTO user_profiles (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
+                                           negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
+                SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
+                ON CONFLICT (user_id) DO NOTHING
+                RETURNING user_id
+                """, parameters(inserts[...]))
+            let done = Set(try written.map { try $0.string(0) })
+            return Set(inserts.map(\.0.userID.rawValue)).subtracting(done)
+        }
         if !inserts.isEmpty {
-            // EXCLUDED has the table's column names; map them back to the unnest names.
             try conn.query("""
                 INSERT INTO user_profiles AS t (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
                                                 negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
@@ -428,6 +447,7 @@ public final class ProfileStore: Sendable {
                     category_affinity = EXCLUDED.category_affinity, last_event_at = EXCLUDED.last_event_at, updated_at = now()
                 """, parameters(inserts[...]))
         }
+        return []
     }
 
     /// Decayed popularity per item and per category for newly logged events,
