@@ -61,8 +61,8 @@ struct BenchInteractions: AsyncParsableCommand {
         defer { if !keep { _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE") } }
         let topic = "bench-interactions-" + UUID().uuidString.prefix(8).lowercased()
 
-        print("bench interactions: \(events) events, \(users) users, \(items) items, dim \(dimension), \(partitions) partitions, \(consumers) consumer(s), batch \(batchSize)")
-        print("  schema \(schema), topic \(topic)")
+        say("bench interactions: \(events) events, \(users) users, \(items) items, dim \(dimension), \(partitions) partitions, \(consumers) consumer(s), batch \(batchSize)")
+        say("  schema \(schema), topic \(topic)")
         let setup = ContinuousClock.now
         let conn = try PGConnection(url: url)
         _ = try Migrator(migrations: try Migration.load(from: app.migrationsDirectory)).migrate(conn)
@@ -78,20 +78,20 @@ struct BenchInteractions: AsyncParsableCommand {
                    (SELECT array_agg(random() - 0.5) FROM generate_series(1, $2) WHERE i >= 0)::public.vector::public.halfvec
             FROM generate_series(0, $1 - 1) AS i
             """, [items, dimension])
-        print(String(format: "  catalog seeded in %.1f s", Self.seconds(ContinuousClock.now - setup)))
+        say(String(format: "  catalog seeded in %.1f s", Self.seconds(ContinuousClock.now - setup)))
 
-        let kadmin = try KafkaAdmin(configuration: kafka)
+        let kadmin = try KafkaAdmin(configuration: try app.kafkaConfiguration())
         _ = try await kadmin.createTopic(topic, partitions: partitions)
         _ = try await kadmin.createTopic(Topics.deadLetter(of: topic), partitions: 1)
         let producer = try KafkaProducer(configuration: try app.kafkaConfiguration())
         defer { producer.close() }
         let fill = ContinuousClock.now
         try await prefill(topic: topic, producer: producer)
-        print(String(format: "  topic pre-filled in %.1f s", Self.seconds(ContinuousClock.now - fill)))
+        say(String(format: "  topic pre-filled in %.1f s", Self.seconds(ContinuousClock.now - fill)))
 
         // Raw: a librdkafka poll loop that only decodes JSON.
         let rawRate = try await rawConsume(topic: topic, kafka: kafka)
-        print(String(format: "  raw consume + JSON decode:    %9.0f events/s", rawRate))
+        say(String(format: "  raw consume + JSON decode:    %9.0f events/s", rawRate))
 
         // The pipeline.
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: consumers + 1))
@@ -118,10 +118,10 @@ struct BenchInteractions: AsyncParsableCommand {
         let rate = Double(stats.count) / stats.seconds
         let logged = try conn.query("SELECT count(*) FROM interactions").first!.int(0)
         let profiles = try conn.query("SELECT count(*), sum(event_count)::int8 FROM user_profiles").first!
-        print(String(format: "  pipeline to committed profiles: %7.0f events/s  (%.1f s for %d events, %.2fx raw)", rate, stats.seconds, stats.count, rate / rawRate))
-        print("  log rows \(logged), profiles \(try profiles.int(0)) with \(try profiles.int(1)) events folded")
-        print(String(format: "  RSS MB: start %.0f, middle %.0f, end %.0f", rssStart, stats.rssMiddle, Self.rssMB()))
-        print(String(format: "  targets: >= 20000 events/s %@, >= 0.3x raw %@", rate >= 20_000 ? "met" : "NOT met", rate / rawRate >= 0.3 ? "met" : "NOT met"))
+        say(String(format: "  pipeline to committed profiles: %7.0f events/s  (%.1f s for %d events, %.2fx raw)", rate, stats.seconds, stats.count, rate / rawRate))
+        say("  log rows \(logged), profiles \(try profiles.int(0)) with \(try profiles.int(1)) events folded")
+        say(String(format: "  RSS MB: start %.0f, middle %.0f, end %.0f", rssStart, stats.rssMiddle, Self.rssMB()))
+        say(String(format: "  targets: >= 20000 events/s %@, >= 0.3x raw %@", rate >= 20_000 ? "met" : "NOT met", rate / rawRate >= 0.3 ? "met" : "NOT met"))
     }
 
     /// One user's events in time order, sessions of 20 events; a view-heavy mix like a shop's.
@@ -169,6 +169,11 @@ struct BenchInteractions: AsyncParsableCommand {
         let seconds = Self.seconds(ContinuousClock.now - first!)
         await consumer.close()
         return Double(count) / seconds
+    }
+
+    /// Prints and flushes, so progress shows when stdout is a file.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

@@ -193,6 +193,25 @@ struct ProfileStoreTests {
         }
     }
 
+    @Test func aRebuildDoesNotOverwriteAProfileCreatedMeanwhile() async throws {
+        try await ProfilesTestDatabase.withSchema { url in
+            var g = SeededGenerator(seed: 16)
+            let conn = try PGConnection(url: url)
+            _ = try seedItems(conn, &g, count: 5)
+            let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 2))
+            defer { pool.close() }
+            let store = ProfileStore(pool: pool, configuration: try config())
+            try await store.record(randomEvents(&g, count: 20, users: 1, items: 5))
+            let streamed = try #require(try await store.profile(for: "u0"))
+            // A rebuild that read "no profile" writes after a consumer created one: it must leave it alone.
+            var stale = ProfileState(userID: "u0", dimension: dim)
+            stale.eventCount = 1
+            let skipped = try conn.transaction { c in try store.writeProfiles([(stale, .all)], existing: [], replace: true, on: c) }
+            #expect(skipped == ["u0"])
+            #expect(try await store.profile(for: "u0") == streamed)
+        }
+    }
+
     @Test func deletingAUserRemovesProfileAndLog() async throws {
         try await ProfilesTestDatabase.withSchema { url in
             var g = SeededGenerator(seed: 15)
