@@ -111,3 +111,36 @@ enum BinaryArray {
         return out
     }
 }
+
+/// Tight decoders for pgvector's binary values in result rows (the hot read
+/// paths decode millions of elements per batch).
+enum BinaryVector {
+    /// A binary `vector` (float4) value.
+    static func decodeVector(_ b: [UInt8]) throws -> [Float] {
+        let dim = try dimension(b, elementSize: 4)
+        return [Float](unsafeUninitializedCapacity: dim) { out, count in
+            b.withUnsafeBytes { raw in
+                for k in 0..<dim { out[k] = Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 4 * k, as: UInt32.self))) }
+            }
+            count = dim
+        }
+    }
+
+    /// A binary `halfvec` value, widened to floats.
+    static func decodeHalfvec(_ b: [UInt8]) throws -> [Float] {
+        let dim = try dimension(b, elementSize: 2)
+        return [Float](unsafeUninitializedCapacity: dim) { out, count in
+            b.withUnsafeBytes { raw in
+                for k in 0..<dim { out[k] = Float(Float16(bitPattern: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 2 * k, as: UInt16.self)))) }
+            }
+            count = dim
+        }
+    }
+
+    private static func dimension(_ b: [UInt8], elementSize: Int) throws -> Int {
+        guard b.count >= 4 else { throw PostgresError(.decoding, "pgvector value shorter than its header") }
+        let dim = Int(UInt16(b[0]) << 8 | UInt16(b[1]))
+        guard b.count == 4 + dim * elementSize else { throw PostgresError(.decoding, "pgvector value of \(b.count) bytes does not hold \(dim) elements") }
+        return dim
+    }
+}

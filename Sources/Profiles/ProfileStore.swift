@@ -272,7 +272,7 @@ public final class ProfileStore: Sendable {
         for row in rows {
             let id = try row.string(0)
             let categories = try row.bytes(1).map(BinaryArray.decodeTexts) ?? []
-            let vector = row.isNull(2) ? nil : try row.vector(2)
+            let vector = try row.bytes(2).map(BinaryVector.decodeHalfvec)
             out[id] = ItemRow(vector: vector, categories: categories)
         }
         return out
@@ -348,7 +348,7 @@ public final class ProfileStore: Sendable {
         for row in rows {
             let user = try row.string(0)
             func decayed(_ v: Int, _ t: Int) throws -> DecayedVector {
-                row.isNull(v) || row.isNull(t) ? .empty : DecayedVector(sum: try row.vector(v), referenceTime: try row.date(t))
+                row.isNull(v) || row.isNull(t) ? .empty : DecayedVector(sum: try BinaryVector.decodeVector(row.bytes(v)!), referenceTime: try row.date(t))
             }
             var counts = [EventType: Int]()
             for (k, v) in try Self.decodeJSON([String: Int].self, try row.string(10)) {
