@@ -9,7 +9,7 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
             case serviceQuotaExceeded, modelError, internalServer, serviceUnavailable
             case unrecognizedClient, invalidSignature, expiredToken, unknownServiceError
             // transport
-            case dnsFailure, connectFailure, tlsFailure, timeout, connectionReset, transport
+            case dnsFailure, connectFailure, tlsFailure, timeout, connectionReset, transport, responseTooLarge
             // client side
             case invalidInput, invalidResponse, credentialsUnavailable, configuration, cancelled
         }
@@ -55,6 +55,8 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
         public static let connectionReset = Code(base: .connectionReset)
         /// Another transport failure.
         public static let transport = Code(base: .transport)
+        /// The response body exceeded the request's `maxResponseBytes` (the download was aborted). Not retried.
+        public static let responseTooLarge = Code(base: .responseTooLarge)
         /// A client-side input check failed; nothing was sent.
         public static let invalidInput = Code(base: .invalidInput)
         /// The response could not be decoded or had the wrong vector length.

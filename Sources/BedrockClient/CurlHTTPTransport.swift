@@ -50,6 +50,8 @@ final class CurlJob: @unchecked Sendable {
     var bodyBuffer: UnsafeMutableRawPointer?
     /// Set under the loop's lock by `cancel`.
     var cancelled = false
+    /// The body outgrew `request.maxResponseBytes` and the transfer was aborted.
+    var exceededLimit = false
 
     init(request: HTTPTransportRequest) { self.request = request }
 
@@ -138,7 +140,9 @@ final class CurlMultiLoop: @unchecked Sendable {
                 var status = 0
                 _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
                 release(handle)
-                if code == CURLE_OK {
+                if job.exceededLimit || code == CURLE_FILESIZE_EXCEEDED {
+                    job.finish(.failure(BedrockError(.responseTooLarge, "response larger than \(job.request.maxResponseBytes ?? 0) bytes")))
+                } else if code == CURLE_OK {
                     job.finish(.success(HTTPTransportResponse(status: status, headers: job.headers, body: job.body)))
                 } else {
                     job.finish(.failure(Self.mapError(code, url: job.request.url)))
@@ -180,6 +184,14 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout * 1000)))
         _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(r.connectTimeout * 1000)))
+        if let limit = r.maxResponseBytes {
+            // Refuses early when Content-Length already says too much; the write callback covers the rest.
+            _ = ccurl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limit))
+        }
+        if r.followRedirects {
+            _ = ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+            _ = ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, 5)
+        }
         switch r.method {
         case "GET": _ = ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case "POST": _ = ccurl_setopt_long(handle, CURLOPT_POST, 1)
@@ -204,6 +216,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = ccurl_setopt_write(handle) { ptr, size, count, user in
             let job = Unmanaged<CurlJob>.fromOpaque(user!).takeUnretainedValue()
             let n = size * count
+            if let limit = job.request.maxResponseBytes, job.body.count + n > limit {
+                job.exceededLimit = true
+                return 0 // aborts the transfer (CURLE_WRITE_ERROR)
+            }
             if let ptr, n > 0 {
                 ptr.withMemoryRebound(to: UInt8.self, capacity: n) { job.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
             }

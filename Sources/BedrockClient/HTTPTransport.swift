@@ -9,9 +9,16 @@ public struct HTTPTransportRequest: Sendable {
     public var timeout: Double
     /// Connect timeout, seconds.
     public var connectTimeout: Double
+    /// The largest response body accepted; the transfer is aborted as soon as more arrives
+    /// (``BedrockError/Code-swift.struct/responseTooLarge``). Nil: no limit.
+    public var maxResponseBytes: Int?
+    /// Follow up to 5 redirects (image downloads); Bedrock calls never redirect.
+    public var followRedirects: Bool
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                timeout: Double = 30, connectTimeout: Double = 3) {
+                timeout: Double = 30, connectTimeout: Double = 3, maxResponseBytes: Int? = nil, followRedirects: Bool = false) {
+        self.maxResponseBytes = maxResponseBytes
+        self.followRedirects = followRedirects
         self.method = method
         self.url = url
         self.headers = headers

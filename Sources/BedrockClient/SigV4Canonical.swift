@@ -149,6 +149,9 @@ public enum SigV4Canonical {
     /// Lower-case hex SHA-256 of `bytes` (the payload hash).
     public static func hexSHA256(_ bytes: [UInt8]) -> String { SigV4Crypto.hex(SigV4Crypto.sha256(bytes)) }
 
+    /// The raw SHA-256 digest (32 bytes); also used for content hashes outside signing.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { SigV4Crypto.sha256(bytes) }
+
     /// Lower-case hex HMAC-SHA256.
     public static func hexHMAC(key: [UInt8], _ string: String) -> String { SigV4Crypto.hex(SigV4Crypto.hmacSHA256(key: key, string)) }
 }

@@ -88,9 +88,12 @@ public final class KafkaProducer: @unchecked Sendable {
                     do { return (i, .success(try await self.send(r))) } catch { return (i, .failure(error)) }
                 }
             }
-            var out = [Result<KafkaDeliveryReport, Error>?](repeating: nil, count: records.count)
-            for await (i, r) in group { out[i] = r }
-            return out.map { $0! }
+            // Collected then ordered (an indexed write into a pre-sized array of optionals crashed in
+            // release builds with Swift 6.3.1).
+            var out = [(Int, Result<KafkaDeliveryReport, Error>)]()
+            out.reserveCapacity(records.count)
+            for await pair in group { out.append(pair) }
+            return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 

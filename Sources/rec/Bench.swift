@@ -5,6 +5,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks.",
-        subcommands: [BenchBedrock.self, BenchInteractions.self]
+        subcommands: [BenchBedrock.self, BenchIngest.self, BenchInteractions.self]
     )
 }

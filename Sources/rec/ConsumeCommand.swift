@@ -1,10 +1,104 @@
 import ArgumentParser
+import BedrockClient
+import Consumers
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
 
-/// `rec consume …`: the Kafka consumer pipelines, one subcommand each.
+/// `rec consume …`: the Kafka consumer pipelines. Start more instances to scale out (same group).
 struct ConsumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
-        abstract: "Run Kafka consumers.",
-        subcommands: [ConsumeInteractionsCommand.self]
+        abstract: "Run Kafka consumer pipelines until SIGTERM/SIGINT (drain, commit, exit 0).",
+        subcommands: [ConsumeProducts.self, ConsumeInteractionsCommand.self, ConsumeAll.self]
     )
+}
+
+/// Options of the catalog pipeline; each falls back to the environment (see `AppConfiguration+Catalog.swift`).
+struct CatalogOptions: ParsableArguments {
+    @Option(help: "Catalog topic. Env REC_CATALOG_TOPIC; default catalog.v1.")
+    var topic: String?
+    @Option(help: "Consumer group. Env REC_CATALOG_GROUP; default rec-products.")
+    var group: String?
+    @Option(help: "Embedding mode: fused (one vector from caption+image) or separate (text and image vectors). Env REC_EMBEDDING_MODE.")
+    var mode: String?
+    @Option(help: "Vector dimensions: 256, 384 or 1024. Env BEDROCK_EMBEDDING_DIMENSIONS; default 1024.")
+    var dimensions: Int?
+    @Option(help: "Broken image URLs: text-only (store the product without its image, with the reason) or dead-letter. Env REC_BROKEN_IMAGES.")
+    var brokenImages: String?
+    @Option(help: "Most messages per poll batch.")
+    var batchSize: Int = 256
+    @Option(help: "Embedding requests in flight across a batch.")
+    var embedConcurrency: Int = 16
+
+    /// Builds the catalog consumer service and the resources it needs (closed by the caller after the run).
+    func makeService(_ app: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) async throws -> BatchConsumerService<CatalogIngest> {
+        let kafka = try app.kafkaConfiguration()
+        let topic = self.topic ?? app.catalogTopic
+        guard let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: self.mode ?? app.embeddingMode) else {
+            throw ValidationError("embedding mode must be fused or separate")
+        }
+        guard let dims = self.dimensions ?? Int(app.embeddingDimensions) else { throw ValidationError("dimensions must be 256, 384 or 1024") }
+        guard let broken = CatalogIngestConfiguration.BrokenImagePolicy(rawValue: brokenImages ?? app.brokenImages) else {
+            throw ValidationError("broken-images must be text-only or dead-letter")
+        }
+        let embedder = try TitanEmbeddingClient.fromEnvironment(app.environment)
+        let ingestConfig = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID,
+                                                          embedConcurrency: embedConcurrency, brokenImagePolicy: broken)
+        let transport = CurlHTTPTransport()
+        let s3 = ImageFetcher.S3(credentials: CredentialProviderChain.default(env: app.environment, transport: transport),
+                                 region: embedder.configuration.region, endpoint: app.s3Endpoint)
+        let admin = try KafkaAdmin(configuration: kafka)
+        if try await admin.createTopic(topic, partitions: app.catalogPartitions) { logger.info("created topic \(topic)") }
+        _ = try await admin.createTopic(Topics.deadLetter(of: topic), partitions: 1)
+        let handler = CatalogIngest(pool: pool, embedder: embedder, fetcher: ImageFetcher(transport: transport, s3: s3),
+                                    configuration: ingestConfig, logger: logger)
+        let consumer = try KafkaConsumer(configuration: kafka, groupID: group ?? app.catalogGroup, topics: [topic], logger: logger)
+        logger.info("catalog pipeline ready", metadata: [
+            "topic": "\(topic)", "mode": "\(mode.rawValue)", "dimensions": "\(dims)", "model": "\(ingestConfig.modelID)",
+            "endpoint": "\(embedder.configuration.endpoint)",
+        ])
+        return BatchConsumerService(consumer: consumer, handler: handler, deadLetters: DeadLetterPublisher(producer: producer),
+                                    configuration: BatchConsumerConfiguration(name: "products", maxBatchSize: batchSize), logger: logger)
+    }
+}
+
+/// `rec consume products`: catalog events → items and Titan vectors in PostgreSQL.
+struct ConsumeProducts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "products", abstract: "Ingest catalog events: embed products with Titan and keep pgvector current.")
+
+    @OptionGroup var catalog: CatalogOptions
+
+    func run() async throws {
+        try await ConsumeAll.runPipelines(catalog: catalog)
+    }
+}
+
+/// `rec consume all`: every pipeline in one process (one ServiceGroup).
+struct ConsumeAll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every consumer pipeline in one process.")
+
+    @OptionGroup var catalog: CatalogOptions
+
+    func run() async throws {
+        try await Self.runPipelines(catalog: catalog)
+    }
+
+    static func runPipelines(catalog: CatalogOptions?) async throws {
+        let app = try AppConfiguration.fromEnvironment()
+        let logger = Logger(label: "rec.consume")
+        let pool = try app.makePool()
+        let producer = try KafkaProducer(configuration: try app.kafkaConfiguration())
+        defer {
+            producer.close()
+            pool.close()
+        }
+        var services: [any Service] = []
+        if let catalog { services.append(try await catalog.makeService(app, pool: pool, producer: producer, logger: logger)) }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
 }

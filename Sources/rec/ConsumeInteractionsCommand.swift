@@ -3,6 +3,7 @@ import Consumers
 import Foundation
 import Kafka
 import Logging
+import Postgres
 import Profiles
 import ServiceLifecycle
 
@@ -13,7 +14,7 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
         abstract: "Consume interaction events into the interaction log, user profiles and popularity counters.",
         discussion: """
             Reads DATABASE_URL, KAFKA_BROKERS (KAFKA_* passthrough) and the profile settings \
-            (REC_EMBEDDING_DIMENSION, REC_EVENT_WEIGHTS, REC_*_HALF_LIFE_*). Scale out by starting more \
+            (BEDROCK_EMBEDDING_DIMENSIONS, REC_EVENT_WEIGHTS, REC_*_HALF_LIFE_*). Scale out by starting more \
             instances with the same --group. SIGTERM drains the batch in hand, commits and exits.
             """
     )
@@ -40,12 +41,20 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
         var logger = Logger(label: "rec.consume.interactions")
         logger.logLevel = .info
         let pool = try config.makePool()
-        defer { pool.close() }
+        let producer = try KafkaProducer(configuration: try config.kafkaConfiguration())
+        defer {
+            producer.close()
+            pool.close()
+        }
+        let services = try makeServices(config, pool: pool, producer: producer, logger: logger)
+        try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+    }
+
+    /// The interaction consumer and its pending-fold timer, for this command and for
+    /// `rec consume all` (`services += try ConsumeInteractionsCommand().makeServices(...)`).
+    func makeServices(_ config: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) throws -> [any Service] {
         let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), logger: logger)
-        let kafka = try config.kafkaConfiguration()
-        let producer = try KafkaProducer(configuration: kafka)
-        defer { producer.close() }
-        let consumer = try KafkaConsumer(configuration: kafka, groupID: group, topics: [topic])
+        let consumer = try KafkaConsumer(configuration: try config.kafkaConfiguration(), groupID: group, topics: [topic], logger: logger)
         let interval = Duration.milliseconds(Int64(pendingInterval * 1000))
         let service = BatchConsumerService(
             consumer: consumer,
@@ -53,11 +62,7 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
             deadLetters: DeadLetterPublisher(producer: producer),
             configuration: BatchConsumerConfiguration(name: "interactions", maxBatchSize: batchSize),
             logger: logger)
-        let group = ServiceGroup(
-            services: [service, PendingFoldService(store: store, interval: interval, logger: logger)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
-        logger.info("consuming interactions", metadata: ["topic": "\(topic)", "group": "\(self.group)"])
-        try await group.run()
+        logger.info("interaction pipeline ready", metadata: ["topic": "\(topic)", "group": "\(group)", "dimension": "\(store.configuration.dimension)"])
+        return [service, PendingFoldService(store: store, interval: interval, logger: logger)]
     }
 }

@@ -13,6 +13,7 @@ struct Rec: AsyncParsableCommand {
             ConsumeCommand.self,
             ProfilesCommand.self,
             UsersCommand.self,
+            Demo.self,
         ]
     )
 }

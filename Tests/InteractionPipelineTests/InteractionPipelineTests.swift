@@ -90,7 +90,7 @@ struct InteractionPipelineTests {
 
             var env = S.env
             env["DATABASE_URL"] = url
-            env["REC_EMBEDDING_DIMENSION"] = "\(S.dimension)"
+            env["BEDROCK_EMBEDDING_DIMENSIONS"] = "\(S.dimension)"
             env["KAFKA_SESSION_TIMEOUT_MS"] = "6000"
             env["KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
             let args = ["consume", "interactions", "--topic", topic, "--group", group, "--batch-size", "50", "--pending-interval", "1"]

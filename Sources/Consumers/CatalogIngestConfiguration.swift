@@ -1,0 +1,52 @@
+import BedrockClient
+
+/// How products become vectors.
+public struct CatalogIngestConfiguration: Sendable {
+    /// `fused`: one Titan call with caption and image, one vector (kind `fused`).
+    /// `separate`: a text vector and (when there is an image) an image vector, so text→image and
+    /// image→image search both work (kinds `text`, `image`).
+    public enum EmbeddingMode: String, Sendable, CaseIterable { case fused, separate }
+
+    /// What to do with a product whose image URL is permanently broken.
+    public enum BrokenImagePolicy: String, Sendable, CaseIterable {
+        /// Store it text-only, recording the reason in `items.image_error`.
+        case textOnly = "text-only"
+        /// Dead-letter the event.
+        case deadLetter = "dead-letter"
+    }
+
+    /// Default: `fused`.
+    public var mode: EmbeddingMode
+    /// 256, 384 or 1024. Default: 1024.
+    public var dimensions: Int
+    /// Stored with each vector and part of the content hash. Default: `amazon.titan-embed-image-v1`.
+    public var modelID: String
+    /// Embedding requests in flight across one poll batch. Default: 16.
+    public var embedConcurrency: Int
+    /// Image downloads in flight across one poll batch. Default: 16.
+    public var fetchConcurrency: Int
+    /// Write transactions in flight while a batch is embedded. Default: 2.
+    public var writeConcurrency: Int
+    /// Default: `textOnly`.
+    public var brokenImagePolicy: BrokenImagePolicy
+    /// Transient image failures of one event (timeouts, 5xx) after which the URL counts as broken. Default: 5.
+    public var maxImageAttempts: Int
+
+    public init(mode: EmbeddingMode = .fused, dimensions: Int = TitanModel.defaultDimension, modelID: String = TitanModel.multimodalEmbeddingsV1,
+                embedConcurrency: Int = 16, fetchConcurrency: Int = 16, writeConcurrency: Int = 2, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
+        guard TitanModel.supportedDimensions.contains(dimensions) else {
+            throw CatalogEventError(.invalidField, "embedding dimensions must be 256, 384 or 1024, not \(dimensions)")
+        }
+        guard embedConcurrency > 0, fetchConcurrency > 0, writeConcurrency > 0, maxImageAttempts > 0 else {
+            throw CatalogEventError(.invalidField, "concurrency limits and maxImageAttempts must be positive")
+        }
+        self.mode = mode
+        self.dimensions = dimensions
+        self.modelID = modelID
+        self.embedConcurrency = embedConcurrency
+        self.fetchConcurrency = fetchConcurrency
+        self.writeConcurrency = writeConcurrency
+        self.brokenImagePolicy = brokenImagePolicy
+        self.maxImageAttempts = maxImageAttempts
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Kafka
+
+@Suite(.enabled(if: TestKafka.integration), .serialized) struct KafkaConsumerControlTests {
+    @Test(arguments: ["range", "cooperative-sticky"])
+    func rebalanceEventsPauseResumeAndLag(strategy: String) async throws {
+        var config = try TestKafka.configuration()
+        config["partition.assignment.strategy"] = strategy
+        let topic = TestKafka.unique("it-control")
+        let group = TestKafka.unique("g")
+        #expect(try await KafkaAdmin(configuration: config).createTopic(topic, partitions: 2))
+        let producer = try KafkaProducer(configuration: try TestKafka.configuration())
+        defer { producer.close() }
+        for i in 0..<10 {
+            try await producer.send(KafkaProducerRecord(topic: topic, key: nil, value: Array("m\(i)".utf8), partition: Int32(i % 2)))
+        }
+        let p0 = KafkaTopicPartition(topic: topic, partition: 0), p1 = KafkaTopicPartition(topic: topic, partition: 1)
+
+        let consumer = try KafkaConsumer(configuration: config, groupID: group, topics: [topic])
+        // Commit-on-revoke asks for offsets; here: "everything before offset 2".
+        let asked = LockedList()
+        consumer.setRevokeCommitter { revoked in
+            asked.append(revoked)
+            return Dictionary(uniqueKeysWithValues: revoked.map { ($0, Int64(2)) })
+        }
+        // Take the first message of each partition, then pause partition 0.
+        var got = [KafkaMessage]()
+        let end = ContinuousClock.now + .seconds(30)
+        while Set(got.map(\.partition)).count < 2, ContinuousClock.now < end {
+            got += try await consumer.poll(maxMessages: 1, timeout: .milliseconds(200))
+        }
+        let events = consumer.drainRebalanceEvents()
+        #expect(events.first == .assigned([p0, p1]) || events.first == .assigned([p1, p0]), "\(events)")
+        #expect(consumer.drainRebalanceEvents().isEmpty, "drained")
+
+        try consumer.pause([p0])
+        var afterPause = [KafkaMessage]()
+        let end2 = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < end2 { afterPause += try await consumer.poll(maxMessages: 100, timeout: .milliseconds(100)) }
+        #expect(afterPause.allSatisfy { $0.partition == 1 }, "nothing from a paused partition")
+        let lag = try await consumer.lag()
+        #expect(lag[p1] == 0, "partition 1 fully consumed: \(lag)")
+        #expect((lag[p0] ?? 0) > 0, "partition 0 paused behind its end: \(lag)")
+
+        try consumer.resume([p0])
+        var afterResume = [KafkaMessage]()
+        let end3 = ContinuousClock.now + .seconds(15)
+        while afterResume.count < 4, ContinuousClock.now < end3 { afterResume += try await consumer.poll(maxMessages: 100, timeout: .milliseconds(100)) }
+        let firstP0 = got.filter { $0.partition == 0 }.map(\.offset)
+        #expect(afterResume.filter { $0.partition == 0 }.map(\.offset) == Array((firstP0.max()! + 1)...4), "resumes right after the last polled message")
+
+        // Closing revokes: the committer's offsets are committed before the partitions go.
+        await consumer.close()
+        #expect(Set(asked.all.flatMap { $0 }) == [p0, p1])
+        let check = try KafkaConsumer(configuration: try TestKafka.configuration(), groupID: group, topics: [topic])
+        let committed = try await check.committed([p0, p1])
+        #expect(committed[p0] == 2 && committed[p1] == 2)
+        await check.close()
+    }
+}
+
+final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [[KafkaTopicPartition]] = []
+    func append(_ x: [KafkaTopicPartition]) { lock.withLock { items.append(x) } }
+    var all: [[KafkaTopicPartition]] { lock.withLock { items } }
+}
