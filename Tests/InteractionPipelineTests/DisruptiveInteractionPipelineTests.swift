@@ -25,13 +25,19 @@ struct DisruptiveInteractionPipelineTests {
             let events = S.events(count: 6000, users: 10, items: vectors.keys.sorted(), seed: 6)
             try await S.produce(events, to: topic, producer: producer)
 
+            let startedAt = try PGConnection(url: url).query("SELECT pg_postmaster_start_time()").first!.date(0)
             let restarted = Restarted()
             try await runInteractionPipeline(url: url, topic: topic, group: S.unique("g"), batchSize: 50) {
                 let n = S.count(url, "SELECT count(*) FROM interactions")
                 if await restarted.shouldRestart(seen: n) {
-                    // Mid-stream: stop the server under the consumer, bring it back quickly.
-                    try await S.stack(["down", "pg"])
-                    try await Task.sleep(for: .seconds(1))
+                    // Mid-stream: stop the server under the consumer, bring it back quickly (always).
+                    do {
+                        try await S.stack(["down", "pg"])
+                        try await Task.sleep(for: .seconds(1))
+                    } catch {
+                        try? await S.stack(["up", "pg"])
+                        throw error
+                    }
                     try await S.stack(["up", "pg"])
                     await restarted.done()
                     return false
@@ -39,6 +45,8 @@ struct DisruptiveInteractionPipelineTests {
                 return n == events.count
             }
             #expect(await restarted.didRestart)
+            let restartedAt = try PGConnection(url: url).query("SELECT pg_postmaster_start_time()").first!.date(0)
+            #expect(restartedAt > startedAt, "PostgreSQL was not restarted; the test proves nothing")
             #expect(await restarted.seenBefore < events.count, "consumption finished before the restart; the test proves nothing")
             try await expectProfiles(in: url, equal: try S.direct(events, vectors: vectors, categories: categories))
             #expect(S.count(url, "SELECT sum(event_count)::int8 FROM user_profiles") == events.count)

@@ -145,13 +145,19 @@ enum PipelineTestStack {
         }
     }
 
-    /// Runs `$REC_STACK_SCRIPT <arguments>` (e.g. `down pg`) and waits for it.
+    /// Runs `$REC_STACK_SCRIPT <arguments>` (e.g. `down pg`; a bash script, run by
+    /// its shebang) and waits for it.
+    ///
+    /// - Throws: when the script cannot start or exits non-zero.
     static func stack(_ arguments: [String]) async throws {
         guard let script = env["REC_STACK_SCRIPT"], !script.isEmpty else {
             throw PostgresError(.invalidConfiguration, "REC_STACK_SCRIPT is not set: eval \"$(deploy/local/stack env)\"")
         }
-        let pid = try spawn("/bin/sh", [script] + arguments, environment: env, log: "/tmp/rec-pipeline-tests-stack.log")
-        _ = await wait(pid)
+        let log = "/tmp/rec-pipeline-tests-stack.log"
+        let status = await wait(try spawn(script, arguments, environment: env, log: log))
+        guard status == 0 else {
+            throw PostgresError(.invalidConfiguration, "stack \(arguments.joined(separator: " ")) exited with status \(status) (see \(log))")
+        }
     }
 
     static var recBinary: String { repository.appendingPathComponent(".build/debug/rec").path }
