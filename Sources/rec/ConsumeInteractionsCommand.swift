@@ -26,7 +26,7 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
     var group: String = "rec-interactions"
 
     @Option(help: "Most events per poll batch (one database transaction each).")
-    var batchSize: Int = 5000
+    var batchSize: Int = 10000
 
     @Option(help: "Seconds between passes that fold interactions whose item vector arrived late.")
     var pendingInterval: Double = 5
