@@ -306,19 +306,21 @@ public final class ProfileStore: Sendable {
         guard !events.isEmpty else { return 0 }
         let users = Array(Set(events.map(\.userID.rawValue))).sorted()
         var states = try readProfiles(users, lock: true, on: conn)
-        let existing = Set(states.keys)
+        var existing = Set(states.keys)
+        // Profiles stored in another dimension: old vectors cannot mix with new ones,
+        // so they start afresh (replaced whole, not merged column by column).
+        let stale = states.values.filter { $0.dimension != configuration.dimension }.map(\.userID.rawValue)
+        if !stale.isEmpty {
+            logger.warning("profile dimension changed; these profiles start afresh (run rec profiles rebuild)", metadata: ["users": "\(stale.count)"])
+            try conn.query("DELETE FROM user_profiles WHERE user_id = ANY($1::text[])", [BinaryArray.texts(stale)])
+            for u in stale { states[u] = nil; existing.remove(u) }
+        }
         var changed = [String: ChangedParts]()
         for e in events {
             let u = e.userID.rawValue
             let item = items[e.itemID.rawValue]!
             // Take the state out of the dictionary so mutating it does not copy its vectors.
             var state = states.removeValue(forKey: u) ?? ProfileState(userID: e.userID, dimension: configuration.dimension)
-            if state.dimension != configuration.dimension {
-                // The configured dimension changed: old vectors cannot mix with new ones.
-                logger.warning("profile dimension changed; starting the profile afresh (run rec profiles rebuild)", metadata: ["user": "\(u)"])
-                state = ProfileState(userID: e.userID, dimension: configuration.dimension)
-                changed[u] = .all
-            }
             let before = (state.session.referenceTime, state.sessionID)
             let w = configuration.weights.signedWeight(for: e.type, value: e.value)
             rule.apply(e, item: ItemFeatures(vector: item.vector!, categories: item.categories), to: &state)

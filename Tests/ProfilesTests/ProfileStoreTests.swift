@@ -212,6 +212,31 @@ struct ProfileStoreTests {
         }
     }
 
+    @Test func aNewDimensionStartsProfilesAfresh() async throws {
+        try await ProfilesTestDatabase.withSchema { url in
+            var g = SeededGenerator(seed: 17)
+            let conn = try PGConnection(url: url)
+            _ = try seedItems(conn, &g, count: 3)
+            let wide = (0..<384).map { _ in Float.random(in: -1...1, using: &g) }
+            try ProfilesTestDatabase.insertItem(conn, id: "p0", categories: ["c0", "all"], vector: wide, kind: "text")
+            let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 2))
+            defer { pool.close() }
+            let old = ProfileStore(pool: pool, configuration: try config())
+            try await old.record([
+                Interaction(eventID: UUID(), occurredAt: t0, userID: "u", itemID: "p1", type: .purchase),
+                Interaction(eventID: UUID(), occurredAt: t0 + 1, userID: "u", itemID: "p2", type: .dismiss),
+            ])
+            #expect(try await old.profile(for: "u")?.negative.isEmpty == false)
+
+            let new = ProfileStore(pool: pool, configuration: try ProfileConfiguration(dimension: 384))
+            try await new.record([Interaction(eventID: UUID(), occurredAt: t0 + 2, userID: "u", itemID: "p0", type: .view)])
+            let p = try #require(try await new.profile(for: "u"))
+            #expect(p.dimension == 384 && p.eventCount == 1)
+            #expect(p.longTerm.sum.count == 384 && cosine(p.longTerm.sum, ProfilesTestDatabase.stored(wide)) > 0.9999)
+            #expect(p.negative.isEmpty, "a 256-d dislike vector must not survive in a 384-d profile")
+        }
+    }
+
     @Test func deletingAUserRemovesProfileAndLog() async throws {
         try await ProfilesTestDatabase.withSchema { url in
             var g = SeededGenerator(seed: 15)
