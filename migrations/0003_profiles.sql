@@ -5,3 +5,11 @@ ALTER TABLE user_profiles
     ALTER COLUMN long_term SET STORAGE EXTERNAL,
     ALTER COLUMN session SET STORAGE EXTERNAL,
     ALTER COLUMN negative SET STORAGE EXTERNAL;
+
+-- Every profile write takes a fresh number from one sequence, so (user_id,
+-- version) names exactly one committed state: a consumer may keep profiles it
+-- wrote in memory and reuse them while the stored version is unchanged, with
+-- no risk of reusing a state another writer (rebuild, another consumer, a
+-- rolled-back transaction, a deleted and re-created user) has replaced.
+CREATE SEQUENCE user_profile_version_seq;
+ALTER TABLE user_profiles ADD COLUMN version bigint NOT NULL DEFAULT nextval('user_profile_version_seq');

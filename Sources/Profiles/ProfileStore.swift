@@ -26,20 +26,26 @@ public final class ProfileStore: Sendable {
     let logger: Logger
     private let vectorOIDCache = OIDCache()
     private let itemCache: ItemFeatureCache
+    private let profileCache: ProfileCache
 
     /// - Parameters:
     ///   - itemCacheCapacity: item vectors kept in memory between batches (half floats:
     ///     ≈ capacity × dimension × 2 bytes). 0 disables the cache. Default: 50,000.
     ///   - itemCacheTTL: how long a cached item vector is used before it is read again,
     ///     i.e. how long after a re-embedding folds may still use the old vector. Default: 60 s.
+    ///   - profileCacheCapacity: profiles this process wrote, kept to skip reading them
+    ///     back while their stored version is unchanged (≈ capacity × up to 3 × dimension × 4
+    ///     bytes). 0 disables it. Default: 10,000.
     public init(pool: PostgresPool, configuration: ProfileConfiguration = .default,
                 itemCacheCapacity: Int = 50_000, itemCacheTTL: Duration = .seconds(60),
+                profileCacheCapacity: Int = 10_000,
                 logger: Logger = Logger(label: "rec.profiles")) {
         self.pool = pool
         self.configuration = configuration
         self.rule = ProfileUpdateRule(configuration: configuration)
         self.logger = logger
         self.itemCache = ItemFeatureCache(capacity: max(itemCacheCapacity, 0), timeToLive: itemCacheTTL)
+        self.profileCache = ProfileCache(capacity: max(profileCacheCapacity, 0))
     }
 
     /// What one ``record(_:)`` call did.
@@ -218,7 +224,7 @@ public final class ProfileStore: Sendable {
         let empty = states.values.filter { $0.eventCount == 0 }.map(\.userID.rawValue)
         // A user without a profile may get one from a consumer while this runs; then that
         // profile stays, and this user's unfolded events are left to the pending pass.
-        let skipped = try writeProfiles(withEvents.map { ($0, ChangedParts.all) }, existing: existing, replace: true, on: conn)
+        let skipped = try writeProfiles(withEvents.map { ($0, ChangedParts.all) }, existing: existing, replace: true, on: conn).skipped
         if !skipped.isEmpty { folded = folded.filter { !skipped.contains(foldedUser[$0] ?? "") } }
         if !empty.isEmpty {
             try conn.query("DELETE FROM user_profiles WHERE user_id = ANY($1::text[])", [BinaryArray.texts(empty)])
@@ -305,7 +311,18 @@ public final class ProfileStore: Sendable {
     func fold(_ events: [Interaction], items: [String: ItemRow], on conn: PGConnection) throws -> Int {
         guard !events.isEmpty else { return 0 }
         let users = Array(Set(events.map(\.userID.rawValue))).sorted()
-        var states = try readProfiles(users, lock: true, on: conn)
+        // Lock the rows and learn their versions (no vectors), then read only what the cache lacks.
+        var versions = [String: Int]()
+        for row in try conn.query("SELECT user_id, version FROM user_profiles WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE",
+                                  [BinaryArray.texts(users)], resultFormat: .binary) {
+            versions[try row.string(0)] = try row.int(1)
+        }
+        var states = [String: ProfileState]()
+        var misses = [String]()
+        for (u, v) in versions {
+            if let cached = profileCache.state(u, version: v) { states[u] = cached } else { misses.append(u) }
+        }
+        for (u, state) in try readProfiles(misses, lock: false, on: conn) { states[u] = state }
         var existing = Set(states.keys)
         // Profiles stored in another dimension: old vectors cannot mix with new ones,
         // so they start afresh (replaced whole, not merged column by column).
@@ -331,7 +348,9 @@ public final class ProfileStore: Sendable {
             changed[u] = parts
             states[u] = state
         }
-        try writeProfiles(users.map { (states[$0]!, changed[$0] ?? []) }, existing: existing, replace: false, on: conn)
+        let written = try writeProfiles(users.map { (states[$0]!, changed[$0] ?? []) }, existing: existing, replace: false, on: conn)
+        // Safe even if the transaction later rolls back: that version never becomes visible.
+        profileCache.store(written.versions.compactMap { u, v in states[u].map { ($0, v) } })
         return users.count
     }
 
@@ -372,11 +391,17 @@ public final class ProfileStore: Sendable {
     /// Without `replace`, vectors not in `changed` are sent as NULL and keep
     /// their stored value, so their TOAST chunks are not rewritten.
     ///
-    /// - Returns: with `replace`, the users whose profile appeared meanwhile and
-    ///   was left alone (a rebuild must not overwrite a consumer's fresh profile).
+    /// - Returns: the version each written profile got, and, with `replace`, the
+    ///   users whose profile appeared meanwhile and was left alone (a rebuild must
+    ///   not overwrite a consumer's fresh profile).
     @discardableResult
-    func writeProfiles(_ profiles: [(ProfileState, ChangedParts)], existing: Set<String>, replace: Bool, on conn: PGConnection) throws -> Set<String> {
-        guard !profiles.isEmpty else { return [] }
+    func writeProfiles(_ profiles: [(ProfileState, ChangedParts)], existing: Set<String>, replace: Bool, on conn: PGConnection) throws
+        -> (versions: [String: Int], skipped: Set<String>) {
+        guard !profiles.isEmpty else { return ([:], []) }
+        var versions = [String: Int]()
+        func collect(_ rows: PostgresRows) throws {
+            for row in rows { versions[try row.string(0)] = try row.int(1) }
+        }
         let oid = try vectorOID(conn)
         func vec(_ d: DecayedVector, _ part: ChangedParts, _ c: ChangedParts) -> [Float]? {
             (replace || c.contains(part)) && !d.isEmpty ? d.sum : nil
@@ -414,14 +439,15 @@ public final class ProfileStore: Sendable {
                 session = \(keep("s", "session")), session_id = \(keep("sid", "session_id")), session_ref_at = \(keep("sr", "session_ref_at")),
                 negative = \(keep("n", "negative")), negative_ref_at = \(keep("nr", "negative_ref_at")),
                 event_count = \(x).c, counts_by_type = \(x).cbt::jsonb, category_affinity = \(x).ca::jsonb,
-                last_event_at = \(x).le, updated_at = now()
+                last_event_at = \(x).le, updated_at = now(), version = nextval('user_profile_version_seq')
                 """
         }
         let sorted = profiles.sorted { $0.0.userID.rawValue < $1.0.userID.rawValue }
         let updates = sorted.filter { existing.contains($0.0.userID.rawValue) }
         let inserts = sorted.filter { !existing.contains($0.0.userID.rawValue) }
         if !updates.isEmpty {
-            try conn.query("UPDATE user_profiles AS t SET \(assignments("x", "t")) FROM \(source) WHERE t.user_id = x.u", parameters(updates[...]))
+            try collect(try conn.query("UPDATE user_profiles AS t SET \(assignments("x", "t")) FROM \(source) WHERE t.user_id = x.u RETURNING t.user_id, t.version",
+                                       parameters(updates[...]), resultFormat: .binary))
         }
         if !inserts.isEmpty, replace {
             let written = try conn.query("""
@@ -429,13 +455,13 @@ public final class ProfileStore: Sendable {
                                            negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
                 SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
                 ON CONFLICT (user_id) DO NOTHING
-                RETURNING user_id
-                """, parameters(inserts[...]))
-            let done = Set(try written.map { try $0.string(0) })
-            return Set(inserts.map(\.0.userID.rawValue)).subtracting(done)
+                RETURNING user_id, version
+                """, parameters(inserts[...]), resultFormat: .binary)
+            try collect(written)
+            return (versions, Set(inserts.map(\.0.userID.rawValue)).subtracting(versions.keys))
         }
         if !inserts.isEmpty {
-            try conn.query("""
+            let written = try conn.query("""
                 INSERT INTO user_profiles AS t (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
                                                 negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
                 SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
@@ -446,10 +472,13 @@ public final class ProfileStore: Sendable {
                     session_ref_at = COALESCE(EXCLUDED.session_ref_at, t.session_ref_at),
                     negative = COALESCE(EXCLUDED.negative, t.negative), negative_ref_at = COALESCE(EXCLUDED.negative_ref_at, t.negative_ref_at),
                     event_count = EXCLUDED.event_count, counts_by_type = EXCLUDED.counts_by_type,
-                    category_affinity = EXCLUDED.category_affinity, last_event_at = EXCLUDED.last_event_at, updated_at = now()
-                """, parameters(inserts[...]))
+                    category_affinity = EXCLUDED.category_affinity, last_event_at = EXCLUDED.last_event_at, updated_at = now(),
+                    version = nextval('user_profile_version_seq')
+                RETURNING user_id, version
+                """, parameters(inserts[...]), resultFormat: .binary)
+            try collect(written)
         }
-        return []
+        return (versions, [])
     }
 
     /// Decayed popularity per item and per category for newly logged events,

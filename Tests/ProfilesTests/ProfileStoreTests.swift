@@ -206,7 +206,7 @@ struct ProfileStoreTests {
             // A rebuild that read "no profile" writes after a consumer created one: it must leave it alone.
             var stale = ProfileState(userID: "u0", dimension: dim)
             stale.eventCount = 1
-            let skipped = try conn.transaction { c in try store.writeProfiles([(stale, .all)], existing: [], replace: true, on: c) }
+            let skipped = try conn.transaction { c in try store.writeProfiles([(stale, .all)], existing: [], replace: true, on: c).skipped }
             #expect(skipped == ["u0"])
             #expect(try await store.profile(for: "u0") == streamed)
         }
@@ -234,6 +234,35 @@ struct ProfileStoreTests {
             #expect(p.dimension == 384 && p.eventCount == 1)
             #expect(p.longTerm.sum.count == 384 && cosine(p.longTerm.sum, ProfilesTestDatabase.stored(wide)) > 0.9999)
             #expect(p.negative.isEmpty, "a 256-d dislike vector must not survive in a 384-d profile")
+        }
+    }
+
+    @Test func cachedProfilesNeverHideAnotherWritersChanges() async throws {
+        try await ProfilesTestDatabase.withSchema { url in
+            var g = SeededGenerator(seed: 18)
+            let conn = try PGConnection(url: url)
+            let (vectors, categories) = try seedItems(conn, &g, count: 6)
+            let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 2))
+            defer { pool.close() }
+            // Two stores = two consumer processes with their own caches.
+            let a = ProfileStore(pool: pool, configuration: try config())
+            let b = ProfileStore(pool: pool, configuration: try config())
+            let events = randomEvents(&g, count: 90, users: 1, items: 6)
+            try await a.record(Array(events[0..<30]))
+            try await b.record(Array(events[30..<60]))     // a's cached u0 is now stale
+            try await a.record(Array(events[60..<90]))
+            expectSame(try await a.profile(for: "u0"), direct(events, vectors: vectors, categories: categories, config: try config())["u0"]!, "two writers")
+
+            // A rebuild elsewhere, then a delete: a's cache must not resurrect old state.
+            try await b.rebuild()
+            let more = randomEvents(&g, count: 10, users: 1, items: 6).map {
+                Interaction(eventID: $0.eventID, occurredAt: $0.occurredAt + 90 * 60, userID: $0.userID, itemID: $0.itemID, type: $0.type, value: $0.value, sessionID: "late")
+            }
+            try await a.record(Array(more[0..<5]))
+            expectSame(try await a.profile(for: "u0"), direct(events + Array(more[0..<5]), vectors: vectors, categories: categories, config: try config())["u0"]!, "after rebuild")
+            _ = try await b.deleteUser("u0")
+            try await a.record(Array(more[5..<10]))
+            expectSame(try await a.profile(for: "u0"), direct(Array(more[5..<10]), vectors: vectors, categories: categories, config: try config())["u0"]!, "after delete")
         }
     }
 
