@@ -50,7 +50,10 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "Profiles", dependencies: ["RecCore", "Postgres"]),
+        .target(name: "Profiles", dependencies: [
+            "RecCore", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Consumers", dependencies: [
             "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore",
             .product(name: "Logging", package: "swift-log"),
@@ -72,6 +75,12 @@ let package = Package(
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore"]),
+        .testTarget(name: "InteractionPipelineTests", dependencies: [
+            "Consumers", "Profiles", "Kafka", "Postgres", "RecCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),

@@ -5,6 +5,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks.",
-        subcommands: [BenchBedrock.self, BenchTitanLocal.self, BenchIngest.self, BenchServe.self]
+        subcommands: [BenchBedrock.self, BenchTitanLocal.self, BenchIngest.self, BenchInteractions.self, BenchServe.self]
     )
 }

@@ -12,7 +12,7 @@ struct ConsumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
         abstract: "Run Kafka consumer pipelines until SIGTERM/SIGINT (drain, commit, exit 0).",
-        subcommands: [ConsumeProducts.self, ConsumeAll.self]
+        subcommands: [ConsumeProducts.self, ConsumeInteractionsCommand.self, ConsumeAll.self]
     )
 }
 
@@ -78,15 +78,15 @@ struct ConsumeProducts: AsyncParsableCommand {
 
 /// `rec consume all`: every pipeline in one process (one ServiceGroup).
 struct ConsumeAll: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every consumer pipeline in one process.")
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every consumer pipeline in one process: products and interactions.")
 
     @OptionGroup var catalog: CatalogOptions
 
     func run() async throws {
-        try await Self.runPipelines(catalog: catalog)
+        try await Self.runPipelines(catalog: catalog, interactions: try ConsumeInteractionsCommand.parse([]))
     }
 
-    static func runPipelines(catalog: CatalogOptions?) async throws {
+    static func runPipelines(catalog: CatalogOptions?, interactions: ConsumeInteractionsCommand? = nil) async throws {
         let app = try AppConfiguration.fromEnvironment()
         let logger = Logger(label: "rec.consume")
         let pool = try app.makePool()
@@ -97,6 +97,12 @@ struct ConsumeAll: AsyncParsableCommand {
         }
         var services: [any Service] = []
         if let catalog { services.append(try await catalog.makeService(app, pool: pool, producer: producer, logger: logger)) }
+        if let interactions {
+            let admin = try KafkaAdmin(configuration: try app.kafkaConfiguration())
+            if try await admin.createTopic(interactions.topic, partitions: app.catalogPartitions) { logger.info("created topic \(interactions.topic)") }
+            _ = try await admin.createTopic(Topics.deadLetter(of: interactions.topic), partitions: 1)
+            services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
+        }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

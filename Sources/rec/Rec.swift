@@ -12,6 +12,8 @@ struct Rec: AsyncParsableCommand {
             TitanLocalCommand.self,
             Bench.self,
             ConsumeCommand.self,
+            ProfilesCommand.self,
+            UsersCommand.self,
             Demo.self,
             ServeCommand.self,
             APIKeysCommand.self,

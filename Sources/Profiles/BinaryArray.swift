@@ -1,0 +1,146 @@
+import Foundation
+import Postgres
+import RecCore
+
+/// PostgreSQL's binary array format (`array_send`/`array_recv`), so a whole
+/// batch travels as a few parameters of `unnest(...)` — one round trip for
+/// thousands of rows, vectors included, without formatting floats as text.
+///
+/// Layout: int32 ndim, int32 has-null flag, oid element type, then per dimension
+/// int32 length and int32 lower bound, then per element int32 length (-1 = NULL) and bytes.
+enum BinaryArray {
+    static let uuidOID: UInt32 = 2950
+    static let boolOID: UInt32 = 16
+
+    /// A one-dimensional array parameter (OID 0: the SQL casts it, e.g. `$1::uuid[]`).
+    static func encode(elementOID: UInt32, _ elements: [[UInt8]?]) -> PostgresData {
+        var total = 20
+        for e in elements { total += 4 + (e?.count ?? 0) }
+        var out = [UInt8]()
+        out.reserveCapacity(total)
+        func int32(_ v: Int32) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
+        int32(1)
+        int32(elements.contains { $0 == nil } ? 1 : 0)
+        int32(Int32(bitPattern: elementOID))
+        int32(Int32(elements.count))
+        int32(1)
+        for e in elements {
+            if let e {
+                int32(Int32(e.count))
+                out += e
+            } else {
+                int32(-1)
+            }
+        }
+        return PostgresData(oid: 0, format: .binary, bytes: out)
+    }
+
+    static func texts(_ values: [String?]) -> PostgresData {
+        encode(elementOID: PostgresOID.text, values.map { $0.map { Array($0.utf8) } })
+    }
+
+    static func uuids(_ values: [UUID]) -> PostgresData {
+        encode(elementOID: uuidOID, values.map { $0.postgresData.bytes })
+    }
+
+    static func dates(_ values: [Date?]) -> PostgresData {
+        encode(elementOID: PostgresOID.timestamptz, values.map { $0?.postgresData.bytes })
+    }
+
+    static func doubles(_ values: [Double?]) -> PostgresData {
+        encode(elementOID: PostgresOID.float8, values.map { $0?.postgresData.bytes })
+    }
+
+    static func int64s(_ values: [Int]) -> PostgresData {
+        encode(elementOID: PostgresOID.int8, values.map { $0.postgresData.bytes })
+    }
+
+    static func bools(_ values: [Bool]) -> PostgresData {
+        encode(elementOID: boolOID, values.map { [$0 ? 1 : 0] })
+    }
+
+    /// pgvector `vector` elements; `oid` is the extension type's OID in this database.
+    /// Written straight into one buffer: at 1024 dimensions a batch carries megabytes of floats.
+    static func vectors(_ values: [[Float]?], oid: UInt32) -> PostgresData {
+        var total = 20
+        for v in values { total += 4 + (v.map { 4 + $0.count * 4 } ?? 0) }
+        var out = [UInt8](repeating: 0, count: total)
+        out.withUnsafeMutableBytes { raw in
+            var p = 0
+            func int32(_ v: Int32) { raw.storeBytes(of: v.bigEndian, toByteOffset: p, as: Int32.self); p += 4 }
+            int32(1)
+            int32(values.contains { $0 == nil } ? 1 : 0)
+            int32(Int32(bitPattern: oid))
+            int32(Int32(values.count))
+            int32(1)
+            for v in values {
+                guard let v else { int32(-1); continue }
+                int32(Int32(4 + v.count * 4))
+                raw.storeBytes(of: UInt16(v.count).bigEndian, toByteOffset: p, as: UInt16.self)
+                p += 4
+                for f in v {
+                    raw.storeBytes(of: f.bitPattern.bigEndian, toByteOffset: p, as: UInt32.self)
+                    p += 4
+                }
+            }
+        }
+        return PostgresData(oid: 0, format: .binary, bytes: out)
+    }
+
+    /// Decodes a binary one-dimensional `text[]` result value.
+    static func decodeTexts(_ b: [UInt8]) throws -> [String] {
+        func int32(_ at: Int) throws -> Int {
+            guard at + 4 <= b.count else { throw PostgresError(.decoding, "short array value") }
+            return Int(Int32(bitPattern: UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])))
+        }
+        let ndim = try int32(0)
+        if ndim == 0 { return [] }
+        guard ndim == 1 else { throw PostgresError(.decoding, "expected a one-dimensional array") }
+        let n = try int32(12)
+        var p = 20
+        var out = [String]()
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            let len = try int32(p)
+            p += 4
+            if len < 0 { continue }
+            guard p + len <= b.count else { throw PostgresError(.decoding, "short array element") }
+            out.append(String(decoding: b[p..<p + len], as: UTF8.self))
+            p += len
+        }
+        return out
+    }
+}
+
+/// Tight decoders for pgvector's binary values in result rows (the hot read
+/// paths decode millions of elements per batch).
+enum BinaryVector {
+    /// A binary `vector` (float4) value.
+    static func decodeVector(_ b: [UInt8]) throws -> [Float] {
+        let dim = try dimension(b, elementSize: 4)
+        return [Float](unsafeUninitializedCapacity: dim) { out, count in
+            b.withUnsafeBytes { raw in
+                for k in 0..<dim { out[k] = Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 4 * k, as: UInt32.self))) }
+            }
+            count = dim
+        }
+    }
+
+    /// A binary `halfvec` value, widened to floats.
+    static func decodeHalfvec(_ b: [UInt8]) throws -> [Float] {
+        let dim = try dimension(b, elementSize: 2)
+        return [Float](unsafeUninitializedCapacity: dim) { out, count in
+            b.withUnsafeBytes { raw in
+                for k in 0..<dim { out[k] = Float(Float16(bitPattern: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 2 * k, as: UInt16.self)))) }
+            }
+            count = dim
+        }
+    }
+
+    private static func dimension(_ b: [UInt8], elementSize: Int) throws -> Int {
+        guard b.count >= 4 else { throw PostgresError(.decoding, "pgvector value shorter than its header") }
+        let dim = Int(UInt16(b[0]) << 8 | UInt16(b[1]))
+        guard b.count == 4 + dim * elementSize else { throw PostgresError(.decoding, "pgvector value of \(b.count) bytes does not hold \(dim) elements") }
+        return dim
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Profiles this process wrote, keyed by user, with the version each was written
+/// at (see migration 0003): a batch reads from PostgreSQL only the profiles whose
+/// stored version differs, skipping megabytes of vector reads per batch.
+///
+/// Bounded (FIFO eviction): memory ≈ capacity × (1 to 3) × dimension × 4 bytes.
+final class ProfileCache: @unchecked Sendable {
+    let capacity: Int
+    private let lock = NSLock()
+    private var entries: [String: (version: Int, state: ProfileState)] = [:]
+    private var order: [String] = []
+    private var orderStart = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The cached state of `user` if it is exactly `version`.
+    func state(_ user: String, version: Int) -> ProfileState? {
+        guard capacity > 0 else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        guard let e = entries[user], e.version == version else { return nil }
+        return e.state
+    }
+
+    func store(_ states: [(state: ProfileState, version: Int)]) {
+        guard capacity > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        for (state, version) in states {
+            if entries.updateValue((version, state), forKey: state.userID.rawValue) == nil { order.append(state.userID.rawValue) }
+        }
+        while entries.count > capacity, orderStart < order.count {
+            entries[order[orderStart]] = nil
+            orderStart += 1
+        }
+        if orderStart > capacity {
+            order.removeFirst(orderStart)
+            orderStart = 0
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Consumers
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import Profiles
+import ServiceLifecycle
+
+/// `rec consume interactions`: folds `interactions.v1` into user profiles, exactly once in effect.
+struct ConsumeInteractionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interactions",
+        abstract: "Consume interaction events into the interaction log, user profiles and popularity counters.",
+        discussion: """
+            Reads DATABASE_URL, KAFKA_BROKERS (KAFKA_* passthrough) and the profile settings \
+            (BEDROCK_EMBEDDING_DIMENSIONS, REC_EVENT_WEIGHTS, REC_*_HALF_LIFE_*). Scale out by starting more \
+            instances with the same --group. SIGTERM drains the batch in hand, commits and exits.
+            """
+    )
+
+    @Option(help: "Topic to consume.")
+    var topic: String = Topics.interactions
+
+    @Option(help: "Consumer group id.")
+    var group: String = "rec-interactions"
+
+    @Option(help: "Most events per poll batch (one database transaction each).")
+    var batchSize: Int = 10000
+
+    @Option(help: "Seconds between passes that fold interactions whose item vector arrived late.")
+    var pendingInterval: Double = 5
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard pendingInterval > 0 else { throw ValidationError("--pending-interval must be positive") }
+    }
+
+    func run() async throws {
+        let config = try AppConfiguration.fromEnvironment()
+        var logger = Logger(label: "rec.consume.interactions")
+        logger.logLevel = .info
+        let pool = try config.makePool()
+        let producer = try KafkaProducer(configuration: try config.kafkaConfiguration())
+        defer {
+            producer.close()
+            pool.close()
+        }
+        let services = try makeServices(config, pool: pool, producer: producer, logger: logger)
+        try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+    }
+
+    /// The interaction consumer and its pending-fold timer, for this command and for
+    /// `rec consume all` (`services += try ConsumeInteractionsCommand().makeServices(...)`).
+    func makeServices(_ config: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) throws -> [any Service] {
+        let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), logger: logger)
+        let consumer = try KafkaConsumer(configuration: try config.kafkaConfiguration(), groupID: group, topics: [topic], logger: logger)
+        let interval = Duration.milliseconds(Int64(pendingInterval * 1000))
+        let service = BatchConsumerService(
+            consumer: consumer,
+            handler: InteractionPipeline(store: store, pendingFoldInterval: interval, logger: logger),
+            deadLetters: DeadLetterPublisher(producer: producer),
+            configuration: BatchConsumerConfiguration(name: "interactions", maxBatchSize: batchSize),
+            logger: logger)
+        logger.info("interaction pipeline ready", metadata: ["topic": "\(topic)", "group": "\(group)", "dimension": "\(store.configuration.dimension)"])
+        return [service, PendingFoldService(store: store, interval: interval, logger: logger)]
+    }
+}

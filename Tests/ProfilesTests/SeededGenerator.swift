@@ -1,0 +1,25 @@
+/// A deterministic generator (SplitMix64) so property tests reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func cosine(_ a: [Float], _ b: [Float]) -> Double {
+    var d = 0.0, na = 0.0, nb = 0.0
+    for i in 0..<a.count { d += Double(a[i]) * Double(b[i]); na += Double(a[i]) * Double(a[i]); nb += Double(b[i]) * Double(b[i]) }
+    return na > 0 && nb > 0 ? d / (na.squareRoot() * nb.squareRoot()) : 0
+}
+
+func maxRelativeDifference(_ a: [Float], _ b: [Float]) -> Float {
+    let scale = max(a.map { abs($0) }.max() ?? 0, b.map { abs($0) }.max() ?? 0, 1e-20)
+    var m: Float = 0
+    for i in 0..<a.count { m = max(m, abs(a[i] - b[i]) / scale) }
+    return m
+}
