@@ -5,7 +5,7 @@ import CRdKafka
 public struct KafkaConfiguration: Sendable {
     public var properties: [String: String]
 
-    /// - Parameter brokers: `bootstrap.servers`, e.g. `127.0.0.1:59092`.
+    /// - Parameter brokers: `bootstrap.servers`, e.g. `127.0.0.1:29092`.
     public init(brokers: String, properties: [String: String] = [:]) {
         self.properties = ["bootstrap.servers": brokers].merging(properties) { _, new in new }
     }

@@ -14,7 +14,7 @@ public struct TitanLocalConfiguration: Sendable {
 
     /// Default: 127.0.0.1 (loopback only).
     public var host: String
-    /// Default: 58087 (the local stack's port); 0 picks a free port.
+    /// Default: 28087 (the local stack's port); 0 picks a free port.
     public var port: Int
     /// Default: `<cwd>/.stack/models/all-MiniLM-L6-v2`.
     public var modelDirectory: URL
@@ -25,7 +25,7 @@ public struct TitanLocalConfiguration: Sendable {
     /// Largest request body accepted. Default: 8 MiB (a 5 MB image in base64 plus text).
     public var maxBodyBytes: Int
 
-    public static let defaultPort = 58087
+    public static let defaultPort = 28087
     public static let modelDirectoryVariable = "REC_TITAN_MODEL_DIR"
     public static let service = "bedrock"
 

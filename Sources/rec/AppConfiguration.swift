@@ -41,9 +41,9 @@ struct AppConfiguration: Sendable {
     /// `REC_HTTP_HOST`. Default: 127.0.0.1 (loopback; put a proxy in front for other hosts).
     var httpHost: String { environment["REC_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1" }
 
-    /// `REC_HTTP_PORT`. Default: 58080.
+    /// `REC_HTTP_PORT`. Default: 28080.
     func httpPort() throws -> Int {
-        guard let p = Int(environment["REC_HTTP_PORT"] ?? "58080"), (0...65535).contains(p) else {
+        guard let p = Int(environment["REC_HTTP_PORT"] ?? "28080"), (0...65535).contains(p) else {
             throw ConfigurationError("REC_HTTP_PORT must be a port number (0-65535)")
         }
         return p

@@ -114,7 +114,7 @@ struct DemoRun: AsyncParsableCommand {
         let title = item["title"] as? String ?? "?"
         let cats = (item["categories"] as? [String] ?? []).joined(separator: ",")
         let score = (item["score"] as? NSNumber)?.doubleValue ?? 0
-        var line = String(format: "%2d. %-44@ %-10@ score %.3f", rank, title as NSString, cats as NSString, score)
+        var line = String(format: "%2d. %-46@ %-10@ score %.3f", rank, title as NSString, cats as NSString, score)
         if let e = item["explanation"] as? [String: Any] {
             let parts = ["longTerm", "session", "negative", "popularity", "freshness", "query", "context"].compactMap { k -> String? in
                 guard let v = (e[k] as? NSNumber)?.doubleValue, abs(v) >= 0.0005 else { return nil }

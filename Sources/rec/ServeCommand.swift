@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (default: $REC_HTTP_HOST or 127.0.0.1).")
     var host: String?
 
-    @Option(help: "Port (default: $REC_HTTP_PORT or 58080).")
+    @Option(help: "Port (default: $REC_HTTP_PORT or 28080).")
     var port: Int?
 
     @Option(help: "Database connections (default: $REC_DB_POOL_SIZE or 8).")
