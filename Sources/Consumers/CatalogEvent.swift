@@ -1,5 +1,6 @@
 import BedrockClient
 import Foundation
+import RecCore
 
 /// A product's image: a URL to fetch (`http(s)://`, `file://`, `s3://bucket/key`) or inline bytes.
 public enum CatalogImage: Sendable, Equatable {
@@ -167,30 +168,10 @@ public enum CatalogEvent: Sendable, Equatable {
     }
 
     /// Parses RFC 3339 (`2026-11-29T10:00:00Z`, `...00.123456+01:00`).
-    public static func parseRFC3339(_ s: String) -> Date? {
-        formatterLock.lock()
-        defer { formatterLock.unlock() }
-        return plainFormatter.date(from: s) ?? fractionalFormatter.date(from: s)
-    }
+    public static func parseRFC3339(_ s: String) -> Date? { RFC3339.parse(s) }
 
     /// RFC 3339 with milliseconds, UTC.
-    public static func formatRFC3339(_ d: Date) -> String {
-        formatterLock.lock()
-        defer { formatterLock.unlock() }
-        return fractionalFormatter.string(from: d)
-    }
-
-    private static let formatterLock = NSLock()
-    nonisolated(unsafe) private static let plainFormatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }()
-    nonisolated(unsafe) private static let fractionalFormatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    public static func formatRFC3339(_ d: Date) -> String { RFC3339.format(d) }
 
     /// The event as `catalog.v1` JSON (for producers: the demo generator, benchmarks, tests).
     public var jsonBytes: [UInt8] {

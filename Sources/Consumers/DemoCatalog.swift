@@ -1,4 +1,5 @@
 import Foundation
+import RecCore
 
 /// A generated sample catalog: products across several categories with human-like captions and
 /// procedurally drawn PNG images (a shape per category in the product's colour). Deterministic per seed.
@@ -49,7 +50,7 @@ public enum DemoCatalog {
 
     /// `count` products, ids `demo-0001`…; the same seed gives the same catalog.
     public static func products(count: Int, seed: UInt64 = 42, imageSize: Int = 64) -> [CatalogProduct] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         return (0..<count).map { i in
             let cat = categories[i % categories.count]
             let colour = colours[Int(rng.next() % UInt64(colours.count))]
@@ -71,7 +72,7 @@ public enum DemoCatalog {
         products.map { .upserted(eventID: UUID(), occurredAt: occurredAt, product: $0) }
     }
 
-    static func drawImage(shape: Shape, colour: (UInt8, UInt8, UInt8), size n: Int, rng: inout SplitMix64) -> [UInt8] {
+    static func drawImage(shape: Shape, colour: (UInt8, UInt8, UInt8), size n: Int, rng: inout SeededGenerator) -> [UInt8] {
         let bgShade = UInt8(225 + rng.next() % 30)
         var px = [UInt8](repeating: bgShade, count: n * n * 3)
         let jitter = Double(rng.next() % 100) / 100 * 0.1
@@ -102,15 +103,3 @@ public enum DemoCatalog {
     }
 }
 
-/// A small deterministic PRNG (SplitMix64) so generated catalogs are reproducible.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import RecCore
 
 /// The rows of a completed statement, copied out of libpq (so they are `Sendable`
 /// and outlive the connection).
@@ -145,44 +146,12 @@ extension UInt64 {
 }
 
 /// Parses PostgreSQL's ISO text timestamps (`DateStyle = ISO`), to the microsecond:
-/// `2026-01-02 03:04:05.123456+00`, `+05:30`, or without fraction.
+/// `2026-01-02 03:04:05.123456+00` or `+05:30` — RFC 3339 but for the short offset.
 enum PostgresTimestamp {
     static func parse(_ s: String) -> Date? {
+        var t = s
         let u = Array(s.utf8)
-        func num(_ from: Int, _ len: Int) -> Int? {
-            guard from + len <= u.count else { return nil }
-            var v = 0
-            for b in u[from..<from + len] {
-                guard b >= 48 && b <= 57 else { return nil }
-                v = v * 10 + Int(b - 48)
-            }
-            return v
-        }
-        guard u.count >= 19, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
-              let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2) else { return nil }
-        var i = 19
-        var frac = 0.0
-        if i < u.count, u[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            while i < u.count, u[i] >= 48, u[i] <= 57 { frac += Double(u[i] - 48) * scale; scale /= 10; i += 1 }
-        }
-        var offset = 0
-        if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
-            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
-            guard let oh = num(i + 1, 2) else { return nil }
-            var om = 0
-            if i + 3 < u.count, u[i + 3] == UInt8(ascii: ":"), let m = num(i + 4, 2) { om = m }
-            offset = sign * (oh * 3600 + om * 60)
-        }
-        // Days from civil (Howard Hinnant's algorithm), proleptic Gregorian.
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        let seconds = days * 86_400 + h * 3600 + mi * 60 + sec - offset
-        return Date(timeIntervalSince1970: Double(seconds) + frac)
+        if u.count >= 3, u[u.count - 3] == UInt8(ascii: "+") || u[u.count - 3] == UInt8(ascii: "-") { t += ":00" }
+        return RFC3339.parse(t)
     }
 }

@@ -12,7 +12,7 @@ public struct KafkaEventSink: EventSink {
         self.topic = topic
     }
 
-    public func publish(_ events: [InteractionEvent]) async throws {
+    public func publish(_ events: [SubmittedEvent]) async throws {
         let records = events.map { e in
             KafkaProducerRecord(topic: topic, key: Array(e.userID.utf8), value: e.json.encoded())
         }

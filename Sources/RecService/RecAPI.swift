@@ -305,7 +305,7 @@ public struct RecAPI: Sendable {
     }
 
     func postEvents(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
-        let events = try InteractionEvent.parseBatch(try await Self.body(request, spec))
+        let events = try SubmittedEvent.parseBatch(try await Self.body(request, spec))
         guard let sink = deps.events else { throw RecServiceError(.unavailable, "event intake is not configured (no broker)") }
         try await sink.publish(events)
         return Self.json(["accepted": .number(Double(events.count)), "requestId": .string(context.requestID)], status: .accepted)

@@ -163,18 +163,6 @@ enum PipelineTestStack {
     static var recBinary: String { repository.appendingPathComponent(".build/debug/rec").path }
 }
 
-/// A deterministic generator (SplitMix64) so test data reproduces.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func cosine(_ a: [Float], _ b: [Float]) -> Double {
     var d = 0.0, na = 0.0, nb = 0.0

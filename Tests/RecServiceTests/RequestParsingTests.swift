@@ -17,12 +17,12 @@ struct RequestParsingTests {
     }
 
     @Test func validEventsRoundTripToTheWireFormat() throws {
-        let events = try InteractionEvent.parseBatch(["events": [event(["type": "rating", "value": 4, "sessionId": "s1"])]], now: now)
+        let events = try SubmittedEvent.parseBatch(["events": [event(["type": "rating", "value": 4, "sessionId": "s1"])]], now: now)
         #expect(events.count == 1)
         #expect(events[0].type == .rating && events[0].value == 4 && events[0].sessionID == "s1")
         let wire = events[0].json
         #expect(wire == event(["type": "rating", "value": 4, "sessionId": "s1"]))
-        #expect(try InteractionEvent.parseBatch(.array([event()]), now: now).count == 1)
+        #expect(try SubmittedEvent.parseBatch(.array([event()]), now: now).count == 1)
     }
 
     @Test(arguments: [
@@ -39,7 +39,7 @@ struct RequestParsingTests {
         var body = event(drop: name == "missing eventId" ? "eventId" : nil)
         if case .object(let o) = overrides, case .object(var b) = body { for (k, v) in o { b[k] = v }; body = .object(b) }
         do {
-            _ = try InteractionEvent.parseBatch(["events": [body]], now: now)
+            _ = try SubmittedEvent.parseBatch(["events": [body]], now: now)
             Issue.record("accepted \(name)")
         } catch let e as RecServiceError {
             #expect(e.code == .invalidInput)
@@ -48,10 +48,10 @@ struct RequestParsingTests {
     }
 
     @Test func batchesAreBounded() {
-        #expect(throws: RecServiceError.self) { try InteractionEvent.parseBatch(["events": []], now: now) }
+        #expect(throws: RecServiceError.self) { try SubmittedEvent.parseBatch(["events": []], now: now) }
         let many = JSONValue.array(Array(repeating: event(), count: 501))
-        #expect(throws: RecServiceError.self) { try InteractionEvent.parseBatch(["events": many], now: now) }
-        #expect(throws: RecServiceError.self) { try InteractionEvent.parseBatch("hello", now: now) }
+        #expect(throws: RecServiceError.self) { try SubmittedEvent.parseBatch(["events": many], now: now) }
+        #expect(throws: RecServiceError.self) { try SubmittedEvent.parseBatch("hello", now: now) }
     }
 
     @Test func jsonParsingIsStrictAboutTypes() throws {

@@ -1,8 +1,9 @@
 import Foundation
+import Profiles
 import RecCore
 
 /// One validated `interactions.v1` event, as `POST /v1/events` accepts it and produces it to Kafka.
-public struct InteractionEvent: Sendable, Equatable {
+public struct SubmittedEvent: Sendable, Equatable {
     public var eventID: UUID
     public var occurredAt: Date
     /// The original RFC 3339 text (re-emitted unchanged).
@@ -20,7 +21,7 @@ public struct InteractionEvent: Sendable, Equatable {
     /// Validates a batch: `{"events":[…]}` or a bare array.
     ///
     /// - Throws: ``RecServiceError`` `invalidInput` naming the first bad event and field.
-    public static func parseBatch(_ body: JSONValue, now: Date = Date()) throws -> [InteractionEvent] {
+    public static func parseBatch(_ body: JSONValue, now: Date = Date()) throws -> [SubmittedEvent] {
         let list: [JSONValue]
         switch body {
         case .array(let a): list = a
@@ -36,13 +37,13 @@ public struct InteractionEvent: Sendable, Equatable {
         return try list.enumerated().map { try parse($1, path: "events[\($0)]", now: now) }
     }
 
-    static func parse(_ v: JSONValue, path: String, now: Date) throws -> InteractionEvent {
+    static func parse(_ v: JSONValue, path: String, now: Date) throws -> SubmittedEvent {
         let o = try JSONObjectReader(v, path: path)
         try o.onlyAllow(fields)
         let idText = try o.string("eventId", maxLength: 64, required: true)!
         guard let id = UUID(uuidString: idText) else { throw RecServiceError(.invalidInput, "\(path).eventId must be a UUID") }
         let at = try o.string("occurredAt", maxLength: 64, required: true)!
-        guard let date = parseRFC3339(at) else { throw RecServiceError(.invalidInput, "\(path).occurredAt must be an RFC 3339 timestamp") }
+        guard let date = RFC3339.parse(at) else { throw RecServiceError(.invalidInput, "\(path).occurredAt must be an RFC 3339 timestamp") }
         guard date <= now.addingTimeInterval(86_400) else { throw RecServiceError(.invalidInput, "\(path).occurredAt is more than a day in the future") }
         let user = try o.string("userId", required: true)!
         let product = try o.string("productId", required: true)!
@@ -56,8 +57,16 @@ public struct InteractionEvent: Sendable, Equatable {
             guard let value, (0...5).contains(value) else { throw RecServiceError(.invalidInput, "\(path).value must be a rating from 0 to 5") }
         }
         let session = try o.string("sessionId")
-        return InteractionEvent(eventID: id, occurredAt: date, occurredAtText: at, userID: user, productID: product, type: type,
-                                value: value, sessionID: session)
+        let event = SubmittedEvent(eventID: id, occurredAt: date, occurredAtText: at, userID: user, productID: product, type: type,
+                                   value: value, sessionID: session)
+        // The consumer's rules decide what a profile can fold: an event this API
+        // accepts must never be dead-lettered downstream.
+        do {
+            _ = try InteractionEvent.decode(event.json.encoded())
+        } catch {
+            throw RecServiceError(.invalidInput, "\(path): \(error.message)")
+        }
+        return event
     }
 
     /// The wire JSON (`interactions.v1`).
@@ -69,12 +78,5 @@ public struct InteractionEvent: Sendable, Equatable {
         if let value { o["value"] = .number(value) }
         if let sessionID { o["sessionId"] = .string(sessionID) }
         return .object(o)
-    }
-
-    /// RFC 3339 with or without fractional seconds, `Z` or a numeric offset.
-    static func parseRFC3339(_ s: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s) { return d }
-        if let d = try? Date.ISO8601FormatStyle().parse(s) { return d }
-        return nil
     }
 }
