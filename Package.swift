@@ -42,6 +42,8 @@ let package = Package(
         ]),
         /// Loopback HTTP server and a fake Bedrock endpoint, shared by BedrockClientTests and `rec bench bedrock`.
         .target(name: "BedrockTestSupport", dependencies: ["BedrockClient"]),
+        /// The local stack as integration tests see it: environment, throw-away schemas, the stack script.
+        .target(name: "IntegrationTestSupport", dependencies: ["Postgres", "Kafka"]),
         .target(name: "TitanLocal", dependencies: [
             "RecCore", "BedrockClient", "COpenBLAS", "CPNG", "CJPEG",
             .product(name: "Logging", package: "swift-log"),
@@ -75,18 +77,18 @@ let package = Package(
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
-        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "InteractionPipelineTests", dependencies: [
-            "Consumers", "Profiles", "Kafka", "Postgres", "RecCore",
+            "Consumers", "Profiles", "Kafka", "Postgres", "RecCore", "IntegrationTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
 
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore", "IntegrationTestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "ConsumersTests", dependencies: [
-            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore",
+            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

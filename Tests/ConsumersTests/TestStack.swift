@@ -1,53 +1,19 @@
 import Foundation
+import IntegrationTestSupport
 import Kafka
 import Postgres
 
 /// Access to the local stack (broker, PostgreSQL) for integration tests.
 /// With `REC_INTEGRATION=1`, missing env is a failure, not a skip.
 enum TestStack {
-    static let env = ProcessInfo.processInfo.environment
-    static var integration: Bool { env["REC_INTEGRATION"] == "1" }
-
-    static func kafka() throws -> KafkaConfiguration {
-        guard let brokers = env["KAFKA_BROKERS"], !brokers.isEmpty else {
-            throw KafkaError(.configuration, "REC_INTEGRATION=1 but KAFKA_BROKERS is not set: eval \"$(deploy/local/stack env)\"")
-        }
-        // Group joins take about half of session.timeout.ms on the local broker.
-        return KafkaConfiguration(brokers: brokers, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
-    }
-
-    static func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
-
-    static func databaseURL() throws -> String {
-        guard let u = env["DATABASE_URL"], !u.isEmpty else {
-            throw PostgresError(.invalidConfiguration, "REC_INTEGRATION=1 but DATABASE_URL is not set")
-        }
-        return u
-    }
-
-    /// Creates a fresh migrated schema, runs `body` with a URL bound to it, then drops it.
-    static func withSchema<T>(_ body: (String) async throws -> T) async throws -> T {
-        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let base = try databaseURL()
-        let admin = try PGConnection(url: base)
-        try admin.execute("CREATE SCHEMA \(schema)")
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
-        do {
-            let conn = try PGConnection(url: url)
-            _ = try Migrator(migrations: try Migration.load(from: migrationsDirectory)).migrate(conn)
-            let v = try await body(url)
-            try admin.execute("DROP SCHEMA \(schema) CASCADE")
-            return v
-        } catch {
-            _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE")
-            throw error
-        }
-    }
-
-    static var migrationsDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("migrations")
-    }
+    static var env: [String: String] { IntegrationStack.environment }
+    static var integration: Bool { IntegrationStack.enabled }
+    static func kafka() throws -> KafkaConfiguration { try IntegrationStack.kafka() }
+    static func unique(_ prefix: String) -> String { IntegrationStack.unique(prefix) }
+    static func databaseURL() throws -> String { try IntegrationStack.databaseURL() }
+    /// A fresh migrated schema for `body`, dropped afterwards.
+    static func withSchema<T>(_ body: (String) async throws -> T) async throws -> T { try await IntegrationStack.withSchema(body) }
+    static var migrationsDirectory: URL { IntegrationStack.migrationsDirectory }
 
     /// Reads up to `count` messages of `topic` from the beginning (own group) within `deadline`.
     static func readAll(_ topic: String, count: Int, within deadline: Duration = .seconds(30)) async throws -> [KafkaMessage] {

@@ -1,4 +1,5 @@
 import Foundation
+import IntegrationTestSupport
 import Kafka
 import Postgres
 import Profiles
@@ -11,43 +12,16 @@ import Glibc
 /// throw-away schema, unique topics, catalog rows, the reference computation and
 /// `rec` subprocesses.
 enum PipelineTestStack {
-    static let env = ProcessInfo.processInfo.environment
-    static var integration: Bool { env["REC_INTEGRATION"] == "1" }
-    static var disruptive: Bool { integration && env["REC_DISRUPTIVE"] == "1" }
+    static var env: [String: String] { IntegrationStack.environment }
+    static var integration: Bool { IntegrationStack.enabled }
+    static var disruptive: Bool { IntegrationStack.disruptive }
     static let dimension = 256
     static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
 
-    static func kafka() throws -> KafkaConfiguration {
-        guard let brokers = env["KAFKA_BROKERS"], !brokers.isEmpty else {
-            throw KafkaError(.configuration, "REC_INTEGRATION=1 but KAFKA_BROKERS is not set: eval \"$(deploy/local/stack env)\"")
-        }
-        return KafkaConfiguration(brokers: brokers, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
-    }
-
-    static func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
-
-    static func withSchema<T>(_ body: (String) async throws -> T) async throws -> T {
-        guard let base = env["DATABASE_URL"], !base.isEmpty else {
-            throw PostgresError(.invalidConfiguration, "REC_INTEGRATION=1 but DATABASE_URL is not set")
-        }
-        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try PGConnection(url: base).execute("CREATE SCHEMA \(schema)")
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
-        func drop() { _ = try? PGConnection(url: base).execute("DROP SCHEMA \(schema) CASCADE") }
-        do {
-            _ = try Migrator(migrations: try Migration.load(from: repository.appendingPathComponent("migrations"))).migrate(try PGConnection(url: url))
-            let v = try await body(url)
-            drop()
-            return v
-        } catch {
-            drop()
-            throw error
-        }
-    }
-
-    static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static func kafka() throws -> KafkaConfiguration { try IntegrationStack.kafka() }
+    static func unique(_ prefix: String) -> String { IntegrationStack.unique(prefix) }
+    static func withSchema<T>(_ body: (String) async throws -> T) async throws -> T { try await IntegrationStack.withSchema(body) }
+    static var repository: URL { IntegrationStack.repository }
 
     /// Items `p0…p{count-1}` with random vectors; returns vectors as stored (halfvec) and categories.
     static func seedItems(_ conn: PGConnection, count: Int, seed: UInt64) throws -> ([String: [Float]], [String: [String]]) {
@@ -116,49 +90,13 @@ enum PipelineTestStack {
         return try await condition()
     }
 
-    // MARK: - subprocesses (posix_spawn + waitpid, never Foundation.Process)
+    // MARK: - subprocesses
 
-    /// Starts `executable` with `arguments`; stdout/stderr go to `log`.
     static func spawn(_ executable: String, _ arguments: [String], environment: [String: String], log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard rc == 0 else { throw PostgresError(.invalidConfiguration, "posix_spawn \(executable) failed: \(rc)") }
-        return pid
+        try IntegrationStack.spawn(executable, arguments, environment: environment, log: log)
     }
-
-    /// Waits for `pid` (blocking a dedicated thread, not the cooperative pool); returns the raw wait status.
-    static func wait(_ pid: pid_t) async -> Int32 {
-        await withCheckedContinuation { cont in
-            Thread.detachNewThread {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                cont.resume(returning: status)
-            }
-        }
-    }
-
-    /// Runs `$REC_STACK_SCRIPT <arguments>` (e.g. `down pg`; a bash script, run by
-    /// its shebang) and waits for it.
-    ///
-    /// - Throws: when the script cannot start or exits non-zero.
-    static func stack(_ arguments: [String]) async throws {
-        guard let script = env["REC_STACK_SCRIPT"], !script.isEmpty else {
-            throw PostgresError(.invalidConfiguration, "REC_STACK_SCRIPT is not set: eval \"$(deploy/local/stack env)\"")
-        }
-        let log = "/tmp/rec-pipeline-tests-stack.log"
-        let status = await wait(try spawn(script, arguments, environment: env, log: log))
-        guard status == 0 else {
-            throw PostgresError(.invalidConfiguration, "stack \(arguments.joined(separator: " ")) exited with status \(status) (see \(log))")
-        }
-    }
+    static func wait(_ pid: pid_t) async -> Int32 { await IntegrationStack.wait(pid) }
+    static func stack(_ arguments: [String]) async throws { try await IntegrationStack.stack(arguments) }
 
     static var recBinary: String { repository.appendingPathComponent(".build/debug/rec").path }
 }

@@ -1,20 +1,12 @@
 import Foundation
+import IntegrationTestSupport
 import Testing
 @testable import Kafka
 
 enum TestKafka {
-    static let env = ProcessInfo.processInfo.environment
-    static var integration: Bool { env["REC_INTEGRATION"] == "1" }
-
-    static func configuration() throws -> KafkaConfiguration {
-        guard let brokers = env["KAFKA_BROKERS"], !brokers.isEmpty else {
-            throw KafkaError(.configuration, "REC_INTEGRATION=1 but KAFKA_BROKERS is not set: run the tests through deploy/local/stack test")
-        }
-        // Group joins take about half of session.timeout.ms on the local broker.
-        return KafkaConfiguration(brokers: brokers, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
-    }
-
-    static func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
+    static var integration: Bool { IntegrationStack.enabled }
+    static func configuration() throws -> KafkaConfiguration { try IntegrationStack.kafka() }
+    static func unique(_ prefix: String) -> String { IntegrationStack.unique(prefix) }
 
     /// Polls until `count` messages arrived or `deadline` passed.
     static func consume(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = .seconds(30)) async throws -> [KafkaMessage] {
