@@ -9,6 +9,17 @@ import Foundation
 public final class PGConnection {
     private var handle: OpaquePointer?
 
+    /// A prepared statement is valid for one SQL text with one set of declared parameter types.
+    private struct PreparedKey: Hashable {
+        var sql: String
+        var types: [Oid]
+    }
+
+    /// This connection's prepared statements. Prepared statements live in the server session, so the
+    /// cache lives and dies with this object: a reconnect (a new `PGConnection`) starts empty.
+    private var statements: [PreparedKey: String] = [:]
+    private var nextStatement = 0
+
     /// Connects with a libpq connection string or `postgresql://` URL.
     ///
     /// - Throws: ``PostgresError/Code/connectionFailed`` with libpq's message
@@ -42,16 +53,21 @@ public final class PGConnection {
     ///   - sql: a single statement with `$1…$n` placeholders; values never go into the SQL text.
     ///   - parameters: the values, bound by position.
     ///   - resultFormat: text (default) or binary results for every column.
+    ///   - prepared: run it as a named prepared statement kept in this connection's cache (keyed by
+    ///     the SQL text and parameter types), so repeated hot statements skip parsing and, once the
+    ///     server settles on a generic plan, planning. Use it for statements whose text repeats;
+    ///     texts that embed varying literals would only fill the cache.
     /// - Throws: ``PostgresError`` (`server` with SQLSTATE, or `connectionLost`).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresData.Format = .text) throws -> PostgresRows {
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresData.Format = .text,
+                      prepared: Bool = false) throws -> PostgresRows {
         let conn = try liveHandle()
         let data = parameters.map(\.postgresData)
         let n = Int32(data.count)
         let types = data.map { Oid($0.oid) }
         let formats = data.map { $0.format.rawValue }
         let lengths = data.map { Int32($0.bytes?.count ?? 0) }
-        // Keep every buffer alive and pinned for the duration of PQexecParams.
+        // Keep every buffer alive and pinned for the duration of the call.
         // libpq ignores lengths of text-format values and reads them up to a
         // NUL, so every buffer gets one.
         let buffers: [UnsafeMutablePointer<CChar>?] = data.map { d in
@@ -64,13 +80,36 @@ public final class PGConnection {
             return p
         }
         defer { buffers.forEach { $0?.deallocate() } }
-        let result: OpaquePointer? = buffers.withUnsafeBufferPointer { values in
-            values.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { valuePtr in
-                PQexecParams(conn, sql, n, types, n == 0 ? nil : valuePtr, lengths, formats, resultFormat.rawValue)
+        func run(_ name: String?) -> OpaquePointer? {
+            buffers.withUnsafeBufferPointer { values in
+                values.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { valuePtr in
+                    if let name {
+                        return PQexecPrepared(conn, name, n, n == 0 ? nil : valuePtr, lengths, formats, resultFormat.rawValue)
+                    }
+                    return PQexecParams(conn, sql, n, types, n == 0 ? nil : valuePtr, lengths, formats, resultFormat.rawValue)
+                }
             }
         }
-        return try consume(result, sql: sql, format: resultFormat)
+        guard prepared else { return try consume(run(nil), sql: sql, format: resultFormat) }
+        let key = PreparedKey(sql: sql, types: types)
+        let name = try preparedName(conn, key: key)
+        do {
+            return try consume(run(name), sql: sql, format: resultFormat)
+        } catch let e as PostgresError where e.code == .server && Self.invalidatesPrepared(e) {
+            // Someone ran DEALLOCATE (ALL), or DDL changed the statement's result type: forget the
+            // entry and, when no transaction was aborted by the failure, prepare again once.
+            statements[key] = nil
+            guard PQtransactionStatus(conn) == PQTRANS_IDLE else { throw e }
+            let again = try preparedName(conn, key: key)
+            return try consume(run(again), sql: sql, format: resultFormat)
+        }
     }
+
+    /// Statements prepared on this connection (for tests and metrics).
+    public var preparedStatementCount: Int { statements.count }
+
+    /// Most prepared statements kept per connection; past it the cache is emptied (server side too).
+    public static let preparedStatementLimit = 256
 
     /// Runs one or more statements without parameters (migrations, DDL).
     @discardableResult
@@ -144,6 +183,30 @@ public final class PGConnection {
     }
 
     // MARK: - internals
+
+    /// The server-side name of `key`'s statement, preparing it first when this connection has not.
+    private func preparedName(_ conn: OpaquePointer, key: PreparedKey) throws -> String {
+        if let name = statements[key] { return name }
+        if statements.count >= Self.preparedStatementLimit {
+            // Only this object's statements exist on the session; dropping them all keeps this simple and
+            // bounded (a workload with this many distinct hot texts should not be using the cache).
+            let r = PQexec(conn, "DEALLOCATE ALL")
+            let ok = PQresultStatus(r) == PGRES_COMMAND_OK
+            PQclear(r)
+            if ok { statements.removeAll() }
+        }
+        nextStatement += 1
+        let name = "rec_s\(nextStatement)"
+        let result = PQprepare(conn, name, key.sql, Int32(key.types.count), key.types.isEmpty ? nil : key.types)
+        _ = try consume(result, sql: key.sql, format: .text)
+        statements[key] = name
+        return name
+    }
+
+    /// `26000 prepared statement "…" does not exist` and `0A000 cached plan must not change result type`.
+    private static func invalidatesPrepared(_ e: PostgresError) -> Bool {
+        e.sqlState == "26000" || (e.sqlState == "0A000" && e.message.contains("cached plan"))
+    }
 
     private func liveHandle() throws -> OpaquePointer {
         guard let handle else { throw PostgresError(.connectionLost, "connection is closed") }

@@ -87,10 +87,12 @@ public final class PostgresPool: @unchecked Sendable {
         }
     }
 
-    /// One statement on any connection.
+    /// One statement on any connection (`prepared`: see ``PGConnection/query(_:_:resultFormat:prepared:)``;
+    /// each pool connection keeps its own cache, and a reconnect starts an empty one).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresData.Format = .text) async throws -> PostgresRows {
-        try await withConnection { try $0.query(sql, parameters, resultFormat: resultFormat) }
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresData.Format = .text,
+                      prepared: Bool = false) async throws -> PostgresRows {
+        try await withConnection { try $0.query(sql, parameters, resultFormat: resultFormat, prepared: prepared) }
     }
 
     /// `body` inside one transaction on one connection.

@@ -8,11 +8,13 @@ public struct DiversityReranker: Sendable {
 
     /// The `limit` best items in MMR order (score order when λ = 1). Ties keep the input order.
     public func rerank(_ items: [ScoredItem], limit: Int) -> [ScoredItem] {
-        let byScore = items.enumerated().sorted { a, b in
-            a.element.score != b.element.score ? a.element.score > b.element.score : a.offset < b.offset
-        }.map(\.element)
-        guard lambda < 1, byScore.count > 1 else { return Array(byScore.prefix(limit)) }
-        var remaining = byScore
+        // Works on indices: moving whole `ScoredItem`s (candidate, vector, strings) around in the sort and
+        // in every `remove(at:)` showed up in profiles.
+        let order = items.indices.sorted { a, b in
+            items[a].score != items[b].score ? items[a].score > items[b].score : a < b
+        }
+        guard lambda < 1, order.count > 1 else { return order.prefix(limit).map { items[$0] } }
+        var remaining = order
         var maxSim = [Float](repeating: -Float.infinity, count: remaining.count)
         var chosen = [ScoredItem]()
         chosen.reserveCapacity(limit)
@@ -21,15 +23,15 @@ public struct DiversityReranker: Sendable {
             var bestValue = -Float.infinity
             for i in remaining.indices {
                 let penalty = chosen.isEmpty ? 0 : max(0, maxSim[i])
-                let value = lambda * remaining[i].score - (1 - lambda) * penalty
+                let value = lambda * items[remaining[i]].score - (1 - lambda) * penalty
                 if value > bestValue { bestValue = value; best = i }
             }
-            let pick = remaining.remove(at: best)
+            let pick = items[remaining.remove(at: best)]
             maxSim.remove(at: best)
             chosen.append(pick)
             if let pv = pick.candidate.vector {
                 for i in remaining.indices {
-                    guard let v = remaining[i].candidate.vector, v.count == pv.count else { continue }
+                    guard let v = items[remaining[i]].candidate.vector, v.count == pv.count else { continue }
                     maxSim[i] = max(maxSim[i], VectorMath.dot(v, pv))
                 }
             }

@@ -20,7 +20,7 @@ struct RecommendationStore: Sendable {
     func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
         let rows = try conn.query(
             "SELECT long_term, session, session_ref_at, negative, dims FROM user_profiles WHERE user_id = $1",
-            [userID], resultFormat: .binary)
+            [userID], resultFormat: .binary, prepared: configuration.preparedStatements)
         guard let r = rows.first else { return nil }
         guard try r.int(4) == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
         return UserProfileVectors(longTerm: r.isNull(0) ? nil : try r.vector(0),
@@ -35,7 +35,7 @@ struct RecommendationStore: Sendable {
         let rows = try conn.query(
             "SELECT e.item_id, e.embedding FROM item_embeddings e JOIN items i ON i.id = e.item_id "
                 + "WHERE e.item_id = ANY($1::text[]) AND e.kind = $2 AND e.dims = \(d) AND i.deleted_at IS NULL",
-            [ids, configuration.embeddingKind], resultFormat: .binary)
+            [ids, configuration.embeddingKind], resultFormat: .binary, prepared: configuration.preparedStatements)
         var out = [String: [Float]]()
         for r in rows { out[try r.string(0)] = VectorMath.normalized(try r.vector(1)) }
         return out
@@ -78,7 +78,7 @@ struct RecommendationStore: Sendable {
             + "SELECT d.id, d.srcs, coalesce(d.emb, (SELECT embedding FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
             + "d.title, d.cats, d.created_at, coalesce(pp.score, 0)::float8, pp.ref_at, d.available, d.price, (SELECT max(score) FROM item_popularity)::float8 "
             + "FROM d LEFT JOIN LATERAL (SELECT score, ref_at FROM item_popularity WHERE item_id = d.id LIMIT 1) pp ON true"
-        let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary) }
+        let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary, prepared: configuration.preparedStatements) }
         let rows: PostgresRows
         if plan.vectors.isEmpty || plan.knn == 0 {
             rows = try run(conn)

@@ -18,6 +18,9 @@ public struct RecommenderConfiguration: Sendable {
     public var seenEventTypes: [String]
     /// How far back seen items are excluded. Default: 90 days.
     public var seenWindow: TimeInterval
+    /// Run the hot statements (profile, item vectors, candidates) as per-connection prepared statements,
+    /// which saves their parse and, once the server uses a generic plan, planning. Default: true.
+    public var preparedStatements: Bool = true
 
     public init(weights: BlendWeights = BlendWeights(), dimensions: Int = 1024, embeddingKind: String = "fused",
                 efSearch: Int = 100, maxScanTuples: Int = 20_000, popularCandidates: Int = 30, freshCandidates: Int = 20,

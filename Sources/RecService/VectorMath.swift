@@ -29,7 +29,13 @@ public enum VectorMath {
     public static func normalized(_ a: [Float]) -> [Float] {
         let n = norm(a)
         guard n > 0, n.isFinite else { return a }
-        return a.map { $0 / n }
+        // A plain loop over the buffers vectorizes (the `map` closure did not); same divisions, same values.
+        return a.withUnsafeBufferPointer { src in
+            [Float](unsafeUninitializedCapacity: src.count) { out, count in
+                for i in 0..<src.count { out[i] = src[i] / n }
+                count = src.count
+            }
+        }
     }
 
     /// Cosine similarity; 0 when either is zero.
