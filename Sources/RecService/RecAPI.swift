@@ -55,7 +55,8 @@ public struct RecAPI: Sendable {
             "metrics": { _, _, _ in
                 let u = deps.pool.usage
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                body: .init(byteBuffer: ByteBuffer(string: deps.metrics.render(poolInUse: u.inUse, poolSize: u.size))))
+                                body: .init(byteBuffer: ByteBuffer(string: deps.metrics.render(poolInUse: u.inUse, poolSize: u.size)
+                                    + (deps.moreMetrics?() ?? ""))))
             },
             "openapi": { _, _, _ in Self.json(RouteTable.openAPIDocument()) },
         ]

@@ -10,6 +10,9 @@ public struct RecAPIDependencies: Sendable {
     /// Readiness probe of the broker (nil: not configured, reported as such).
     public var brokerCheck: (@Sendable () async throws -> Void)?
     public var metrics: ServiceMetrics
+    /// More Prometheus text appended to `/metrics` (the process's swift-metrics
+    /// registry: Bedrock client, pool), or nil.
+    public var moreMetrics: (@Sendable () -> String)?
 
     public init(pool: PostgresPool, recommender: Recommender, auth: AuthMode, embedder: (any QueryEmbedder)? = nil,
                 events: (any EventSink)? = nil, brokerCheck: (@Sendable () async throws -> Void)? = nil,

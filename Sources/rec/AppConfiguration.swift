@@ -39,6 +39,13 @@ struct AppConfiguration: Sendable {
     // MARK: - rec serve
 
     /// `REC_HTTP_HOST`. Default: 127.0.0.1 (loopback; put a proxy in front for other hosts).
+    /// `REC_METRICS_PORT`: where `rec consume` serves `GET /metrics` (Prometheus). Default: none (off).
+    func metricsPort() throws -> Int? {
+        guard let text = environment["REC_METRICS_PORT"], !text.isEmpty else { return nil }
+        guard let p = Int(text), (1...65535).contains(p) else { throw ConfigurationError("REC_METRICS_PORT must be a port number") }
+        return p
+    }
+
     var httpHost: String { environment["REC_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1" }
 
     /// `REC_HTTP_PORT`. Default: 28080.

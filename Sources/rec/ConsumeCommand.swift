@@ -87,6 +87,7 @@ struct ConsumeAll: AsyncParsableCommand {
     }
 
     static func runPipelines(catalog: CatalogOptions?, interactions: ConsumeInteractionsCommand? = nil) async throws {
+        AppMetrics.bootstrap()
         let app = try AppConfiguration.fromEnvironment()
         let logger = Logger(label: "rec.consume")
         let pool = try app.makePool()
@@ -102,6 +103,10 @@ struct ConsumeAll: AsyncParsableCommand {
             if try await admin.createTopic(interactions.topic, partitions: app.catalogPartitions) { logger.info("created topic \(interactions.topic)") }
             _ = try await admin.createTopic(Topics.deadLetter(of: interactions.topic), partitions: 1)
             services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
+        }
+        if let port = try app.metricsPort() {
+            services.append(AppMetrics.endpoint(host: app.httpHost, port: port, logger: logger))
+            logger.info("metrics at http://\(app.httpHost):\(port)/metrics")
         }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -37,6 +37,7 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        AppMetrics.bootstrap()
         let config = try AppConfiguration.fromEnvironment()
         var logger = Logger(label: "rec.consume.interactions")
         logger.logLevel = .info
@@ -46,7 +47,8 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
             producer.close()
             pool.close()
         }
-        let services = try makeServices(config, pool: pool, producer: producer, logger: logger)
+        var services = try makeServices(config, pool: pool, producer: producer, logger: logger)
+        if let port = try config.metricsPort() { services.append(AppMetrics.endpoint(host: config.httpHost, port: port, logger: logger)) }
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 

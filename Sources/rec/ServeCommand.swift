@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     var noAuth = false
 
     func run() async throws {
+        AppMetrics.bootstrap()
         let config = try AppConfiguration.fromEnvironment()
         var logger = Logger(label: "rec.serve")
         logger.logLevel = .info
@@ -70,9 +71,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { producer?.close() }
 
-        let deps = RecAPIDependencies(pool: pool, recommender: recommender, auth: auth, embedder: embedder,
+        var deps = RecAPIDependencies(pool: pool, recommender: recommender, auth: auth, embedder: embedder,
                                       events: producer.map { KafkaEventSink(producer: $0, topic: config.eventsTopic) },
                                       brokerCheck: brokerCheck)
+        deps.moreMetrics = { AppMetrics.exposition() }
         let bindHost = host ?? config.httpHost
         let bindPort = try port ?? config.httpPort()
         let app = Application(router: RecAPI(deps).makeRouter(),
