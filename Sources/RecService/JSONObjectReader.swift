@@ -1,3 +1,4 @@
+import RecCore
 /// Typed, strict access to a request's JSON object: every wrong type or unknown field is a 400 naming it.
 public struct JSONObjectReader: Sendable {
     public let fields: [String: JSONValue]

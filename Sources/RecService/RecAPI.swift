@@ -1,3 +1,4 @@
+import RecCore
 import BedrockClient
 import Foundation
 import HTTPTypes

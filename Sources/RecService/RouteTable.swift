@@ -1,3 +1,4 @@
+import RecCore
 /// Every route of the v1 API. Registration, auth scopes and `/openapi.json` all read this table.
 public enum RouteTable {
     static let listing: [RouteSpec.Query] = [

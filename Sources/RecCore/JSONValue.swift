@@ -1,7 +1,7 @@
 import Foundation
 
-/// A JSON document as a value: strict request parsing (exact types, unknown-field checks) and
-/// ad-hoc responses without a struct per shape.
+/// A JSON document as a value: product attributes kept verbatim, strict request parsing
+/// (exact types, unknown-field checks), and ad-hoc responses without a struct per shape.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
@@ -33,18 +33,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses a request body.
-    ///
-    /// - Throws: ``RecServiceError`` `invalidInput` for anything that is not a JSON document.
-    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        guard !bytes.isEmpty else { throw RecServiceError(.invalidInput, "the request body is empty; a JSON object is expected") }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw RecServiceError(.invalidInput, "the request body is not valid JSON")
-        }
-    }
-
     /// Compact JSON with sorted keys, serialized by hand (Foundation's JSONEncoder dominated response time).
     public func encoded() -> [UInt8] {
         var out = [UInt8]()
@@ -52,6 +40,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
         write(to: &out)
         return out
     }
+
+    /// `encoded()` as text (attributes stored as jsonb, events produced to Kafka).
+    public var jsonText: String { String(decoding: encoded(), as: UTF8.self) }
 
     func write(to out: inout [UInt8]) {
         switch self {
