@@ -1,6 +1,6 @@
 /// A dense vector with the small amount of math the product needs.
 ///
-/// Stored as `[Float]`; all operations are O(dimension) and allocation-light.
+/// Stored as `[Float]`; the math is ``VectorMath``'s (SIMD), shared with code that works on bare `[Float]`.
 public struct Embedding: Sendable, Hashable, Codable {
     public var values: [Float]
 
@@ -12,31 +12,21 @@ public struct Embedding: Sendable, Hashable, Codable {
     public var dimension: Int { values.count }
 
     /// Euclidean norm.
-    public var norm: Float {
-        var s: Float = 0
-        for v in values { s += v * v }
-        return s.squareRoot()
-    }
+    public var norm: Float { VectorMath.norm(values) }
 
     /// The unit vector in the same direction (the zero vector stays zero).
-    public func normalized() -> Embedding {
-        let n = norm
-        guard n > 0 else { return self }
-        return Embedding(values.map { $0 / n })
-    }
+    public func normalized() -> Embedding { Embedding(VectorMath.normalized(values)) }
 
     /// Dot product; the dimensions must match.
     public func dot(_ other: Embedding) -> Float {
         precondition(dimension == other.dimension, "dimension mismatch \(dimension) vs \(other.dimension)")
-        var s: Float = 0
-        for i in 0..<values.count { s += values[i] * other.values[i] }
-        return s
+        return VectorMath.dot(values, other.values)
     }
 
     /// Cosine similarity in [-1, 1]; 0 when either vector is zero.
     public func cosine(_ other: Embedding) -> Float {
-        let d = norm * other.norm
-        return d > 0 ? dot(other) / d : 0
+        precondition(dimension == other.dimension, "dimension mismatch \(dimension) vs \(other.dimension)")
+        return VectorMath.cosine(values, other.values)
     }
 
     /// `self * scale + other * weight`, in place.

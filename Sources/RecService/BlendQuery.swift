@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 
 /// The signals one recommendation request blends: the user's profile vectors (any may be missing),

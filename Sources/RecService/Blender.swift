@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 
 /// Exact per-signal rescoring of candidates (pure; DESIGN.md "Recommendation = blended similarity").

@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 
 /// An item that a candidate source produced, with what rescoring needs: its vector, popularity and age.

@@ -1,3 +1,4 @@
+import RecCore
 /// Maximal Marginal Relevance re-ranking: each next item maximizes
 /// `λ·score − (1−λ)·max cos(item, already chosen)`, so near-duplicates stop crowding the top.
 public struct DiversityReranker: Sendable {

@@ -1,3 +1,4 @@
+import RecCore
 /// How `POST /v1/recommend` combines positive and negative examples, as Qdrant defines them.
 public enum ExampleStrategy: String, Sendable, CaseIterable {
     /// One query vector: `avg(positive) + (avg(positive) − avg(negative))` (just the average without negatives).
