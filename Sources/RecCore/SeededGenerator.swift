@@ -18,4 +18,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func nextSymmetricUnit() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) * 2 - 1
     }
+
+    /// Uniform in [-1, 1] as a `Float` (53 random bits rounded to `Float`, then scaled), for seeded test and bench vectors.
+    public mutating func nextSymmetricFloat() -> Float {
+        Float(Double(next() >> 11) / Double(1 << 53)) * 2 - 1
+    }
 }

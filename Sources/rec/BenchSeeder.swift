@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 import Postgres
 
@@ -12,15 +13,9 @@ struct BenchSeeder: Sendable {
 
     /// SplitMix64 values in [-1, 1).
     struct RNG {
-        var state: UInt64
-        mutating func next() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Float(Double(z >> 11) / Double(1 << 53)) * 2 - 1
-        }
+        var generator: SeededGenerator
+        init(state: UInt64) { generator = SeededGenerator(seed: state) }
+        mutating func next() -> Float { generator.nextSymmetricFloat() }
     }
 
     func center(_ c: Int) -> [Float] {

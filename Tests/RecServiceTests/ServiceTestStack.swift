@@ -58,16 +58,9 @@ enum ServiceTestStack {
 
     /// Deterministic pseudo-random unit directions (SplitMix64), so test catalogs are reproducible.
     struct Directions {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Float(Double(z >> 11) / Double(1 << 53)) * 2 - 1
-        }
+        var generator: SeededGenerator
+        init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+        mutating func next() -> Float { generator.nextSymmetricFloat() }
         mutating func unit(_ n: Int = ServiceTestStack.dims) -> [Float] { VectorMath.normalized((0..<n).map { _ in next() }) }
     }
 
