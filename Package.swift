@@ -106,7 +106,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "RecServiceTests", dependencies: [
-            "RecService", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "RecCore",
+            "RecService", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Kafka
 import Postgres
+import IntegrationTestSupport
 import Testing
 @testable import RecService
 
@@ -331,12 +332,8 @@ struct RecAPIIntegrationTests {
     }
 
     @Test func postedEventsReachKafkaKeyedByUser() async throws {
-        guard let brokers = ServiceTestStack.env["KAFKA_BROKERS"], !brokers.isEmpty else {
-            Issue.record("REC_INTEGRATION=1 but KAFKA_BROKERS is not set")
-            return
-        }
-        let config = KafkaConfiguration(brokers: brokers, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
-        let topic = "it-events-\(UUID().uuidString.prefix(8).lowercased())"
+        let config = try IntegrationStack.kafka()
+        let topic = IntegrationStack.unique("it-events")
         _ = try await KafkaAdmin(configuration: config).createTopic(topic, partitions: 1)
         let producer = try KafkaProducer(configuration: config)
         defer { producer.close() }

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IntegrationTestSupport
 import Postgres
 import Testing
 @testable import RecService
@@ -13,46 +14,19 @@ import Testing
 ///
 /// Integration tests run when `REC_INTEGRATION=1`; then a missing `DATABASE_URL` is a failure.
 enum ServiceTestStack {
-    static let env = ProcessInfo.processInfo.environment
-    static var integration: Bool { env["REC_INTEGRATION"] == "1" }
+    static var integration: Bool { IntegrationStack.enabled }
     static let dims = 256
 
-    static func baseURL() throws -> String {
-        guard let u = env["DATABASE_URL"], !u.isEmpty else {
-            throw PostgresError(.invalidConfiguration, "REC_INTEGRATION=1 but DATABASE_URL is not set: eval \"$(deploy/local/stack env)\"")
-        }
-        return u
-    }
-
-    static var migrationsDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("migrations")
-    }
+    static func baseURL() throws -> String { try IntegrationStack.databaseURL() }
+    static var migrationsDirectory: URL { IntegrationStack.migrationsDirectory }
 
     /// Creates a fresh migrated schema, runs `body` with a pool bound to it, then drops it.
     static func withSchema<T>(_ body: (PostgresPool, PGConnection) async throws -> T) async throws -> T {
-        let base = try baseURL()
-        let schema = "t_svc_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        let admin = try PGConnection(url: base)
-        for attempt in 0..<5 {
-            do { try admin.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public"); break } catch let e as PostgresError where e.sqlState == "23505" && attempt < 4 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        try admin.execute("CREATE SCHEMA \(schema)")
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
-        let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 4))
-        do {
-            let conn = try PGConnection(url: url)
-            _ = try Migrator(migrations: try Migration.load(from: migrationsDirectory)).migrate(conn)
-            let v = try await body(pool, conn)
-            pool.close()
-            try admin.execute("DROP SCHEMA \(schema) CASCADE")
-            return v
-        } catch {
-            pool.close()
-            _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE")
-            throw error
+        try IntegrationStack.ensureVector()
+        return try await IntegrationStack.withSchema { url in
+            let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 4))
+            defer { pool.close() }
+            return try await body(pool, try PGConnection(url: url))
         }
     }
 
