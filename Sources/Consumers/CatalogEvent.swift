@@ -97,7 +97,7 @@ public enum CatalogEvent: Sendable, Equatable {
             throw CatalogEventError(.invalidJSON, "the message is not a valid JSON object")
         }
         guard let eventID = UUID(uuidString: env.eventId) else { throw CatalogEventError(.invalidField, "eventId is not a UUID") }
-        guard let occurredAt = parseRFC3339(env.occurredAt) else { throw CatalogEventError(.invalidField, "occurredAt is not an RFC 3339 timestamp") }
+        guard let occurredAt = RFC3339.parse(env.occurredAt) else { throw CatalogEventError(.invalidField, "occurredAt is not an RFC 3339 timestamp") }
         switch env.type {
         case upsertedType:
             guard let p = env.product else { throw CatalogEventError(.missingField, "missing required field 'product'") }
@@ -167,17 +167,11 @@ public enum CatalogEvent: Sendable, Equatable {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 
-    /// Parses RFC 3339 (`2026-11-29T10:00:00Z`, `...00.123456+01:00`).
-    public static func parseRFC3339(_ s: String) -> Date? { RFC3339.parse(s) }
-
-    /// RFC 3339 with milliseconds, UTC.
-    public static func formatRFC3339(_ d: Date) -> String { RFC3339.format(d) }
-
     /// The event as `catalog.v1` JSON (for producers: the demo generator, benchmarks, tests).
     public var jsonBytes: [UInt8] {
         var o: [String: JSONValue] = [
             "eventId": .string(eventID.uuidString.lowercased()),
-            "occurredAt": .string(Self.formatRFC3339(occurredAt)),
+            "occurredAt": .string(RFC3339.format(occurredAt)),
         ]
         switch self {
         case .upserted(_, _, let p):

@@ -4,6 +4,7 @@ import Consumers
 import Foundation
 import Kafka
 import Postgres
+import RecCore
 
 /// `rec demo` (`rec demo run`): the product end to end, as a person would see it.
 ///
@@ -193,7 +194,7 @@ struct DemoScript {
             minute += 1
             var e: [String: Any] = [
                 "eventId": UUID().uuidString.lowercased(), "userId": user, "productId": item.id, "type": type,
-                "occurredAt": ISO8601DateFormatter().string(from: now.addingTimeInterval(-3600 + minute * 20)),
+                "occurredAt": RFC3339.format(now.addingTimeInterval(-3600 + minute * 20)),
             ]
             if let session { e["sessionId"] = session }
             if let value { e["value"] = value }
