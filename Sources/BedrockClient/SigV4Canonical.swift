@@ -122,6 +122,17 @@ public enum SigV4Canonical {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The canonical request: the six parts, one a line.
+    public static func canonicalRequest(method: String, canonicalURI: String, canonicalQuery: String,
+                                        canonicalHeaders: String, signedHeaders: String, payloadHash: String) -> String {
+        [method.uppercased(), canonicalURI, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].joined(separator: "\n")
+    }
+
+    /// The string to sign: algorithm, request date, credential scope and the canonical request's hash.
+    public static func stringToSign(amzDate: String, scope: String, canonicalRequest: String) -> String {
+        SigV4Signer.algorithm + "\n" + amzDate + "\n" + scope + "\n" + hexSHA256(Array(canonicalRequest.utf8))
+    }
+
     /// Canonical headers block (each `name:value\n`, names lower-cased and sorted, repeated headers
     /// joined with `,` in arrival order) and the `SignedHeaders` list.
     public static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> (canonical: String, signedHeaders: String) {

@@ -59,17 +59,12 @@ public struct SigV4Signer: Sendable {
             else { added.append(("X-Amz-Security-Token", token)) }
         }
         let (canonicalHeaders, signedHeaders) = SigV4Canonical.canonicalHeaders(headers + added)
-        let canonicalRequest = [
-            method.uppercased(),
-            SigV4Canonical.canonicalURI(path: path, service: service, normalize: normalizePath),
-            SigV4Canonical.canonicalQuery(SigV4Canonical.queryItems(query)),
-            canonicalHeaders,
-            signedHeaders,
-            payloadHash,
-        ].joined(separator: "\n")
+        let canonicalRequest = SigV4Canonical.canonicalRequest(
+            method: method, canonicalURI: SigV4Canonical.canonicalURI(path: path, service: service, normalize: normalizePath),
+            canonicalQuery: SigV4Canonical.canonicalQuery(SigV4Canonical.queryItems(query)),
+            canonicalHeaders: canonicalHeaders, signedHeaders: signedHeaders, payloadHash: payloadHash)
         let scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
-        let stringToSign = Self.algorithm + "\n" + amzDate + "\n" + scope + "\n"
-            + SigV4Canonical.hexSHA256(Array(canonicalRequest.utf8))
+        let stringToSign = SigV4Canonical.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonicalRequest)
         let key = SigV4Canonical.signingKey(secretAccessKey: credentials.secretAccessKey, dateStamp: dateStamp,
                                             region: region, service: service)
         let signature = SigV4Canonical.hexHMAC(key: key, stringToSign)
@@ -104,16 +99,11 @@ public struct SigV4Signer: Sendable {
             else { authItems.append(("X-Amz-Security-Token", token)) }
         }
         let original = SigV4Canonical.queryItems(query)
-        let canonicalRequest = [
-            method.uppercased(),
-            SigV4Canonical.canonicalURI(path: path, service: service, normalize: normalizePath),
-            SigV4Canonical.canonicalQuery(original + authItems),
-            canonicalHeaders,
-            signedHeaders,
-            payloadHash,
-        ].joined(separator: "\n")
-        let stringToSign = Self.algorithm + "\n" + amzDate + "\n" + scope + "\n"
-            + SigV4Canonical.hexSHA256(Array(canonicalRequest.utf8))
+        let canonicalRequest = SigV4Canonical.canonicalRequest(
+            method: method, canonicalURI: SigV4Canonical.canonicalURI(path: path, service: service, normalize: normalizePath),
+            canonicalQuery: SigV4Canonical.canonicalQuery(original + authItems),
+            canonicalHeaders: canonicalHeaders, signedHeaders: signedHeaders, payloadHash: payloadHash)
+        let stringToSign = SigV4Canonical.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonicalRequest)
         let key = SigV4Canonical.signingKey(secretAccessKey: credentials.secretAccessKey, dateStamp: dateStamp,
                                             region: region, service: service)
         let signature = SigV4Canonical.hexHMAC(key: key, stringToSign)

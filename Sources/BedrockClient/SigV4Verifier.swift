@@ -124,17 +124,12 @@ public struct SigV4Verifier: Sendable {
             payloadHash = declared
         }
         let (canonicalHeaders, signedHeaders) = SigV4Canonical.canonicalHeaders(signedHeaderPairs)
-        let canonicalRequest = [
-            method.uppercased(),
-            SigV4Canonical.canonicalURI(path: rawPath, service: service),
-            SigV4Canonical.canonicalQuery(SigV4Canonical.queryItems(rawQuery)),
-            canonicalHeaders,
-            signedHeaders,
-            payloadHash,
-        ].joined(separator: "\n")
+        let canonicalRequest = SigV4Canonical.canonicalRequest(
+            method: method, canonicalURI: SigV4Canonical.canonicalURI(path: rawPath, service: service),
+            canonicalQuery: SigV4Canonical.canonicalQuery(SigV4Canonical.queryItems(rawQuery)),
+            canonicalHeaders: canonicalHeaders, signedHeaders: signedHeaders, payloadHash: payloadHash)
         let scope = "\(auth.dateStamp)/\(auth.region)/\(auth.service)/aws4_request"
-        let stringToSign = SigV4Signer.algorithm + "\n" + amzDate + "\n" + scope + "\n"
-            + SigV4Canonical.hexSHA256(Array(canonicalRequest.utf8))
+        let stringToSign = SigV4Canonical.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonicalRequest)
         let key = SigV4Canonical.signingKey(secretAccessKey: secret, dateStamp: auth.dateStamp, region: region, service: service)
         let expected = SigV4Crypto.hmacSHA256(key: key, stringToSign)
         guard SigV4Crypto.constantTimeEquals(Array(SigV4Crypto.hex(expected).utf8), Array(auth.signature.utf8)) else {
