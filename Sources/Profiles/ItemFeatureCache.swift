@@ -19,14 +19,12 @@ final class ItemFeatureCache: @unchecked Sendable {
     let capacity: Int
     let timeToLive: Duration
     private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    /// Insertion order for FIFO eviction (cheap, and good enough for a cache refreshed by TTL anyway).
-    private var order: [String] = []
-    private var orderStart = 0
+    private var entries: FIFOBoundedMap<Entry>
 
     init(capacity: Int, timeToLive: Duration) {
         self.capacity = capacity
         self.timeToLive = timeToLive
+        entries = FIFOBoundedMap(capacity: capacity)
     }
 
     /// Cached rows for `ids`, and the ids to fetch.
@@ -54,17 +52,8 @@ final class ItemFeatureCache: @unchecked Sendable {
         defer { lock.unlock() }
         for (id, row) in rows {
             guard let v = row.vector else { continue }
-            if entries.updateValue(Entry(vector: v.map { Float16($0) }, categories: row.categories, loadedAt: now), forKey: id) == nil {
-                order.append(id)
-            }
+            entries.insert(Entry(vector: v.map { Float16($0) }, categories: row.categories, loadedAt: now), for: id)
         }
-        while entries.count > capacity, orderStart < order.count {
-            entries[order[orderStart]] = nil
-            orderStart += 1
-        }
-        if orderStart > capacity {
-            order.removeFirst(orderStart)
-            orderStart = 0
-        }
+        entries.trim()
     }
 }

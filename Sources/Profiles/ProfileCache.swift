@@ -8,11 +8,12 @@ import Foundation
 final class ProfileCache: @unchecked Sendable {
     let capacity: Int
     private let lock = NSLock()
-    private var entries: [String: (version: Int, state: ProfileState)] = [:]
-    private var order: [String] = []
-    private var orderStart = 0
+    private var entries: FIFOBoundedMap<(version: Int, state: ProfileState)>
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) {
+        self.capacity = capacity
+        entries = FIFOBoundedMap(capacity: capacity)
+    }
 
     /// The cached state of `user` if it is exactly `version`.
     func state(_ user: String, version: Int) -> ProfileState? {
@@ -25,16 +26,7 @@ final class ProfileCache: @unchecked Sendable {
     func store(_ states: [(state: ProfileState, version: Int)]) {
         guard capacity > 0 else { return }
         lock.lock(); defer { lock.unlock() }
-        for (state, version) in states {
-            if entries.updateValue((version, state), forKey: state.userID.rawValue) == nil { order.append(state.userID.rawValue) }
-        }
-        while entries.count > capacity, orderStart < order.count {
-            entries[order[orderStart]] = nil
-            orderStart += 1
-        }
-        if orderStart > capacity {
-            order.removeFirst(orderStart)
-            orderStart = 0
-        }
+        for (state, version) in states { entries.insert((version, state), for: state.userID.rawValue) }
+        entries.trim()
     }
 }
