@@ -8,17 +8,12 @@ import Prometheus
 /// module's metrics (Bedrock client, consumers, profiles) land in.
 enum AppMetrics {
     static let registry = PrometheusCollectorRegistry()
-    private static let bootstrapped = NSLock()
-    nonisolated(unsafe) private static var done = false
+    /// Runs once per process (a static `let` is initialized lazily and exactly once);
+    /// swift-metrics allows a single bootstrap.
+    private static let installed: Void = MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-    /// Installs the Prometheus backend once per process (swift-metrics allows one bootstrap).
-    static func bootstrap() {
-        bootstrapped.lock()
-        defer { bootstrapped.unlock() }
-        guard !done else { return }
-        done = true
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    }
+    /// Installs the Prometheus backend (idempotent).
+    static func bootstrap() { _ = installed }
 
     /// Everything recorded so far, in Prometheus text exposition.
     static func exposition() -> String { registry.emitToString() }
