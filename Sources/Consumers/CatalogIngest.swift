@@ -8,7 +8,8 @@ import Postgres
 /// The catalog pipeline: a ``BatchHandler`` that turns `catalog.v1` events into item rows and Titan vectors.
 ///
 /// Per batch: decode strictly (invalid → dead letter); drop events already applied (`processed_catalog_events`)
-/// and, per product, all but the newest event of the batch (a delete wins a tie); drop events not newer than
+/// and, per product, all but the newest event of the batch (a delete wins a tie; if Titan rejects the newest,
+/// the next newest is applied instead); drop events not newer than
 /// the stored `version_at`; fetch images and embed with bounded concurrency, skipping Bedrock whenever the
 /// content hash (caption bytes, image bytes, model, dimension, kind) matches the item's stored vector or the
 /// shared `embedding_cache`; then write everything — items, vectors, cache entries, dedup records — in one
@@ -81,15 +82,40 @@ public final class CatalogIngest: BatchHandler {
         var live = [(index: Int, event: CatalogEvent)]()
         for d in decoded where !already.contains(d.event.eventID) && seen.insert(d.event.eventID).inserted { live.append(d) }
 
-        // The newest event per product wins within the batch; the others are superseded.
-        var winners = [String: (index: Int, event: CatalogEvent)]()
-        for d in live {
-            guard let cur = winners[d.event.productID] else { winners[d.event.productID] = d; continue }
-            if Self.isNewer(d, than: cur) { winners[d.event.productID] = d }
+        // The newest event per product wins within the batch; the others are superseded once it is written.
+        // When Titan rejects the winner for good, the next newest event of that product is tried, so a bad
+        // update never hides an earlier good one of the same batch (and nothing is marked processed unapplied).
+        var pending = live
+        while !pending.isEmpty {
+            var winners = [String: (index: Int, event: CatalogEvent)]()
+            for d in pending {
+                guard let cur = winners[d.event.productID] else { winners[d.event.productID] = d; continue }
+                if Self.isNewer(d, than: cur) { winners[d.event.productID] = d }
+            }
+            let superseded = Dictionary(grouping: pending.filter { winners[$0.event.productID]?.index != $0.index }, by: \.event.productID)
+            let round = try await ingest(winners: winners, superseded: superseded)
+            for (i, outcome) in round.outcomes { results[i] = outcome }
+            pending = round.rejected.flatMap { superseded[$0] ?? [] }
         }
+        return BatchOutcome(results)
+    }
+
+    /// What one round of ``ingest(winners:superseded:)`` decided.
+    private struct Round {
+        /// Outcomes of the events that are not simply done.
+        var outcomes: [Int: MessageOutcome] = [:]
+        /// Products whose winning event was dead-lettered: their superseded events get the next round.
+        var rejected: [String] = []
+    }
+
+    /// Applies one event per product (`winners`); `superseded` are older events of the same products in the batch,
+    /// marked processed in the same transaction as their winner, retried with it, or left for the next round.
+    private func ingest(winners: [String: (index: Int, event: CatalogEvent)],
+                        superseded: [String: [(index: Int, event: CatalogEvent)]]) async throws -> Round {
+        var results = [Int: MessageOutcome]()
         var writes = CatalogStore.Writes()  // deletes and settled events; upserts are written in chunks below
-        for d in live where winners[d.event.productID]?.index != d.index {
-            writes.processed.append((d.event.eventID, d.event.productID))
+        func settle(_ id: String) {
+            for s in superseded[id] ?? [] { writes.processed.append((s.event.eventID, id)) }
         }
         let state = try await store.state(Array(winners.keys))
         var candidates = [Candidate]()
@@ -99,6 +125,7 @@ public final class CatalogIngest: BatchHandler {
                 if case .deleted = w.event { stale = w.event.occurredAt < stored } else { stale = w.event.occurredAt <= stored }
                 if stale {
                     writes.processed.append((w.event.eventID, id))
+                    settle(id)
                     continue
                 }
             }
@@ -106,6 +133,7 @@ public final class CatalogIngest: BatchHandler {
             case .deleted(let eventID, let at, _):
                 writes.deletes.append(.init(id: id, occurredAt: at))
                 writes.processed.append((eventID, id))
+                settle(id)
             case .upserted(let eventID, let at, let product):
                 var c = Candidate(index: w.index, eventID: eventID, occurredAt: at, product: product)
                 if case .inline(let bytes)? = product.image { c.image = bytes }
@@ -216,6 +244,7 @@ public final class CatalogIngest: BatchHandler {
                 w.upserts.append(.init(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError,
                                        embeddings: fresh, kinds: Set(c.pieces.map(\.kind))))
                 w.processed.append((c.eventID, c.product.id))
+                for sup in superseded[c.product.id] ?? [] { w.processed.append((sup.event.eventID, c.product.id)) }
             }
             return w
         }
@@ -267,7 +296,19 @@ public final class CatalogIngest: BatchHandler {
             for (_, continuation) in writerStreams { continuation.finish() }
             try await group.waitForAll()
         }
-        return BatchOutcome(results)
+        var round = Round()
+        for c in candidates {
+            switch results[c.index] {
+            case .deadLetter?:
+                round.rejected.append(c.product.id)
+            case .retryLater?:
+                for sup in superseded[c.product.id] ?? [] { results[sup.index] = .retryLater(reason: "waits for the newer event \(c.eventID) of the same product") }
+            case .done?, nil:
+                break
+            }
+        }
+        round.outcomes = results
+        return round
     }
 
     /// Items per write transaction while embeds are still in flight.

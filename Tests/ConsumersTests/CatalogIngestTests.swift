@@ -159,6 +159,22 @@ func delete(_ id: String, at seconds: Double) -> CatalogEvent {
         }
     }
 
+    @Test func aRejectedUpdateDoesNotHideAnEarlierGoodOneOfTheSameBatch() async throws {
+        try await TestStack.withSchema { url in
+            // The first embed call (the newest event of "p") is rejected as invalid input.
+            let fake = try FakeBedrockEndpoint(faults: [.error(.validation)])
+            let h = try await CatalogHarness.make(url: url, fake: fake, partitions: 1)
+            defer { h.close() }
+            try await h.publish([upsert("p", "Good title", at: 1), upsert("p", "Rejected title", at: 2)])
+            #expect(try await h.run(try h.ingest()) { try await h.processed() == 1 })
+            #expect(try await h.pool.query("SELECT title FROM items WHERE id = 'p'").first?.string(0) == "Good title")
+            #expect(try await h.count("SELECT count(*) FROM item_embeddings WHERE item_id = 'p'") == 1)
+            let dlq = try await TestStack.readAll(Topics.deadLetter(of: h.topic), count: 1)
+            #expect(dlq.first.map { String(decoding: $0.value, as: UTF8.self).contains("Rejected title") } == true)
+            #expect(dlq.first?.header(DeadLetterPublisher.errorHeader).map { String(decoding: $0, as: UTF8.self).contains("rejected") } == true)
+        }
+    }
+
     @Test func poisonMessagesAreDeadLetteredAndConsumptionContinues() async throws {
         try await TestStack.withSchema { url in
             let fake = try FakeBedrockEndpoint()
