@@ -16,65 +16,67 @@ enum JSONFloatWriter {
     /// exponent is in -45 ... 38, and scaling to 9 digits needs up to 10^(8 + 45)).
     private static let powersOfTen: [Double] = (0...54).map { Double("1e\($0)")! }
 
+    /// The most bytes one value takes (`-1.23456789e-45`, `-0.0000123456789`).
+    static let maxLength = 16
+
     /// Appends `value` as a JSON number; non-finite values (which JSON cannot carry) as `0`.
     static func append(_ value: Float, to out: inout [UInt8]) {
-        guard value.isFinite else {
-            out.append(UInt8(ascii: "0"))
-            return
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
+            let n = write(value, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
-        if value.sign == .minus { out.append(UInt8(ascii: "-")) }
+    }
+
+    /// Writes `value` at `p`, which must have room for ``maxLength`` bytes; returns the count written.
+    static func write(_ value: Float, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        guard value.isFinite else {
+            p[0] = UInt8(ascii: "0")
+            return 1
+        }
+        var n = 0
+        if value.sign == .minus {
+            p[0] = UInt8(ascii: "-")
+            n = 1
+        }
         let magnitude = value.magnitude
         if magnitude == 0 {
-            out.append(UInt8(ascii: "0"))
-            return
+            p[n] = UInt8(ascii: "0")
+            return n + 1
         }
         let d = Double(magnitude)
         // Decimal exponent of the leading digit, from the binary one: right or one too small.
         var exponent = Int((Double(d.exponent) * 0.301_029_995_663_981_2).rounded(.down))
-        var digits = scaled(d, exponent: exponent)
-        if digits >= 1_000_000_000 {
+        var exact = d * power(8 - exponent) // `value` in units of the 9th significant digit
+        if exact.rounded() >= 1_000_000_000 {
             exponent += 1
-            digits = scaled(d, exponent: exponent)
-        } else if digits < 100_000_000 {
-            exponent -= 1
-            digits = scaled(d, exponent: exponent)
-            if digits < 100_000_000 {
-                exponent -= 1
-                digits = scaled(d, exponent: exponent)
-            }
+            exact = d * power(8 - exponent)
         }
+        var digits = UInt64(exact.rounded())
         if digits >= 1_000_000_000 { // 9.999999995… rounded up to 10.00000000
             digits /= 10
             exponent += 1
+            exact = d * power(8 - exponent)
         }
         // `digits` now has 9 significant digits: value ≈ digits · 10^(exponent - 8).
-        var count = 9
-        // Fewer digits while the nearest shorter decimal still parses back to `value`.
-        let ulp = Double(magnitude.ulp)
+        // Fewer digits while the nearest shorter decimal still parses back to `value`;
+        // errors are compared in units of the 9th digit.
+        let unit = power(exponent - 8)
+        let ulp = Double(magnitude.ulp) / unit
         let halfGapAbove = ulp / 2 * 0.999_999
         let halfGapBelow = (magnitude.significandBitPattern == 0 && magnitude > .leastNormalMagnitude ? ulp / 4 : ulp / 2) * 0.999_999
-        let exact = d * power(8 - exponent) // `value` in units of the 9th digit, as a Double
-        var divisor: UInt64 = 10
-        while count > 1 {
-            let shorter = (exact / Double(divisor)).rounded()
-            let candidate = shorter * Double(divisor) // in units of the 9th digit
-            let error = (candidate - exact) / power(8 - exponent) // back in absolute terms
+        var step = 10.0
+        for _ in 0..<8 {
+            let candidate = (exact / step).rounded() * step
+            let error = candidate - exact
             guard error >= 0 ? error < halfGapAbove : -error < halfGapBelow else { break }
-            digits = UInt64(shorter) * divisor
-            count -= 1
-            divisor *= 10
+            digits = UInt64(candidate)
+            step *= 10
         }
         if digits >= 1_000_000_000 { // a shorter candidate rounded up to the next power of ten
             digits /= 10
             exponent += 1
         }
-        writeDigits(digits, exponent: exponent, to: &out)
-    }
-
-    /// `d · 10^(8 - exponent)` rounded to an integer.
-    @inline(__always)
-    private static func scaled(_ d: Double, exponent: Int) -> UInt64 {
-        UInt64((d * power(8 - exponent)).rounded())
+        return n + writeDigits(digits, exponent: exponent, to: p + n)
     }
 
     /// 10^k as a Double for k in -54 ... 54.
@@ -84,53 +86,67 @@ enum JSONFloatWriter {
     }
 
     /// Writes the 9-digit significand `digits` (trailing zeros dropped) with the leading
-    /// digit at 10^exponent: plain notation from 1e-7 to 1e9, exponent notation outside.
-    private static func writeDigits(_ digits: UInt64, exponent: Int, to out: inout [UInt8]) {
-        var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = digits
+    /// digit at 10^exponent: plain notation from 1e-5 to 1e9, exponent notation outside
+    /// (which also keeps every value within ``maxLength``).
+    private static func writeDigits(_ digits: UInt64, exponent: Int, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var m = digits
         var significant = 9
-        while significant > 1, n % 10 == 0 {
-            n /= 10
+        while significant > 1, m % 10 == 0 {
+            m /= 10
             significant -= 1
         }
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            var m = n
-            for i in stride(from: significant - 1, through: 0, by: -1) {
-                raw[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
-                m /= 10
-            }
-            let text = UnsafeRawBufferPointer(rebasing: raw[0..<significant])
-            if exponent >= 0 && exponent < 9 {
-                let integerDigits = exponent + 1
-                if significant <= integerDigits {
-                    out.append(contentsOf: text)
-                    for _ in significant..<integerDigits { out.append(UInt8(ascii: "0")) }
-                } else {
-                    out.append(contentsOf: text[0..<integerDigits])
-                    out.append(UInt8(ascii: "."))
-                    out.append(contentsOf: text[integerDigits...])
+        let zero = UInt8(ascii: "0")
+        /// Writes the significant digits at `q`, with a `.` after the first `pointAfter` of them (none if 0).
+        func significand(at q: UnsafeMutablePointer<UInt8>, pointAfter: Int) -> Int {
+            let length = significant + (pointAfter > 0 && pointAfter < significant ? 1 : 0)
+            var r = m
+            var i = length - 1
+            for k in stride(from: significant - 1, through: 0, by: -1) {
+                q[i] = zero &+ UInt8(truncatingIfNeeded: r % 10)
+                r /= 10
+                i -= 1
+                if k == pointAfter && length > significant {
+                    q[i] = UInt8(ascii: ".")
+                    i -= 1
                 }
-            } else if exponent < 0 && exponent >= -7 {
-                out.append(UInt8(ascii: "0"))
-                out.append(UInt8(ascii: "."))
-                for _ in 0..<(-exponent - 1) { out.append(UInt8(ascii: "0")) }
-                out.append(contentsOf: text)
-            } else {
-                out.append(text[0])
-                if significant > 1 {
-                    out.append(UInt8(ascii: "."))
-                    out.append(contentsOf: text[1...])
-                }
-                out.append(UInt8(ascii: "e"))
-                if exponent < 0 { out.append(UInt8(ascii: "-")) }
-                var e = exponent.magnitude
-                var exponentDigits: [UInt8] = []
-                repeat {
-                    exponentDigits.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: e % 10))
-                    e /= 10
-                } while e > 0
-                out.append(contentsOf: exponentDigits.reversed())
             }
+            return length
         }
+        if exponent >= 0 && exponent < 9 {
+            let integerDigits = exponent + 1
+            if significant <= integerDigits {
+                var n = significand(at: p, pointAfter: 0)
+                while n < integerDigits {
+                    p[n] = zero
+                    n += 1
+                }
+                return n
+            }
+            return significand(at: p, pointAfter: integerDigits)
+        }
+        if exponent < 0 && exponent >= -5 {
+            p[0] = zero
+            p[1] = UInt8(ascii: ".")
+            var n = 2
+            for _ in 0..<(-exponent - 1) {
+                p[n] = zero
+                n += 1
+            }
+            return n + significand(at: p + n, pointAfter: 0)
+        }
+        var n = significand(at: p, pointAfter: 1)
+        p[n] = UInt8(ascii: "e")
+        n += 1
+        if exponent < 0 {
+            p[n] = UInt8(ascii: "-")
+            n += 1
+        }
+        let e = exponent.magnitude
+        if e >= 10 {
+            p[n] = zero &+ UInt8(truncatingIfNeeded: e / 10)
+            n += 1
+        }
+        p[n] = zero &+ UInt8(truncatingIfNeeded: e % 10)
+        return n + 1
     }
 }

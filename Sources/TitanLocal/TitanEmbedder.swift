@@ -222,16 +222,19 @@ public final class TitanEmbedder: Sendable {
     /// JSONEncoder, or even `Float.description` appended to a `String`, costs more than
     /// the HTTP exchange itself for a 1024-float array (see ``JSONFloatWriter``).
     static func encode(_ response: TitanEmbeddingResponse) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(48 + response.embedding.count * 13)
-        out.append(contentsOf: #"{"embedding":["#.utf8)
-        for (i, value) in response.embedding.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONFloatWriter.append(value, to: &out)
+        let head = Array(#"{"embedding":["#.utf8)
+        let tail = Array((response.inputTextTokenCount.map { #"],"inputTextTokenCount":\#($0)}"# } ?? "]}").utf8)
+        let capacity = head.count + response.embedding.count * (JSONFloatWriter.maxLength + 1) + tail.count
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            let p = buffer.baseAddress!
+            var n = 0
+            for b in head { p[n] = b; n += 1 }
+            for (i, value) in response.embedding.enumerated() {
+                if i > 0 { p[n] = UInt8(ascii: ","); n += 1 }
+                n += JSONFloatWriter.write(value, to: p + n)
+            }
+            for b in tail { p[n] = b; n += 1 }
+            count = n
         }
-        out.append(UInt8(ascii: "]"))
-        if let count = response.inputTextTokenCount { out.append(contentsOf: #","inputTextTokenCount":\#(count)"#.utf8) }
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 }

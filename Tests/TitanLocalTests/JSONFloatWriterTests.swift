@@ -52,7 +52,7 @@ struct JSONFloatWriterTests {
             let v = checked.isMultiple(of: 2) ? Float(bitPattern: bits) : Float(Int32(truncatingIfNeeded: bits)) / Float(Int32.max) / 8
             guard v.isFinite else { continue }
             let s = Self.text(v)
-            if Float(s)?.bitPattern != v.bitPattern || !Self.isJSONNumber(s) {
+            if Float(s)?.bitPattern != v.bitPattern || !Self.isJSONNumber(s) || s.utf8.count > JSONFloatWriter.maxLength {
                 Issue.record("\(v) (bits \(v.bitPattern)) written as \(s)")
                 return
             }
