@@ -230,13 +230,23 @@ final class CurlMultiLoop: @unchecked Sendable {
             let job = Unmanaged<CurlJob>.fromOpaque(user!).takeUnretainedValue()
             let n = size * count
             guard let ptr, n > 0 else { return n }
-            let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
-            }.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.hasPrefix("HTTP/") {
-                job.headers.removeAll() // a new response (after 100 Continue or a redirect)
-            } else if let colon = line.firstIndex(of: ":") {
-                job.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            // Trimmed as bytes (HTTP's optional whitespace and the line end are ASCII): this
+            // runs on the one transfer thread for every header of every response.
+            ptr.withMemoryRebound(to: UInt8.self, capacity: n) { start in
+                let bytes = UnsafeBufferPointer(start: start, count: n)
+                func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+                var lower = 0, upper = n
+                while lower < upper, isSpace(bytes[lower]) { lower += 1 }
+                while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+                let line = bytes[lower..<upper]
+                if line.starts(with: "HTTP/".utf8) {
+                    job.headers.removeAll() // a new response (after 100 Continue or a redirect)
+                } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+                    var valueStart = colon + 1
+                    while valueStart < upper, isSpace(bytes[valueStart]) { valueStart += 1 }
+                    job.headers.append((String(decoding: bytes[lower..<colon], as: UTF8.self),
+                                        String(decoding: bytes[valueStart..<upper], as: UTF8.self)))
+                }
             }
             return n
         }

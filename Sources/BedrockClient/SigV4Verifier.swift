@@ -32,9 +32,20 @@ public struct SigV4Verifier: Sendable {
         public var signature: String
     }
 
+    /// `s` without leading and trailing `CharacterSet.whitespaces` (tab and Unicode space
+    /// separators), without Foundation's bridging through `NSString`, which made trimming
+    /// the largest cost of verifying a request.
+    static func trimmingWhitespace(_ s: Substring) -> Substring {
+        func isWhitespace(_ c: Unicode.Scalar) -> Bool { c == "\t" || c.properties.generalCategory == .spaceSeparator }
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isWhitespace($0) }),
+              let last = scalars.lastIndex(where: { !isWhitespace($0) }) else { return s[s.endIndex...] }
+        return Substring(scalars[first...last])
+    }
+
     /// Parses `AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=a;b, Signature=hex`.
     public static func parseAuthorization(_ value: String) throws(SigV4VerificationError) -> Authorization {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = Self.trimmingWhitespace(value[...])
         guard let space = trimmed.firstIndex(of: " ") else {
             throw SigV4VerificationError(.malformedAuthorization, "Authorization header is malformed")
         }
@@ -43,7 +54,7 @@ public struct SigV4Verifier: Sendable {
         }
         var fields: [String: String] = [:]
         for part in trimmed[trimmed.index(after: space)...].split(separator: ",") {
-            let p = part.trimmingCharacters(in: .whitespaces)
+            let p = Self.trimmingWhitespace(part)
             guard let eq = p.firstIndex(of: "=") else { continue }
             fields[String(p[..<eq])] = String(p[p.index(after: eq)...])
         }
@@ -75,7 +86,8 @@ public struct SigV4Verifier: Sendable {
     public func verify(method: String, rawPath: String, rawQuery: String?, headers: [(name: String, value: String)],
                        body: [UInt8], now: Date) throws(SigV4VerificationError) -> String {
         func values(_ name: String) -> [String] {
-            headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+            // Header names are ASCII tokens; every name asked for here is lower-case.
+            headers.filter { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name }.map(\.value)
         }
         guard let authValue = values("authorization").first else {
             throw SigV4VerificationError(.missingAuthorization, "Missing Authentication Token")
@@ -92,7 +104,7 @@ public struct SigV4Verifier: Sendable {
         guard let amzDateValue else {
             throw SigV4VerificationError(.missingDate, "Request must contain an X-Amz-Date header")
         }
-        let amzDate = amzDateValue.trimmingCharacters(in: .whitespaces)
+        let amzDate = String(Self.trimmingWhitespace(amzDateValue[...]))
         guard let signedAt = SigV4Date.parse(amzDate) else {
             throw SigV4VerificationError(.invalidDate, "X-Amz-Date must be in ISO 8601 basic format")
         }
@@ -117,7 +129,7 @@ public struct SigV4Verifier: Sendable {
         }
         let bodyHash = SigV4Canonical.hexSHA256(body)
         var payloadHash = bodyHash
-        if let declared = values("x-amz-content-sha256").first?.trimmingCharacters(in: .whitespaces) {
+        if let declared = values("x-amz-content-sha256").first.map({ String(Self.trimmingWhitespace($0[...])) }) {
             if declared != "UNSIGNED-PAYLOAD", declared != bodyHash {
                 throw SigV4VerificationError(.payloadHashMismatch, "x-amz-content-sha256 does not match the body")
             }

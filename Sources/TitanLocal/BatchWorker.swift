@@ -37,12 +37,15 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
     ///
     /// - Parameters:
     ///   - maxBatch: the most inputs handed to `process` at once.
-    ///   - gatherWindow: the longest a partial batch waits for callers expected back.
+    ///   - gatherWindow: how long a partial batch waits for the next caller expected back.
     ///     When a batch finishes, its callers need a moment to submit again (more so over
     ///     HTTP); without waiting, the worker would run what queued meanwhile, and the load
     ///     would settle into two alternating half batches, which cost more per input. So
-    ///     the next batch waits, at most this long, until as many inputs are queued as
-    ///     were in demand during the previous batch. A lone caller is never delayed.
+    ///     the next batch waits until as many inputs are queued as were in demand during
+    ///     the previous batch, as long as they keep arriving: it stops waiting when none
+    ///     arrived for this long (HTTP callers come back spread over several milliseconds,
+    ///     so a window counted from the first arrival cut batches short), and after
+    ///     ``gatherWindowLimit`` windows in all. A lone caller is never delayed.
     ///   - process: returns one result per input, in order.
     init(name: String, threads: Int = 1, maxBatch: Int, gatherWindow: Duration = .zero, process: @escaping Process) {
         precondition(maxBatch > 0 && threads > 0)
@@ -112,6 +115,13 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         for p in pending { p.continuation.resume(throwing: Stopped()) }
     }
 
+    /// The longest a partial batch waits in all, in gather windows.
+    static var gatherWindowLimit: Int { 4 }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
     private func loop() {
         while true {
             condition.lock()
@@ -123,10 +133,25 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
             // Inputs other threads are processing now will return to their own threads.
             let target = min(maxBatch, expectedLoad - processing)
             if gatherWindow > .zero, queue.count - queueHead < target {
-                let c = gatherWindow.components
-                let deadline = Date(timeIntervalSinceNow: Double(c.seconds) + Double(c.attoseconds) / 1e18)
+                // Wait while callers keep coming back: each arrival restarts the window,
+                // and the whole wait is capped at `gatherWindowLimit`.
+                let window = Self.seconds(gatherWindow)
+                let start = Date()
+                let limit = start.addingTimeInterval(window * Double(Self.gatherWindowLimit))
+                var deadline = start.addingTimeInterval(window)
+                var seen = queue.count - queueHead
                 gathering = true
-                while queue.count - queueHead < target, !stopped, condition.wait(until: deadline) {}
+                while queue.count - queueHead < target, !stopped {
+                    let arrived = condition.wait(until: min(deadline, limit))
+                    let queued = queue.count - queueHead
+                    if queued > seen {
+                        seen = queued
+                        deadline = Date().addingTimeInterval(window)
+                    } else if !arrived {
+                        break
+                    }
+                    if Date() >= limit { break }
+                }
                 gathering = false
                 if stopped || queueHead == queue.count {
                     condition.unlock()

@@ -18,6 +18,7 @@ public struct DimensionProjector: Sendable {
     ///   - seed: distinguishes spaces, so text and image do not share a basis by accident.
     public init(inputDimension: Int, outputDimension: Int, seed: UInt64) {
         precondition(inputDimension > 0 && outputDimension > 0)
+        BLASRuntime.configured
         self.inputDimension = inputDimension
         self.outputDimension = outputDimension
         if inputDimension == outputDimension {

@@ -44,6 +44,7 @@ final class MiniLMEncoder: Sendable {
     ///
     /// - Throws: `RecError.configuration` when a tensor is missing or misshaped.
     init(weights: SafeTensors) throws {
+        BLASRuntime.configured
         let h = Self.hidden
         guard let words = weights.entries["embeddings.word_embeddings.weight"], words.shape.count == 2, words.shape[1] == h else {
             throw RecError(.configuration, "model weights lack embeddings.word_embeddings.weight [*, \(h)]")

@@ -47,6 +47,7 @@ public final class MiniLMModel: Sendable {
 
     /// Sets how many threads OpenBLAS uses for each matrix product (process-wide).
     public static func setBLASThreads(_ count: Int) {
+        BLASRuntime.configured
         openblas_set_num_threads(Int32(max(1, count)))
     }
 }

@@ -18,7 +18,8 @@ public final class TitanEmbedder: Sendable {
         public var imageThreads: Int
         /// OpenBLAS threads per matrix product. Default: the number of CPUs.
         public var blasThreads: Int
-        /// Under load, the longest a partial batch waits for callers expected back. Default: 10 ms.
+        /// Under load, how long a partial batch waits for the next caller expected back; each
+        /// arrival restarts it, and the wait ends after 4 windows in all (see ``BatchWorker``). Default: 10 ms.
         public var batchGatherWindow: Duration
 
         public init(maxBatch: Int = 32, textThreads: Int = 1,
@@ -217,18 +218,23 @@ public final class TitanEmbedder: Sendable {
         return request
     }
 
-    /// `{"embedding":[...],"inputTextTokenCount":N}`, written directly: JSONEncoder costs
-    /// more than the HTTP exchange itself for a 1024-float array.
+    /// `{"embedding":[...],"inputTextTokenCount":N}`, written directly as bytes:
+    /// JSONEncoder, or even `Float.description` appended to a `String`, costs more than
+    /// the HTTP exchange itself for a 1024-float array (see ``JSONFloatWriter``).
     static func encode(_ response: TitanEmbeddingResponse) -> [UInt8] {
-        var out = "{\"embedding\":["
-        out.reserveCapacity(16 + response.embedding.count * 13)
-        for (i, value) in response.embedding.enumerated() {
-            if i > 0 { out += "," }
-            out += value.isFinite ? value.description : "0"
+        let head = Array(#"{"embedding":["#.utf8)
+        let tail = Array((response.inputTextTokenCount.map { #"],"inputTextTokenCount":\#($0)}"# } ?? "]}").utf8)
+        let capacity = head.count + response.embedding.count * (JSONFloatWriter.maxLength + 1) + tail.count
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            let p = buffer.baseAddress!
+            var n = 0
+            for b in head { p[n] = b; n += 1 }
+            for (i, value) in response.embedding.enumerated() {
+                if i > 0 { p[n] = UInt8(ascii: ","); n += 1 }
+                n += JSONFloatWriter.write(value, to: p + n)
+            }
+            for b in tail { p[n] = b; n += 1 }
+            count = n
         }
-        out += "]"
-        if let count = response.inputTextTokenCount { out += ",\"inputTextTokenCount\":\(count)" }
-        out += "}"
-        return Array(out.utf8)
     }
 }

@@ -35,7 +35,7 @@ struct BenchTitanLocal: AsyncParsableCommand {
     @Option(help: "Interleaved measurement rounds (the best of each is reported).")
     var rounds = 3
 
-    @Option(help: "Milliseconds a partial batch waits to fill up under load.")
+    @Option(help: "Milliseconds a partial batch waits for the next expected request under load (restarted by each arrival, 4x in all).")
     var gatherMs = 10
 
     @Option(help: "OpenBLAS threads per matrix product.")
