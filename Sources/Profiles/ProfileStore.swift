@@ -445,22 +445,24 @@ public final class ProfileStore: Sendable {
         let sorted = profiles.sorted { $0.0.userID.rawValue < $1.0.userID.rawValue }
         let updates = sorted.filter { existing.contains($0.0.userID.rawValue) }
         let inserts = sorted.filter { !existing.contains($0.0.userID.rawValue) }
-        if !updates.isEmpty {
+        for chunk in Self.chunks(updates) {
             try collect(try conn.query("UPDATE user_profiles AS t SET \(assignments("x", "t")) FROM \(source) WHERE t.user_id = x.u RETURNING t.user_id, t.version",
-                                       parameters(updates[...]), resultFormat: .binary))
+                                       parameters(chunk), resultFormat: .binary))
         }
         if !inserts.isEmpty, replace {
-            let written = try conn.query("""
-                INSERT INTO user_profiles (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
-                                           negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
-                SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
-                ON CONFLICT (user_id) DO NOTHING
-                RETURNING user_id, version
-                """, parameters(inserts[...]), resultFormat: .binary)
-            try collect(written)
+            for chunk in Self.chunks(inserts) {
+                let written = try conn.query("""
+                    INSERT INTO user_profiles (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
+                                               negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
+                    SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
+                    ON CONFLICT (user_id) DO NOTHING
+                    RETURNING user_id, version
+                    """, parameters(chunk), resultFormat: .binary)
+                try collect(written)
+            }
             return (versions, Set(inserts.map(\.0.userID.rawValue)).subtracting(versions.keys))
         }
-        if !inserts.isEmpty {
+        for chunk in Self.chunks(inserts) {
             let written = try conn.query("""
                 INSERT INTO user_profiles AS t (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
                                                 negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
@@ -475,10 +477,20 @@ public final class ProfileStore: Sendable {
                     category_affinity = EXCLUDED.category_affinity, last_event_at = EXCLUDED.last_event_at, updated_at = now(),
                     version = nextval('user_profile_version_seq')
                 RETURNING user_id, version
-                """, parameters(inserts[...]), resultFormat: .binary)
+                """, parameters(chunk), resultFormat: .binary)
             try collect(written)
         }
         return (versions, [])
+    }
+
+    /// Most profiles per write statement. A whole batch in one statement meant a Bind
+    /// message of tens of MB (three 4 KB vectors per profile) that the server buffers,
+    /// parses and materializes (past `work_mem`, to a temporary file) before writing;
+    /// slices of this size stay in memory at a few round trips' cost.
+    static let profilesPerStatement = 500
+
+    static func chunks<T>(_ rows: [T]) -> [ArraySlice<T>] {
+        stride(from: 0, to: rows.count, by: profilesPerStatement).map { rows[$0..<min($0 + profilesPerStatement, rows.count)] }
     }
 
     /// Decayed popularity per item and per category for newly logged events,
@@ -540,9 +552,18 @@ public final class ProfileStore: Sendable {
         "{" + counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\($0.value)" }.joined(separator: ",") + "}"
     }
 
+    /// The affinity map as a JSON object, written by hand: `JSONEncoder` per profile was a
+    /// visible share of a batch's CPU. Sums of finite weights are finite; a non-finite
+    /// entry (which JSON cannot hold) is left out.
     static func encodeAffinity(_ affinity: [String: Double]) -> String {
-        let data = (try? JSONEncoder().encode(affinity)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var s = "{"
+        for (k, v) in affinity.sorted(by: { $0.key < $1.key }) where v.isFinite {
+            if s.utf8.count > 1 { s += "," }
+            s += InteractionEvent.jsonString(k)
+            s += ":"
+            s += v.description
+        }
+        return s + "}"
     }
 }
 
