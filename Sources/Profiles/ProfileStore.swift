@@ -332,25 +332,31 @@ public final class ProfileStore: Sendable {
             try conn.query("DELETE FROM user_profiles WHERE user_id = ANY($1::text[])", [BinaryArray.texts(stale)])
             for u in stale { states[u] = nil; existing.remove(u) }
         }
-        var changed = [String: ChangedParts]()
-        for e in events {
-            let u = e.userID.rawValue
-            let item = items[e.itemID.rawValue]!
+        // One pass per user over that user's events (in batch order), with the state held locally:
+        // no dictionary traffic per event.
+        var eventsByUser = [String: [Int]](minimumCapacity: users.count)
+        for (k, e) in events.enumerated() { eventsByUser[e.userID.rawValue, default: []].append(k) }
+        var folded = [(ProfileState, ChangedParts)]()
+        folded.reserveCapacity(users.count)
+        for u in users {
             // Take the state out of the dictionary so mutating it does not copy its vectors.
-            var state = states.removeValue(forKey: u) ?? ProfileState(userID: e.userID, dimension: configuration.dimension)
-            let before = (state.session.referenceTime, state.sessionID)
-            let w = configuration.weights.signedWeight(for: e.type, value: e.value)
-            rule.apply(e, item: ItemFeatures(vector: item.vector!, categories: item.categories), to: &state)
-            var parts = changed[u] ?? []
-            if w > 0 { parts.insert(.longTerm) }
-            if w < 0 { parts.insert(.negative) }
-            if e.sessionID != nil, before.0 != state.session.referenceTime || before.1 != state.sessionID || w > 0 { parts.insert(.session) }
-            changed[u] = parts
-            states[u] = state
+            var state = states.removeValue(forKey: u) ?? ProfileState(userID: UserID(u), dimension: configuration.dimension)
+            var parts: ChangedParts = []
+            for k in eventsByUser[u] ?? [] {
+                let e = events[k]
+                let item = items[e.itemID.rawValue]!
+                let before = (state.session.referenceTime, state.sessionID)
+                let w = configuration.weights.signedWeight(for: e.type, value: e.value)
+                rule.apply(e, item: ItemFeatures(vector: item.vector!, categories: item.categories), to: &state)
+                if w > 0 { parts.insert(.longTerm) }
+                if w < 0 { parts.insert(.negative) }
+                if e.sessionID != nil, before.0 != state.session.referenceTime || before.1 != state.sessionID || w > 0 { parts.insert(.session) }
+            }
+            folded.append((state, parts))
         }
-        let written = try writeProfiles(users.map { (states[$0]!, changed[$0] ?? []) }, existing: existing, replace: false, on: conn)
+        let written = try writeProfiles(folded, existing: existing, replace: false, on: conn)
         // Safe even if the transaction later rolls back: that version never becomes visible.
-        profileCache.store(written.versions.compactMap { u, v in states[u].map { ($0, v) } })
+        profileCache.store(folded.compactMap { state, _ in written.versions[state.userID.rawValue].map { (state, $0) } })
         return users.count
     }
 
@@ -502,8 +508,12 @@ public final class ProfileStore: Sendable {
         for e in events {
             let w = Double(max(configuration.weights.signedWeight(for: e.type, value: e.value), 0))
             byItem[e.itemID.rawValue, default: PopularityCounter(score: 0, referenceTime: e.occurredAt, events: 0)].add(weight: w, at: e.occurredAt, halfLife: h)
-            for c in Set(items[e.itemID.rawValue]?.categories ?? []) {
-                byCategory[c, default: PopularityCounter(score: 0, referenceTime: e.occurredAt, events: 0)].add(weight: w, at: e.occurredAt, halfLife: h)
+        }
+        // A category's counter is the merge of its items' counters (merging is order-independent).
+        for (item, counter) in byItem {
+            guard let categories = items[item]?.categories, !categories.isEmpty else { continue }
+            for c in categories.count < 2 ? categories : Array(Set(categories)) {
+                if byCategory[c] == nil { byCategory[c] = counter } else { byCategory[c]!.merge(counter, halfLife: h) }
             }
         }
         for (table, key, counters) in [("item_popularity", "item_id", byItem), ("category_popularity", "category", byCategory)] where !counters.isEmpty {
