@@ -29,8 +29,8 @@ public final class ProfileStore: Sendable {
     private let profileCache: ProfileCache
 
     /// - Parameters:
-    ///   - itemCacheCapacity: item vectors kept in memory between batches (half floats:
-    ///     ≈ capacity × dimension × 2 bytes). 0 disables the cache. Default: 50,000.
+    ///   - itemCacheCapacity: item vectors kept in memory between batches (floats:
+    ///     ≈ capacity × dimension × 4 bytes). 0 disables the cache. Default: 50,000.
     ///   - itemCacheTTL: how long a cached item vector is used before it is read again,
     ///     i.e. how long after a re-embedding folds may still use the old vector. Default: 60 s.
     ///   - profileCacheCapacity: profiles this process wrote, kept to skip reading them
