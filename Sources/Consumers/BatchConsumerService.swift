@@ -107,15 +107,22 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
         let pausedGauge = Gauge(label: "rec_consumer_paused_partitions", dimensions: dims)
         var pending: [KafkaTopicPartition: Pending] = [:]
         var nextLag = clock.now + configuration.lagInterval
+        // Messages polled (and prepared) while the previous batch was being handled.
+        var prefetched: [KafkaMessage]?
 
         while !stopping.current, !Task.isCancelled {
             var timeout = configuration.pollTimeout
             if let due = pending.values.map(\.due).min() { timeout = max(.milliseconds(1), min(timeout, due - clock.now)) }
             let polled: [KafkaMessage]
-            do {
-                polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
-            } catch let e as KafkaError where e.code == .closed {
-                return
+            if let p = prefetched {
+                polled = p
+                prefetched = nil
+            } else {
+                do {
+                    polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
+                } catch let e as KafkaError where e.code == .closed {
+                    return
+                }
             }
             for event in consumer.drainRebalanceEvents() {
                 switch event {
@@ -158,6 +165,10 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
             }
             guard !batch.isEmpty else { continue }
 
+            // Poll and prepare the next batch while this one is handled. Nothing of it is
+            // committed or counted as started before this batch's outcomes are processed, so
+            // the commit, pause and rebalance rules are those of a poll after the handler.
+            async let next = pollAndPrepare(timeout: timeout)
             let started = clock.now
             var results: [MessageOutcome]
             do {
@@ -222,7 +233,19 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
             }
             pausedGauge.record(pending.count)
             await commitDurable()
+            do {
+                prefetched = try await next
+            } catch let e as KafkaError where e.code == .closed {
+                return
+            }
         }
+    }
+
+    /// One poll, then ``BatchHandler/prepare(_:)`` on what it returned.
+    private func pollAndPrepare(timeout: Duration) async throws -> [KafkaMessage] {
+        let polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
+        if !polled.isEmpty { await handler.prepare(polled) }
+        return polled
     }
 
     /// Commits every partition's finished prefix; a failed commit is retried after the next batch.
