@@ -4,6 +4,7 @@
 //
 //   public protocol BatchHandler: Sendable {
 //       func handle(_ batch: [KafkaMessage]) async throws -> BatchOutcome   // one MessageOutcome per message, batch order
+//       func prepare(_ messages: [KafkaMessage]) async                      // optional: pure work on the next poll
 //   }
 //   public enum MessageOutcome { case done, deadLetter(reason: String), retryLater(reason: String) }
 //   public struct BatchOutcome { var results: [MessageOutcome]; static func allDone(_ n: Int) }
@@ -16,6 +17,8 @@
 //
 // Contract:
 // - The service owns `consumer`: it polls batches of up to `maxBatchSize` and closes the consumer when it returns.
+//   While a batch is handled, the next poll runs (and the handler's optional `prepare(_:)` on its messages), so
+//   at most two batches are in memory; the prefetched messages count as started only once their batch is built.
 // - Offsets are committed (synchronously) after every batch, per partition, up to the first message that is not
 //   done yet (OffsetTracker): never past a message whose effects are not durable. Handlers must be idempotent
 //   (at-least-once delivery: crashes, retries and rebalances hand messages in again).
