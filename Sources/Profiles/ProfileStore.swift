@@ -286,6 +286,9 @@ public final class ProfileStore: Sendable {
 
     /// Appends to the log; returns the ids actually inserted (not already there).
     func insertLog(_ batch: [Interaction], items: [String: ItemRow], on conn: PGConnection) throws -> Set<UUID> {
+        // In (user, time) order: consecutive rows land on the same leaf of the user/time index and
+        // the same heap pages, and a user's rows end up together for the readers of their history.
+        let batch = batch.sorted { $0.userID.rawValue != $1.userID.rawValue ? $0.userID.rawValue < $1.userID.rawValue : $0.occurredAt < $1.occurredAt }
         let rows = try conn.query("""
             INSERT INTO interactions (event_id, user_id, item_id, type, value, session_id, occurred_at, folded)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::timestamptz[], $8::bool[])
