@@ -4,6 +4,7 @@
 //
 //   public protocol BatchHandler: Sendable {
 //       func handle(_ batch: [KafkaMessage]) async throws -> BatchOutcome   // one MessageOutcome per message, batch order
+//       func prepare(_ messages: [KafkaMessage]) async                      // optional: pure work on the next poll
 //   }
 //   public enum MessageOutcome { case done, deadLetter(reason: String), retryLater(reason: String) }
 //   public struct BatchOutcome { var results: [MessageOutcome]; static func allDone(_ n: Int) }
@@ -16,6 +17,8 @@
 //
 // Contract:
 // - The service owns `consumer`: it polls batches of up to `maxBatchSize` and closes the consumer when it returns.
+//   While a batch is handled, the next poll runs (and the handler's optional `prepare(_:)` on its messages), so
+//   at most two batches are in memory; the prefetched messages count as started only once their batch is built.
 // - Offsets are committed (synchronously) after every batch, per partition, up to the first message that is not
 //   done yet (OffsetTracker): never past a message whose effects are not durable. Handlers must be idempotent
 //   (at-least-once delivery: crashes, retries and rebalances hand messages in again).
@@ -107,15 +110,22 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
         let pausedGauge = Gauge(label: "rec_consumer_paused_partitions", dimensions: dims)
         var pending: [KafkaTopicPartition: Pending] = [:]
         var nextLag = clock.now + configuration.lagInterval
+        // Messages polled (and prepared) while the previous batch was being handled.
+        var prefetched: [KafkaMessage]?
 
         while !stopping.current, !Task.isCancelled {
             var timeout = configuration.pollTimeout
             if let due = pending.values.map(\.due).min() { timeout = max(.milliseconds(1), min(timeout, due - clock.now)) }
             let polled: [KafkaMessage]
-            do {
-                polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
-            } catch let e as KafkaError where e.code == .closed {
-                return
+            if let p = prefetched {
+                polled = p
+                prefetched = nil
+            } else {
+                do {
+                    polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
+                } catch let e as KafkaError where e.code == .closed {
+                    return
+                }
             }
             for event in consumer.drainRebalanceEvents() {
                 switch event {
@@ -158,6 +168,10 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
             }
             guard !batch.isEmpty else { continue }
 
+            // Poll and prepare the next batch while this one is handled. Nothing of it is
+            // committed or counted as started before this batch's outcomes are processed, so
+            // the commit, pause and rebalance rules are those of a poll after the handler.
+            async let next = pollAndPrepare(timeout: timeout)
             let started = clock.now
             var results: [MessageOutcome]
             do {
@@ -222,7 +236,19 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
             }
             pausedGauge.record(pending.count)
             await commitDurable()
+            do {
+                prefetched = try await next
+            } catch let e as KafkaError where e.code == .closed {
+                return
+            }
         }
+    }
+
+    /// One poll, then ``BatchHandler/prepare(_:)`` on what it returned.
+    private func pollAndPrepare(timeout: Duration) async throws -> [KafkaMessage] {
+        let polled = try await consumer.poll(maxMessages: configuration.maxBatchSize, timeout: timeout)
+        if !polled.isEmpty { await handler.prepare(polled) }
+        return polled
     }
 
     /// Commits every partition's finished prefix; a failed commit is retried after the next batch.

@@ -10,6 +10,16 @@ public protocol BatchHandler: Sendable {
     /// - Returns: one outcome per message of `batch`, in the same order.
     /// - Throws: any error means "retry the whole batch later" (nothing is skipped).
     func handle(_ batch: [KafkaMessage]) async throws -> BatchOutcome
+
+    /// Called with freshly polled messages while the previous batch may still be in
+    /// ``handle(_:)``, so pure per-message work (decoding) overlaps that batch's I/O.
+    /// The messages are handed to ``handle(_:)`` later (possibly in another batch, or
+    /// never, after a rebalance or shutdown); nothing here may have effects. Default: nothing.
+    func prepare(_ messages: [KafkaMessage]) async
+}
+
+extension BatchHandler {
+    public func prepare(_ messages: [KafkaMessage]) async {}
 }
 
 /// What became of one message.

@@ -23,6 +23,9 @@ public struct InteractionPipeline: BatchHandler {
     /// Least time between two pending-fold passes run after batches. Default: 2 s.
     public let pendingFoldInterval: Duration
     private let lastFold = Locked<ContinuousClock.Instant?>(nil)
+    /// Decodings done by ``prepare(_:)`` for messages not handled yet, by position in the
+    /// log (a message's bytes never change). Only the latest prepared poll is kept.
+    private let prepared = Locked<[MessagePosition: Result<Interaction, InteractionEventError>]>([:])
     private let logger: Logger
 
     public init(store: ProfileStore, pendingFoldInterval: Duration = .seconds(2), logger: Logger = Logger(label: "rec.interactions")) {
@@ -35,11 +38,19 @@ public struct InteractionPipeline: BatchHandler {
         var results = [MessageOutcome](repeating: .done, count: batch.count)
         var valid = [(index: Int, interaction: Interaction)]()
         valid.reserveCapacity(batch.count)
-        for (i, m) in batch.enumerated() {
-            do {
-                valid.append((i, try InteractionEvent.decode(m.value)))
-            } catch {
-                results[i] = .deadLetter(reason: error.description)
+        let ready = prepared.withLock { stash -> [Result<Interaction, InteractionEventError>?] in
+            batch.map { stash.removeValue(forKey: MessagePosition($0)) }
+        }
+        let missing = ready.indices.filter { ready[$0] == nil }
+        var decodings = ready
+        if !missing.isEmpty {
+            for (k, result) in await Self.decode(missing.map { batch[$0] }) { decodings[missing[k]] = result }
+        }
+        for (i, decoded) in decodings.enumerated() {
+            guard let decoded else { continue }
+            switch decoded {
+            case .success(let interaction): valid.append((i, interaction))
+            case .failure(let error): results[i] = .deadLetter(reason: error.description)
             }
         }
         if !valid.isEmpty {
@@ -59,6 +70,47 @@ public struct InteractionPipeline: BatchHandler {
         }
         await foldPendingIfDue()
         return BatchOutcome(results)
+    }
+
+    /// Decodes a freshly polled batch while the previous one is still being recorded.
+    public func prepare(_ messages: [KafkaMessage]) async {
+        var stash = [MessagePosition: Result<Interaction, InteractionEventError>](minimumCapacity: messages.count)
+        for (i, result) in await Self.decode(messages) { stash[MessagePosition(messages[i])] = result }
+        prepared.withLock { $0 = stash }
+    }
+
+    /// Where a message sits in its topic.
+    struct MessagePosition: Hashable, Sendable {
+        var topic: String
+        var partition: Int32
+        var offset: Int64
+        init(_ m: KafkaMessage) { (topic, partition, offset) = (m.topic, m.partition, m.offset) }
+    }
+
+    /// Messages decoded per task: large batches are decoded in slices on all cores
+    /// (decoding is pure CPU, a fifth of a batch's own work), small ones in place.
+    static let decodeSlice = 8192
+
+    /// Every message decoded, in batch order.
+    static func decode(_ batch: [KafkaMessage]) async -> [(Int, Result<Interaction, InteractionEventError>)] {
+        func run(_ range: Range<Int>) -> [(Int, Result<Interaction, InteractionEventError>)] {
+            range.map { i in
+                do throws(InteractionEventError) { return (i, .success(try InteractionEvent.decode(batch[i].value))) } catch { return (i, .failure(error)) }
+            }
+        }
+        guard batch.count > decodeSlice else { return run(batch.indices) }
+        // Slices are collected and put back in order (no writes into a shared array from tasks).
+        var slices = await withTaskGroup(of: (Int, [(Int, Result<Interaction, InteractionEventError>)]).self) { group in
+            for start in stride(from: 0, to: batch.count, by: decodeSlice) {
+                let range = start..<min(start + decodeSlice, batch.count)
+                group.addTask { (start, run(range)) }
+            }
+            var out = [(Int, [(Int, Result<Interaction, InteractionEventError>)])]()
+            for await slice in group { out.append(slice) }
+            return out
+        }
+        slices.sort { $0.0 < $1.0 }
+        return slices.flatMap(\.1)
     }
 
     /// Whether `error` says the data itself is unacceptable (so retrying cannot help):

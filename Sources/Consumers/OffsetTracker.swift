@@ -17,6 +17,25 @@ public struct OffsetTracker: Sendable {
         var next: Int64?
         var committed: Int64?
         var lastStarted: Int64 = -1
+
+        mutating func start(_ offset: Int64) {
+            guard offset > lastStarted else { return }
+            lastStarted = offset
+            order.append(offset)
+        }
+
+        mutating func finish(_ offset: Int64) {
+            finished.insert(offset)
+            while head < order.count, finished.contains(order[head]) {
+                finished.remove(order[head])
+                next = order[head] + 1
+                head += 1
+            }
+            if head > 512 {
+                order.removeFirst(head)
+                head = 0
+            }
+        }
     }
 
     private var partitions: [KafkaTopicPartition: PartitionState] = [:]
@@ -26,27 +45,16 @@ public struct OffsetTracker: Sendable {
     /// Records that `offset` of `partition` was polled and is in flight.
     /// Offsets at or below one already started are ignored (re-deliveries).
     public mutating func started(_ partition: KafkaTopicPartition, offset: Int64) {
-        var s = partitions[partition] ?? PartitionState()
-        guard offset > s.lastStarted else { return }
-        s.lastStarted = offset
-        s.order.append(offset)
-        partitions[partition] = s
+        // Mutated in place through the dictionary: a copy taken out and written back shares
+        // its buffers with the stored one, so every call copied the whole in-flight list
+        // (quadratic in the batch size: a visible share of a batch of tens of thousands of messages).
+        partitions[partition, default: PartitionState()].start(offset)
     }
 
     /// Records that the effects of `offset` are durable (or it was dead-lettered).
     public mutating func finished(_ partition: KafkaTopicPartition, offset: Int64) {
-        guard var s = partitions[partition] else { return }
-        s.finished.insert(offset)
-        while s.head < s.order.count, s.finished.contains(s.order[s.head]) {
-            s.finished.remove(s.order[s.head])
-            s.next = s.order[s.head] + 1
-            s.head += 1
-        }
-        if s.head > 512 {
-            s.order.removeFirst(s.head)
-            s.head = 0
-        }
-        partitions[partition] = s
+        guard partitions[partition] != nil else { return }
+        partitions[partition]!.finish(offset)
     }
 
     /// The next offset to commit per partition, for partitions that advanced since

@@ -64,7 +64,8 @@ public enum InteractionEvent {
         return Interaction(eventID: eventID, occurredAt: occurredAt, userID: UserID(user), itemID: ItemID(product), type: type, value: w.value, sessionID: session)
     }
 
-    private static func jsonString(_ s: String) -> String {
+    /// `s` as a JSON string literal (quotes and escapes).
+    static func jsonString(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
             switch ch {

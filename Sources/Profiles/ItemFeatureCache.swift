@@ -4,14 +4,16 @@ import Foundation
 /// it has not seen lately (at 1024 dimensions an item row is ~2 KB, more than the
 /// rest of the batch's reads together).
 ///
-/// Bounded: at most `capacity` items, stored as half floats (as in the database),
-/// so memory stays flat (≈ capacity × dimension × 2 bytes). Entries expire after
+/// Bounded: at most `capacity` items, stored widened to floats and handed out
+/// without a copy, so memory stays flat (≈ capacity × dimension × 4 bytes). Half
+/// floats would take half that, but widening every item of every batch again
+/// allocated and converted ~175 MB per 100,000-event batch. Entries expire after
 /// `timeToLive`: when catalog ingest re-embeds an item, folds use the new vector
 /// at most that long after. Only items that have a vector are cached, so an
 /// interaction for an item without one is always looked up again.
 final class ItemFeatureCache: @unchecked Sendable {
     private struct Entry {
-        var vector: [Float16]
+        var vector: [Float]
         var categories: [String]
         var loadedAt: ContinuousClock.Instant
     }
@@ -31,12 +33,12 @@ final class ItemFeatureCache: @unchecked Sendable {
     func lookup(_ ids: [String]) -> (hits: [String: ProfileStore.ItemRow], misses: [String]) {
         guard capacity > 0 else { return ([:], ids) }
         let now = ContinuousClock.now
-        var hits = [String: ProfileStore.ItemRow]()
+        var hits = [String: ProfileStore.ItemRow](minimumCapacity: ids.count)
         var misses = [String]()
         lock.lock()
         for id in ids {
             if let e = entries[id], now - e.loadedAt < timeToLive {
-                hits[id] = ProfileStore.ItemRow(vector: e.vector.map { Float($0) }, categories: e.categories)
+                hits[id] = ProfileStore.ItemRow(vector: e.vector, categories: e.categories)
             } else {
                 misses.append(id)
             }
@@ -52,7 +54,7 @@ final class ItemFeatureCache: @unchecked Sendable {
         defer { lock.unlock() }
         for (id, row) in rows {
             guard let v = row.vector else { continue }
-            entries.insert(Entry(vector: v.map { Float16($0) }, categories: row.categories, loadedAt: now), for: id)
+            entries.insert(Entry(vector: v, categories: row.categories, loadedAt: now), for: id)
         }
         entries.trim()
     }

@@ -29,8 +29,8 @@ public final class ProfileStore: Sendable {
     private let profileCache: ProfileCache
 
     /// - Parameters:
-    ///   - itemCacheCapacity: item vectors kept in memory between batches (half floats:
-    ///     ≈ capacity × dimension × 2 bytes). 0 disables the cache. Default: 50,000.
+    ///   - itemCacheCapacity: item vectors kept in memory between batches (floats:
+    ///     ≈ capacity × dimension × 4 bytes). 0 disables the cache. Default: 50,000.
     ///   - itemCacheTTL: how long a cached item vector is used before it is read again,
     ///     i.e. how long after a re-embedding folds may still use the old vector. Default: 60 s.
     ///   - profileCacheCapacity: profiles this process wrote, kept to skip reading them
@@ -286,6 +286,9 @@ public final class ProfileStore: Sendable {
 
     /// Appends to the log; returns the ids actually inserted (not already there).
     func insertLog(_ batch: [Interaction], items: [String: ItemRow], on conn: PGConnection) throws -> Set<UUID> {
+        // In (user, time) order: consecutive rows land on the same leaf of the user/time index and
+        // the same heap pages, and a user's rows end up together for the readers of their history.
+        let batch = batch.sorted { $0.userID.rawValue != $1.userID.rawValue ? $0.userID.rawValue < $1.userID.rawValue : $0.occurredAt < $1.occurredAt }
         let rows = try conn.query("""
             INSERT INTO interactions (event_id, user_id, item_id, type, value, session_id, occurred_at, folded)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::timestamptz[], $8::bool[])
@@ -332,25 +335,31 @@ public final class ProfileStore: Sendable {
             try conn.query("DELETE FROM user_profiles WHERE user_id = ANY($1::text[])", [BinaryArray.texts(stale)])
             for u in stale { states[u] = nil; existing.remove(u) }
         }
-        var changed = [String: ChangedParts]()
-        for e in events {
-            let u = e.userID.rawValue
-            let item = items[e.itemID.rawValue]!
+        // One pass per user over that user's events (in batch order), with the state held locally:
+        // no dictionary traffic per event.
+        var eventsByUser = [String: [Int]](minimumCapacity: users.count)
+        for (k, e) in events.enumerated() { eventsByUser[e.userID.rawValue, default: []].append(k) }
+        var folded = [(ProfileState, ChangedParts)]()
+        folded.reserveCapacity(users.count)
+        for u in users {
             // Take the state out of the dictionary so mutating it does not copy its vectors.
-            var state = states.removeValue(forKey: u) ?? ProfileState(userID: e.userID, dimension: configuration.dimension)
-            let before = (state.session.referenceTime, state.sessionID)
-            let w = configuration.weights.signedWeight(for: e.type, value: e.value)
-            rule.apply(e, item: ItemFeatures(vector: item.vector!, categories: item.categories), to: &state)
-            var parts = changed[u] ?? []
-            if w > 0 { parts.insert(.longTerm) }
-            if w < 0 { parts.insert(.negative) }
-            if e.sessionID != nil, before.0 != state.session.referenceTime || before.1 != state.sessionID || w > 0 { parts.insert(.session) }
-            changed[u] = parts
-            states[u] = state
+            var state = states.removeValue(forKey: u) ?? ProfileState(userID: UserID(u), dimension: configuration.dimension)
+            var parts: ChangedParts = []
+            for k in eventsByUser[u] ?? [] {
+                let e = events[k]
+                let item = items[e.itemID.rawValue]!
+                let before = (state.session.referenceTime, state.sessionID)
+                let w = configuration.weights.signedWeight(for: e.type, value: e.value)
+                rule.apply(e, item: ItemFeatures(vector: item.vector!, categories: item.categories), to: &state)
+                if w > 0 { parts.insert(.longTerm) }
+                if w < 0 { parts.insert(.negative) }
+                if e.sessionID != nil, before.0 != state.session.referenceTime || before.1 != state.sessionID || w > 0 { parts.insert(.session) }
+            }
+            folded.append((state, parts))
         }
-        let written = try writeProfiles(users.map { (states[$0]!, changed[$0] ?? []) }, existing: existing, replace: false, on: conn)
+        let written = try writeProfiles(folded, existing: existing, replace: false, on: conn)
         // Safe even if the transaction later rolls back: that version never becomes visible.
-        profileCache.store(written.versions.compactMap { u, v in states[u].map { ($0, v) } })
+        profileCache.store(folded.compactMap { state, _ in written.versions[state.userID.rawValue].map { (state, $0) } })
         return users.count
     }
 
@@ -445,22 +454,24 @@ public final class ProfileStore: Sendable {
         let sorted = profiles.sorted { $0.0.userID.rawValue < $1.0.userID.rawValue }
         let updates = sorted.filter { existing.contains($0.0.userID.rawValue) }
         let inserts = sorted.filter { !existing.contains($0.0.userID.rawValue) }
-        if !updates.isEmpty {
+        for chunk in Self.chunks(updates) {
             try collect(try conn.query("UPDATE user_profiles AS t SET \(assignments("x", "t")) FROM \(source) WHERE t.user_id = x.u RETURNING t.user_id, t.version",
-                                       parameters(updates[...]), resultFormat: .binary))
+                                       parameters(chunk), resultFormat: .binary))
         }
         if !inserts.isEmpty, replace {
-            let written = try conn.query("""
-                INSERT INTO user_profiles (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
-                                           negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
-                SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
-                ON CONFLICT (user_id) DO NOTHING
-                RETURNING user_id, version
-                """, parameters(inserts[...]), resultFormat: .binary)
-            try collect(written)
+            for chunk in Self.chunks(inserts) {
+                let written = try conn.query("""
+                    INSERT INTO user_profiles (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
+                                               negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
+                    SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now() FROM \(source)
+                    ON CONFLICT (user_id) DO NOTHING
+                    RETURNING user_id, version
+                    """, parameters(chunk), resultFormat: .binary)
+                try collect(written)
+            }
             return (versions, Set(inserts.map(\.0.userID.rawValue)).subtracting(versions.keys))
         }
-        if !inserts.isEmpty {
+        for chunk in Self.chunks(inserts) {
             let written = try conn.query("""
                 INSERT INTO user_profiles AS t (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
                                                 negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
@@ -475,10 +486,20 @@ public final class ProfileStore: Sendable {
                     category_affinity = EXCLUDED.category_affinity, last_event_at = EXCLUDED.last_event_at, updated_at = now(),
                     version = nextval('user_profile_version_seq')
                 RETURNING user_id, version
-                """, parameters(inserts[...]), resultFormat: .binary)
+                """, parameters(chunk), resultFormat: .binary)
             try collect(written)
         }
         return (versions, [])
+    }
+
+    /// Most profiles per write statement. A whole batch in one statement meant a Bind
+    /// message of tens of MB (three 4 KB vectors per profile) that the server buffers,
+    /// parses and materializes (past `work_mem`, to a temporary file) before writing;
+    /// slices of this size stay in memory at a few round trips' cost.
+    static let profilesPerStatement = 500
+
+    static func chunks<T>(_ rows: [T]) -> [ArraySlice<T>] {
+        stride(from: 0, to: rows.count, by: profilesPerStatement).map { rows[$0..<min($0 + profilesPerStatement, rows.count)] }
     }
 
     /// Decayed popularity per item and per category for newly logged events,
@@ -490,8 +511,12 @@ public final class ProfileStore: Sendable {
         for e in events {
             let w = Double(max(configuration.weights.signedWeight(for: e.type, value: e.value), 0))
             byItem[e.itemID.rawValue, default: PopularityCounter(score: 0, referenceTime: e.occurredAt, events: 0)].add(weight: w, at: e.occurredAt, halfLife: h)
-            for c in Set(items[e.itemID.rawValue]?.categories ?? []) {
-                byCategory[c, default: PopularityCounter(score: 0, referenceTime: e.occurredAt, events: 0)].add(weight: w, at: e.occurredAt, halfLife: h)
+        }
+        // A category's counter is the merge of its items' counters (merging is order-independent).
+        for (item, counter) in byItem {
+            guard let categories = items[item]?.categories, !categories.isEmpty else { continue }
+            for c in categories.count < 2 ? categories : Array(Set(categories)) {
+                if byCategory[c] == nil { byCategory[c] = counter } else { byCategory[c]!.merge(counter, halfLife: h) }
             }
         }
         for (table, key, counters) in [("item_popularity", "item_id", byItem), ("category_popularity", "category", byCategory)] where !counters.isEmpty {
@@ -540,9 +565,18 @@ public final class ProfileStore: Sendable {
         "{" + counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\($0.value)" }.joined(separator: ",") + "}"
     }
 
+    /// The affinity map as a JSON object, written by hand: `JSONEncoder` per profile was a
+    /// visible share of a batch's CPU. Sums of finite weights are finite; a non-finite
+    /// entry (which JSON cannot hold) is left out.
     static func encodeAffinity(_ affinity: [String: Double]) -> String {
-        let data = (try? JSONEncoder().encode(affinity)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var s = "{"
+        for (k, v) in affinity.sorted(by: { $0.key < $1.key }) where v.isFinite {
+            if s.utf8.count > 1 { s += "," }
+            s += InteractionEvent.jsonString(k)
+            s += ":"
+            s += v.description
+        }
+        return s + "}"
     }
 }
 

@@ -33,7 +33,7 @@ struct BenchInteractions: AsyncParsableCommand {
     @Option(help: "Consumers in the group (each one BatchConsumerService), at most --partitions.")
     var consumers: Int = 2
     @Option(help: "Most events per batch (one transaction). Larger batches fold more events per profile write.")
-    var batchSize: Int = 20000
+    var batchSize: Int = 100_000
     @Flag(help: "Keep the bench schema and topic afterwards.")
     var keep = false
     @Flag(help: "Log each batch's phase timings (debug level).")
