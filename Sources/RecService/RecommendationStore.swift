@@ -7,6 +7,12 @@ import Postgres
 struct RecommendationStore: Sendable {
     let configuration: RecommenderConfiguration
     let configured = ConfiguredConnections()
+    let vectorCache: ItemVectorCache
+
+    init(configuration: RecommenderConfiguration) {
+        self.configuration = configuration
+        self.vectorCache = ItemVectorCache(ttl: configuration.cachedVectorTTL)
+    }
 
     /// One candidate request: a kNN per vector (usually one), plus popular and fresh items.
     struct Plan: Sendable {
@@ -16,6 +22,8 @@ struct RecommendationStore: Sendable {
         var fresh: Int = 0
         var filters = ItemFilters()
         var seen: SeenExclusion?
+        /// Take the vectors of popular/fresh-only items from ``ItemVectorCache`` when it has them.
+        var cacheVectors = false
     }
 
     func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
@@ -47,6 +55,7 @@ struct RecommendationStore: Sendable {
     /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
     func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: Double) {
         let d = configuration.dimensions
+        let cached = plan.cacheVectors && (plan.popular > 0 || plan.fresh > 0) ? vectorCache.snapshot(now: Date()) : [:]
         var p = SQLParameters()
         let kind = p.add(configuration.embeddingKind)
         var parts = [String]()
@@ -76,7 +85,8 @@ struct RecommendationStore: Sendable {
         let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), "
             + "d AS (SELECT DISTINCT ON (id) id, string_agg(src, ',') OVER (PARTITION BY id) AS srcs, emb, title, cats, created_at, available, price "
             + "FROM c ORDER BY id, emb IS NULL) "
-            + "SELECT d.id, d.srcs, coalesce(d.emb, (SELECT embedding FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
+            + "SELECT d.id, d.srcs, coalesce(d.emb, \(cached.isEmpty ? "" : "CASE WHEN d.id = ANY(\(p.add(Array(cached.keys)))::text[]) THEN NULL ELSE ")"
+            + "(SELECT embedding FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)\(cached.isEmpty ? "" : " END")), "
             + "d.title, d.cats, d.created_at, coalesce(pp.score, 0)::float8, pp.ref_at, d.available, d.price, (SELECT max(score) FROM item_popularity)::float8 "
             + "FROM d LEFT JOIN LATERAL (SELECT score, ref_at FROM item_popularity WHERE item_id = d.id LIMIT 1) pp ON true"
         let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary, prepared: configuration.preparedStatements) }
@@ -105,16 +115,25 @@ struct RecommendationStore: Sendable {
         var out = [Candidate]()
         out.reserveCapacity(rows.count)
         var maxPop = 0.0
+        var fetched = [(id: String, vector: [Float])]()
         for r in rows {
             let catText = try r.string(4)
             let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            out.append(Candidate(
-                itemID: try r.string(0), vector: r.isNull(2) ? nil : try r.vector(2), title: try r.string(3), categories: cats,
+            let id = try r.string(0)
+            let sources = Set(try r.string(1).split(separator: ",").map(String.init))
+            var c = Candidate(
+                itemID: id, vector: r.isNull(2) ? nil : try r.vector(2), title: try r.string(3), categories: cats,
                 createdAt: try r.date(5), popularity: try r.double(6), popularityRefAt: r.isNull(7) ? nil : try r.date(7),
-                available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9),
-                sources: Set(try r.string(1).split(separator: ",").map(String.init))))
+                available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9), sources: sources)
+            if c.vector == nil, let v = cached[id] {
+                c.vector = v  // already unit length: stored as the candidate normalized it
+            } else if plan.cacheVectors, let v = c.vector, !sources.contains("knn") {
+                fetched.append((id, v))
+            }
+            out.append(c)
             if !r.isNull(10) { maxPop = try r.double(10) }
         }
+        vectorCache.insert(fetched, now: Date())
         return (out, maxPop)
     }
 

@@ -44,7 +44,7 @@ public final class Recommender: Sendable {
             var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit),
                                                 popular: config.popularCandidates + (query.isFallback ? request.limit : 0),
                                                 fresh: config.freshCandidates + (query.isFallback ? request.limit : 0),
-                                                filters: filters, seen: seen)
+                                                filters: filters, seen: seen, cacheVectors: true)
             if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
             let (candidates, maxPop) = try store.candidates(conn, plan: plan)
             let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: maxPop, now: now)

@@ -21,6 +21,10 @@ public struct RecommenderConfiguration: Sendable {
     /// Run the hot statements (profile, item vectors, candidates) as per-connection prepared statements,
     /// which saves their parse and, once the server uses a generic plan, planning. Default: true.
     public var preparedStatements: Bool = true
+    /// How long the vectors of popular and fresh candidates are reused in process instead of fetched per
+    /// request (every request gets nearly the same such items). A re-embedded item is scored with its new
+    /// vector after at most this long. 0 disables. Default: 10 s.
+    public var cachedVectorTTL: TimeInterval = 10
 
     public init(weights: BlendWeights = BlendWeights(), dimensions: Int = 1024, embeddingKind: String = "fused",
                 efSearch: Int = 100, maxScanTuples: Int = 20_000, popularCandidates: Int = 30, freshCandidates: Int = 20,
