@@ -121,10 +121,17 @@ struct RecommendationStore: Sendable {
             let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             let id = try r.string(0)
             let sources = Set(try r.string(1).split(separator: ",").map(String.init))
+            var vector: [Float]?
+            if !r.isNull(2) {
+                var v = try r.vector(2)
+                VectorMath.normalize(&v)  // what Candidate.init would do, without a second array
+                vector = v
+            }
             var c = Candidate(
-                itemID: id, vector: r.isNull(2) ? nil : try r.vector(2), title: try r.string(3), categories: cats,
+                itemID: id, vector: nil, title: try r.string(3), categories: cats,
                 createdAt: try r.date(5), popularity: try r.double(6), popularityRefAt: r.isNull(7) ? nil : try r.date(7),
                 available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9), sources: sources)
+            c.vector = vector
             if c.vector == nil, let v = cached[id] {
                 c.vector = v  // already unit length: stored as the candidate normalized it
             } else if plan.cacheVectors, let v = c.vector, !sources.contains("knn") {

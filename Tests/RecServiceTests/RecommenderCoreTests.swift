@@ -145,6 +145,18 @@ struct RecommenderCoreTests {
         #expect(VectorMath.dot(a, b) == naive)
     }
 
+    @Test(arguments: [0, 3, 1024])
+    func normalizingInPlaceGivesTheNormalizedVector(_ n: Int) {
+        var rng = SeededGenerator(seed: UInt64(n) + 5)
+        let a = (0..<n).map { _ in rng.nextSymmetricFloat() * 3 }
+        var b = a
+        VectorMath.normalize(&b)
+        #expect(b == VectorMath.normalized(a), "candidates are rescored with exactly the vector Candidate.init would store")
+        var zero = [Float](repeating: 0, count: n)
+        VectorMath.normalize(&zero)
+        #expect(zero.allSatisfy { $0 == 0 })
+    }
+
     @Test func configurationRejectsNonsense() {
         #expect(throws: RecServiceError.self) { try RecommenderConfiguration(dimensions: 512) }
         #expect(throws: RecServiceError.self) { try RecommenderConfiguration(embeddingKind: "audio") }
