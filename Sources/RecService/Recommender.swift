@@ -5,8 +5,9 @@ import Postgres
 /// Candidate generation, blending and diversity for every listing endpoint.
 ///
 /// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector plus popular and fresh candidates in a
-/// single statement, vectors returned in binary, then exact per-signal rescoring here. A request costs
-/// the profile lookup and one candidate statement (3 round trips with the transaction that scopes the HNSW options).
+/// single statement, the candidates' vectors from ``ItemVectorCache`` (checked by content hash; misses in one
+/// binary follow-up), then exact per-signal rescoring here. A request costs the profile lookup and one
+/// candidate statement (plus the follow-up while the cache lacks some vector).
 public final class Recommender: Sendable {
     public let configuration: RecommenderConfiguration
     let pool: PostgresPool
@@ -44,7 +45,7 @@ public final class Recommender: Sendable {
             var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit),
                                                 popular: config.popularCandidates + (query.isFallback ? request.limit : 0),
                                                 fresh: config.freshCandidates + (query.isFallback ? request.limit : 0),
-                                                filters: filters, seen: seen, cacheVectors: true)
+                                                filters: filters, seen: seen)
             if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
             let (candidates, maxPop) = try store.candidates(conn, plan: plan)
             let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: maxPop, now: now)

@@ -118,6 +118,22 @@ struct RecommenderCoreTests {
         }
     }
 
+    @Test func itemVectorCacheAnswersOnlyMatchingFingerprintsAndStaysBounded() {
+        let cache = ItemVectorCache(capacity: 3)
+        cache.insert([("a", [1], [1, 0]), ("b", [1], [0, 1]), ("c", [1], [1, 1])])
+        #expect(cache.vectors([("a", [1]), ("b", [2]), ("x", [1])]) == [[1, 0], nil, nil],
+                "a changed content hash (b) and an unknown item are misses")
+        cache.insert([("b", [2], [0, -1])])
+        #expect(cache.vectors([("b", [2])]) == [[0, -1]], "a refetched vector replaces the stale one")
+        // Full: a and b were used since inserted, c was not, so c makes room.
+        cache.insert([("d", [1], [2, 2])])
+        #expect(cache.count == 3)
+        #expect(cache.vectors([("a", [1]), ("b", [2]), ("c", [1]), ("d", [1])]).map { $0 != nil } == [true, true, false, true])
+        let off = ItemVectorCache(capacity: 0)
+        off.insert([("a", [1], [1])])
+        #expect(off.vectors([("a", [1])]) == [nil])
+    }
+
     @Test func averageVectorFollowsQdrant() throws {
         let p: [(vector: [Float], weight: Float)] = [([1, 0], 1), ([0, 1], 1)]
         let n: [(vector: [Float], weight: Float)] = [([1, 0], 1)]
