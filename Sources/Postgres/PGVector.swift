@@ -8,12 +8,23 @@ import RecCore
 /// Bind with OID 0 and a cast in the SQL (`$1::halfvec`): extension type OIDs differ per database.
 public enum PGVector {
     /// Encodes `values` as a binary `halfvec` parameter.
+    ///
+    /// Written straight into one buffer: appending a two-byte array per element cost more than the
+    /// conversion itself for every 1,024-d query vector a request sends.
     public static func halfvec(_ values: [Float]) -> PostgresData {
-        var out = [UInt8]()
-        out.reserveCapacity(4 + values.count * 2)
-        out += UInt16(values.count).bigEndianBytes
-        out += [0, 0]
-        for v in values { out += Float16(v).bitPattern.bigEndianBytes }
+        let n = values.count
+        let out = [UInt8](unsafeUninitializedCapacity: 4 + n * 2) { buf, count in
+            buf[0] = UInt8(truncatingIfNeeded: n >> 8); buf[1] = UInt8(truncatingIfNeeded: n)
+            buf[2] = 0; buf[3] = 0
+            values.withUnsafeBufferPointer { src in
+                for k in 0..<n {
+                    let bits = Float16(src[k]).bitPattern
+                    buf[4 + 2 * k] = UInt8(truncatingIfNeeded: bits >> 8)
+                    buf[5 + 2 * k] = UInt8(truncatingIfNeeded: bits)
+                }
+            }
+            count = 4 + n * 2
+        }
         return PostgresData(oid: 0, format: .binary, bytes: out)
     }
 

@@ -38,6 +38,16 @@ public enum VectorMath {
         }
     }
 
+    /// ``normalized(_:)`` in place (same divisions, same values), for vectors just decoded: no second
+    /// 4 KB array per candidate.
+    public static func normalize(_ a: inout [Float]) {
+        let n = norm(a)
+        guard n > 0, n.isFinite else { return }
+        a.withUnsafeMutableBufferPointer { buf in
+            for i in 0..<buf.count { buf[i] = buf[i] / n }
+        }
+    }
+
     /// Cosine similarity; 0 when either is zero.
     public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
         let d = norm(a) * norm(b)

@@ -67,9 +67,10 @@ public final class APIKeyStore: Sendable {
     /// The scopes of a valid, unrevoked key, or nil.
     public func verify(_ secret: String, now: Date = Date()) async throws -> Set<APIKeyScope>? {
         guard secret.hasPrefix("rk_"), secret.utf8.count <= 128 else { return nil }
-        let hash = Self.hash(secret)
-        let hex = hash.map { String(format: "%02x", $0) }.joined()
+        // Keyed by the digest's hex (no per-byte formatting on the hot path: every request verifies).
+        let hex = SigV4Canonical.hexSHA256(Array(secret.utf8))
         if let hit = cache.get(hex, now: now) { return hit }
+        let hash = Self.bytes(hex: hex)
         let rows = try await pool.query(
             "SELECT array_to_string(scopes, ',') FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", [PostgresBytes(hash)])
         let scopes = try rows.first.map { r in Set(try r.string(0).split(separator: ",").compactMap { APIKeyScope(rawValue: String($0)) }) }
@@ -77,8 +78,10 @@ public final class APIKeyStore: Sendable {
         return scopes
     }
 
-    static func hash(_ secret: String) -> [UInt8] {
-        let hex = SigV4Canonical.hexSHA256(Array(secret.utf8))
+    static func hash(_ secret: String) -> [UInt8] { bytes(hex: SigV4Canonical.hexSHA256(Array(secret.utf8))) }
+
+    /// Lower-case hex digits to bytes.
+    static func bytes(hex: String) -> [UInt8] {
         var out = [UInt8]()
         var it = hex.utf8.makeIterator()
         func nib(_ c: UInt8) -> UInt8 { c >= 97 ? c - 87 : c - 48 }

@@ -7,6 +7,12 @@ import Postgres
 struct RecommendationStore: Sendable {
     let configuration: RecommenderConfiguration
     let configured = ConfiguredConnections()
+    let vectorCache: ItemVectorCache
+
+    init(configuration: RecommenderConfiguration) {
+        self.configuration = configuration
+        self.vectorCache = ItemVectorCache(capacity: configuration.cachedVectors)
+    }
 
     /// One candidate request: a kNN per vector (usually one), plus popular and fresh items.
     struct Plan: Sendable {
@@ -42,7 +48,12 @@ struct RecommendationStore: Sendable {
         return out
     }
 
-    /// Runs the candidate plan in one statement (one transaction when a kNN sets HNSW options).
+    /// A vector row's fingerprint: its content hash (model, dimension, kind and inputs, written by the
+    /// catalog with the vector) and `updated_at` (set by every write), so a rewritten vector never matches.
+    static func fingerprint(_ alias: String) -> String { "\(alias)content_hash || timestamptz_send(\(alias)updated_at)" }
+
+    /// Runs the candidate plan in one statement (one transaction when a kNN sets HNSW options), plus one
+    /// statement for the candidates' vectors that ``ItemVectorCache`` lacks (none once warm).
     ///
     /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
     func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: Double) {
@@ -50,33 +61,35 @@ struct RecommendationStore: Sendable {
         var p = SQLParameters()
         let kind = p.add(configuration.embeddingKind)
         var parts = [String]()
-        // Every source carries the item's columns (the kNN rows also their vector, read by the index scan's
-        // heap fetch anyway), so enrichment costs no second probe per candidate.
+        // Every source carries the item's columns, so enrichment costs no second probe per candidate. The
+        // kNN rows carry their vector's fingerprint (the index scan's heap fetch reads the row anyway); the
+        // vectors themselves come from ``ItemVectorCache`` or the follow-up fetch below.
         let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, i.created_at, i.available, i.price"
+        let fingerprint = Self.fingerprint("")
         for v in plan.vectors where plan.knn > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src, e.embedding AS emb, \(itemColumns) FROM item_embeddings e JOIN items i ON i.id = e.item_id"
+            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns) FROM item_embeddings e JOIN items i ON i.id = e.item_id"
                 + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
                 + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
         }
         if plan.popular > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id AS id, 'popular' AS src, NULL::halfvec AS emb, \(itemColumns) FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
+            parts.append("(SELECT i.id AS id, 'popular' AS src, NULL::bytea AS fp, \(itemColumns) FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
                 + " WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(plan.popular))")
         }
         if plan.fresh > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id AS id, 'fresh' AS src, NULL::halfvec AS emb, \(itemColumns) FROM items i WHERE true\(cond)"
+            parts.append("(SELECT i.id AS id, 'fresh' AS src, NULL::bytea AS fp, \(itemColumns) FROM items i WHERE true\(cond)"
                 + " ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
         }
         guard !parts.isEmpty else { return ([], 0) }
-        // One row per item (the kNN row wins, it has the vector), all sources listed; the vector of a
-        // popular/fresh-only item and every popularity counter are index probes (LIMIT 1 keeps them
+        // One row per item (the kNN row wins, it has the fingerprint), all sources listed; the fingerprint of
+        // a popular/fresh-only item and every popularity counter are index probes (LIMIT 1 keeps them
         // parameterized instead of letting the planner hash whole tables).
         let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), "
-            + "d AS (SELECT DISTINCT ON (id) id, string_agg(src, ',') OVER (PARTITION BY id) AS srcs, emb, title, cats, created_at, available, price "
-            + "FROM c ORDER BY id, emb IS NULL) "
-            + "SELECT d.id, d.srcs, coalesce(d.emb, (SELECT embedding FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
+            + "d AS (SELECT DISTINCT ON (id) id, string_agg(src, ',') OVER (PARTITION BY id) AS srcs, fp, title, cats, created_at, available, price "
+            + "FROM c ORDER BY id, fp IS NULL) "
+            + "SELECT d.id, d.srcs, coalesce(d.fp, (SELECT \(fingerprint) FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
             + "d.title, d.cats, d.created_at, coalesce(pp.score, 0)::float8, pp.ref_at, d.available, d.price, (SELECT max(score) FROM item_popularity)::float8 "
             + "FROM d LEFT JOIN LATERAL (SELECT score, ref_at FROM item_popularity WHERE item_id = d.id LIMIT 1) pp ON true"
         let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary, prepared: configuration.preparedStatements) }
@@ -105,15 +118,45 @@ struct RecommendationStore: Sendable {
         var out = [Candidate]()
         out.reserveCapacity(rows.count)
         var maxPop = 0.0
+        var keys = [(id: String, fingerprint: [UInt8])]()
+        var keyed = [Int]()  // index in `out` of each key
+        keys.reserveCapacity(rows.count)
         for r in rows {
             let catText = try r.string(4)
             let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            let id = try r.string(0)
+            let sources = Set(try r.string(1).split(separator: ",").map(String.init))
+            if let fp = r.bytes(2) {  // nil: the item has no vector of this kind and dimension
+                keys.append((id, fp))
+                keyed.append(out.count)
+            }
             out.append(Candidate(
-                itemID: try r.string(0), vector: r.isNull(2) ? nil : try r.vector(2), title: try r.string(3), categories: cats,
+                itemID: id, vector: nil, title: try r.string(3), categories: cats,
                 createdAt: try r.date(5), popularity: try r.double(6), popularityRefAt: r.isNull(7) ? nil : try r.date(7),
-                available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9),
-                sources: Set(try r.string(1).split(separator: ",").map(String.init))))
+                available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9), sources: sources))
             if !r.isNull(10) { maxPop = try r.double(10) }
+        }
+        var missing = [String: Int]()  // item id → index in `out`
+        for (k, v) in zip(keyed, vectorCache.vectors(keys)) {
+            if let v { out[k].vector = v } else { missing[out[k].itemID] = k }
+        }
+        if !missing.isEmpty {
+            // Missing or re-embedded since cached: one statement for all of them, stored with the fingerprint
+            // read together with the vector (a write in between only makes the next request fetch again).
+            let fetched = try conn.query(
+                "SELECT item_id, \(fingerprint), embedding FROM item_embeddings WHERE item_id = ANY($1::text[]) AND kind = $2 AND dims = \(d)",
+                [Array(missing.keys), configuration.embeddingKind], resultFormat: .binary, prepared: configuration.preparedStatements)
+            var entries = [(id: String, fingerprint: [UInt8], vector: [Float])]()
+            entries.reserveCapacity(fetched.count)
+            for r in fetched {
+                let id = try r.string(0)
+                guard let k = missing[id] else { continue }
+                var v = try r.vector(2)
+                VectorMath.normalize(&v)  // what Candidate.init would do, without a second array
+                out[k].vector = v
+                entries.append((id, r.bytes(1) ?? [], v))
+            }
+            vectorCache.insert(entries)
         }
         return (out, maxPop)
     }

@@ -5,8 +5,9 @@ import Postgres
 /// Candidate generation, blending and diversity for every listing endpoint.
 ///
 /// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector plus popular and fresh candidates in a
-/// single statement, vectors returned in binary, then exact per-signal rescoring here. A request costs
-/// the profile lookup and one candidate statement (3 round trips with the transaction that scopes the HNSW options).
+/// single statement, the candidates' vectors from ``ItemVectorCache`` (checked by content hash; misses in one
+/// binary follow-up), then exact per-signal rescoring here. A request costs the profile lookup and one
+/// candidate statement (plus the follow-up while the cache lacks some vector).
 public final class Recommender: Sendable {
     public let configuration: RecommenderConfiguration
     let pool: PostgresPool

@@ -154,6 +154,34 @@ struct RecAPIIntegrationTests {
         }
     }
 
+    /// Item vectors are kept in process; one whose row was re-embedded (new vector and content hash) must be
+    /// scored with its new vector on the very next request, in every source (kNN, popular) and route.
+    @Test func aReembeddedItemIsScoredWithItsNewVectorOnTheNextRequest() async throws {
+        try await withApp { client, _, conn, catalog in
+            let taste = catalog.sum(catalog.ids(category: "shirts", color: "red"))
+            try ServiceTestStack.insertProfile(conn, user: "dee", longTerm: taste)
+            func longTerm(_ r: HTTPResult, _ id: String) -> Double? {
+                guard let item = r.items.first(where: { $0["id"]?.string == id }), case .object(let e)? = item["explanation"] else { return nil }
+                return e["longTerm"]?.double
+            }
+            // bags-blue-2 is popular, so it is a candidate whatever its vector; two requests cache its vector.
+            _ = try await client.call(.get, "/v1/users/dee/recommendations?limit=40&explain=true")
+            let before = try await client.call(.get, "/v1/users/dee/recommendations?limit=40&explain=true")
+            let old = try #require(longTerm(before, "bags-blue-2"))
+            #expect(old < 0.8 && before.ids.first != "bags-blue-2")
+            let similarBefore = try await client.call(.get, "/v1/items/shirts-red-0/similar?limit=3")
+            #expect(!similarBefore.ids.contains("bags-blue-2"))
+            // The catalog re-embeds it into the user's taste (a plain UPDATE: updated_at stays, the hash changes).
+            try conn.query("UPDATE item_embeddings SET embedding = $1::halfvec, content_hash = '\\x01' WHERE item_id = 'bags-blue-2'",
+                           [PGVector.halfvec(VectorMath.normalized(taste))])
+            let after = try await client.call(.get, "/v1/users/dee/recommendations?limit=40&explain=true")
+            #expect(after.ids.first == "bags-blue-2", "\(after.ids)")
+            #expect((longTerm(after, "bags-blue-2") ?? 0) > 0.99, "scored with the new vector, not the cached one (was \(old))")
+            let similarAfter = try await client.call(.get, "/v1/items/shirts-red-0/similar?limit=3")
+            #expect(similarAfter.ids.contains("bags-blue-2"), "\(similarAfter.ids)")
+        }
+    }
+
     @Test func newUsersGetThePopularityFallbackMarkedAsSuch() async throws {
         try await withApp { client, _, _, _ in
             let r = try await client.call(.get, "/v1/users/newbie/recommendations?limit=5&explain=true")

@@ -78,6 +78,62 @@ struct RecommenderCoreTests {
         #expect(DiversityReranker(lambda: 0.5).rerank(items, limit: 10).count == 4)
     }
 
+    /// The plain MMR loop (every similarity computed eagerly): what the lazy reranker must reproduce.
+    static func eagerMMR(_ items: [ScoredItem], lambda: Float, limit: Int) -> [String] {
+        var remaining = items.indices.sorted { items[$0].score != items[$1].score ? items[$0].score > items[$1].score : $0 < $1 }
+        var maxSim = [Float](repeating: -Float.infinity, count: remaining.count)
+        var chosen = [String]()
+        while chosen.count < limit, !remaining.isEmpty {
+            var best = 0, bestValue = -Float.infinity
+            for i in remaining.indices {
+                let value = lambda * items[remaining[i]].score - (1 - lambda) * (chosen.isEmpty ? 0 : max(0, maxSim[i]))
+                if value > bestValue { bestValue = value; best = i }
+            }
+            let pick = items[remaining.remove(at: best)]
+            maxSim.remove(at: best)
+            chosen.append(pick.candidate.itemID)
+            for i in remaining.indices {
+                guard let v = items[remaining[i]].candidate.vector, let pv = pick.candidate.vector else { continue }
+                maxSim[i] = max(maxSim[i], VectorMath.dot(v, pv))
+            }
+        }
+        return chosen
+    }
+
+    @Test(arguments: [0.0 as Float, 0.3, 0.5, 0.7, 0.95])
+    func lazyMMRPicksWhatTheEagerLoopPicks(lambda: Float) {
+        var rng = SeededGenerator(seed: 42 &+ UInt64(lambda * 100))
+        for round in 0..<20 {
+            // Clustered vectors (near-duplicates), tied scores, and a few items without a vector.
+            let centers = (0..<4).map { _ in (0..<32).map { _ in rng.nextSymmetricFloat() } }
+            let items = (0..<(40 + round * 3)).map { i -> ScoredItem in
+                let c = centers[i % centers.count]
+                let v: [Float]? = i % 17 == 5 ? nil : c.map { $0 + 0.3 * rng.nextSymmetricFloat() }
+                var e = ScoreExplanation()
+                e.query = i % 9 == 0 ? 0.5 : (rng.nextSymmetricFloat() + 1) / 2
+                return ScoredItem(candidate: Candidate(itemID: "i\(i)", vector: v), explanation: e)
+            }
+            let lazy = DiversityReranker(lambda: lambda).rerank(items, limit: 20).map(\.candidate.itemID)
+            #expect(lazy == Self.eagerMMR(items, lambda: lambda, limit: 20), "round \(round)")
+        }
+    }
+
+    @Test func itemVectorCacheAnswersOnlyMatchingFingerprintsAndStaysBounded() {
+        let cache = ItemVectorCache(capacity: 3)
+        cache.insert([("a", [1], [1, 0]), ("b", [1], [0, 1]), ("c", [1], [1, 1])])
+        #expect(cache.vectors([("a", [1]), ("b", [2]), ("x", [1])]) == [[1, 0], nil, nil],
+                "a changed content hash (b) and an unknown item are misses")
+        cache.insert([("b", [2], [0, -1])])
+        #expect(cache.vectors([("b", [2])]) == [[0, -1]], "a refetched vector replaces the stale one")
+        // Full: a and b were used since inserted, c was not, so c makes room.
+        cache.insert([("d", [1], [2, 2])])
+        #expect(cache.count == 3)
+        #expect(cache.vectors([("a", [1]), ("b", [2]), ("c", [1]), ("d", [1])]).map { $0 != nil } == [true, true, false, true])
+        let off = ItemVectorCache(capacity: 0)
+        off.insert([("a", [1], [1])])
+        #expect(off.vectors([("a", [1])]) == [nil])
+    }
+
     @Test func averageVectorFollowsQdrant() throws {
         let p: [(vector: [Float], weight: Float)] = [([1, 0], 1), ([0, 1], 1)]
         let n: [(vector: [Float], weight: Float)] = [([1, 0], 1)]
@@ -103,6 +159,18 @@ struct RecommenderCoreTests {
         let a = (0..<n).map { Float(($0 * 37) % 11) - 5 }, b = (0..<n).map { Float(($0 * 53) % 7) - 3 }
         let naive = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
         #expect(VectorMath.dot(a, b) == naive)
+    }
+
+    @Test(arguments: [0, 3, 1024])
+    func normalizingInPlaceGivesTheNormalizedVector(_ n: Int) {
+        var rng = SeededGenerator(seed: UInt64(n) + 5)
+        let a = (0..<n).map { _ in rng.nextSymmetricFloat() * 3 }
+        var b = a
+        VectorMath.normalize(&b)
+        #expect(b == VectorMath.normalized(a), "candidates are rescored with exactly the vector Candidate.init would store")
+        var zero = [Float](repeating: 0, count: n)
+        VectorMath.normalize(&zero)
+        #expect(zero.allSatisfy { $0 == 0 })
     }
 
     @Test func configurationRejectsNonsense() {
