@@ -25,7 +25,7 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Concurrent clients for the concurrent measurement.") var concurrency = 16
     @Option(help: "Schema for the benchmark data.") var schema = "bench_serve"
     @Flag(help: "Reuse the schema when it already holds the requested items and users.") var reuse = false
-    @Flag(help: "Keep the schema afterwards (default: keep; pass --drop to remove).") var drop = false
+    @Flag(help: "Drop the schema afterwards (default: keep it for --reuse).") var drop = false
     @Option(help: "MMR diversity for recommendations.") var diversity: Double = 0.3
     @Option(help: "Server pool connections (default: the client count, 4...16).") var poolSize: Int?
     @Flag(help: "Serve without prepared statements (the previous behaviour, for before/after comparisons).") var unprepared = false
