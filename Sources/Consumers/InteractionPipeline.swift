@@ -93,24 +93,14 @@ public struct InteractionPipeline: BatchHandler {
 
     /// Every message decoded, in batch order.
     static func decode(_ batch: [KafkaMessage]) async -> [(Int, Result<Interaction, InteractionEventError>)] {
-        func run(_ range: Range<Int>) -> [(Int, Result<Interaction, InteractionEventError>)] {
+        @Sendable func run(_ range: Range<Int>) -> [(Int, Result<Interaction, InteractionEventError>)] {
             range.map { i in
                 do throws(InteractionEventError) { return (i, .success(try InteractionEvent.decode(batch[i].value))) } catch { return (i, .failure(error)) }
             }
         }
         guard batch.count > decodeSlice else { return run(batch.indices) }
-        // Slices are collected and put back in order (no writes into a shared array from tasks).
-        var slices = await withTaskGroup(of: (Int, [(Int, Result<Interaction, InteractionEventError>)]).self) { group in
-            for start in stride(from: 0, to: batch.count, by: decodeSlice) {
-                let range = start..<min(start + decodeSlice, batch.count)
-                group.addTask { (start, run(range)) }
-            }
-            var out = [(Int, [(Int, Result<Interaction, InteractionEventError>)])]()
-            for await slice in group { out.append(slice) }
-            return out
-        }
-        slices.sort { $0.0 < $1.0 }
-        return slices.flatMap(\.1)
+        let ranges = stride(from: 0, to: batch.count, by: decodeSlice).map { $0..<min($0 + decodeSlice, batch.count) }
+        return await boundedMap(ranges, limit: ProcessInfo.processInfo.activeProcessorCount, run).flatMap { $0 }
     }
 
     /// Whether `error` says the data itself is unacceptable (so retrying cannot help):

@@ -44,21 +44,14 @@ public enum PGVector {
     /// (`__extendhfsf2`), which was the largest single cost of decoding 100+ candidate vectors of 1,024
     /// dimensions per request. The table gives the very same values.
     public static func decodeHalfvec(_ b: [UInt8]) throws -> [Float] {
-        guard b.count >= 4 else { throw PostgresError(.decoding, "pgvector value shorter than its header") }
-        let dim = Int(UInt16(b[0]) << 8 | UInt16(b[1]))
-        guard b.count == 4 + dim * 2 else {
-            throw PostgresError(.decoding, "pgvector value of \(b.count) bytes does not hold \(dim) elements")
-        }
-        let table = halfToFloat
-        return table.withUnsafeBufferPointer { t in
-            b.withUnsafeBufferPointer { src in
-                [Float](unsafeUninitializedCapacity: dim) { out, count in
-                    for k in 0..<dim {
-                        out[k] = t[Int(UInt16(src[4 + 2 * k]) << 8 | UInt16(src[5 + 2 * k]))]
-                    }
-                    count = dim
+        let dim = try dimension(b, elementSize: 2)
+        return [Float](unsafeUninitializedCapacity: dim) { out, count in
+            b.withUnsafeBytes { raw in
+                halfToFloat.withUnsafeBufferPointer { table in
+                    for k in 0..<dim { out[k] = table[Int(UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 2 * k, as: UInt16.self)))] }
                 }
             }
+            count = dim
         }
     }
 
@@ -66,9 +59,13 @@ public enum PGVector {
     private static let halfToFloat: [Float] = (0...0xFFFF).map { Float(Float16(bitPattern: UInt16($0))) }
 
     /// Decodes a binary `vector` value.
-    public static func decodeVector(_ bytes: [UInt8]) throws -> [Float] {
-        try decode(bytes, elementSize: 4) { b, i in
-            Float(bitPattern: UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3]))
+    public static func decodeVector(_ b: [UInt8]) throws -> [Float] {
+        let dim = try dimension(b, elementSize: 4)
+        return [Float](unsafeUninitializedCapacity: dim) { out, count in
+            b.withUnsafeBytes { raw in
+                for k in 0..<dim { out[k] = Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 4 * k, as: UInt32.self))) }
+            }
+            count = dim
         }
     }
 
@@ -86,19 +83,13 @@ public enum PGVector {
         return out
     }
 
-    private static func decode(_ b: [UInt8], elementSize: Int, _ element: ([UInt8], Int) -> Float) throws -> [Float] {
+    /// The dimension in a binary value's header, checked against the value's length.
+    private static func dimension(_ b: [UInt8], elementSize: Int) throws -> Int {
         guard b.count >= 4 else { throw PostgresError(.decoding, "pgvector value shorter than its header") }
         let dim = Int(UInt16(b[0]) << 8 | UInt16(b[1]))
         guard b.count == 4 + dim * elementSize else {
             throw PostgresError(.decoding, "pgvector value of \(b.count) bytes does not hold \(dim) elements")
         }
-        var out = [Float](repeating: 0, count: dim)
-        for k in 0..<dim { out[k] = element(b, 4 + k * elementSize) }
-        return out
+        return dim
     }
-}
-
-extension Embedding {
-    /// This vector as a binary `halfvec` parameter.
-    public var halfvec: PostgresData { PGVector.halfvec(values) }
 }

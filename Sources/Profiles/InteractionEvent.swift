@@ -64,8 +64,7 @@ public enum InteractionEvent {
         return Interaction(eventID: eventID, occurredAt: occurredAt, userID: UserID(user), itemID: ItemID(product), type: type, value: w.value, sessionID: session)
     }
 
-    /// `s` as a JSON string literal (quotes and escapes).
-    static func jsonString(_ s: String) -> String {
+    private static func jsonString(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
             switch ch {

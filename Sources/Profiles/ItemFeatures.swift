@@ -8,4 +8,10 @@ public struct ItemFeatures: Sendable, Equatable {
         self.vector = vector
         self.categories = categories
     }
+
+    /// `categories` without repeats, in no particular order; most items have one category,
+    /// which is returned as is without building a set (this runs per folded event).
+    static func distinct(_ categories: [String]) -> [String] {
+        categories.count < 2 ? categories : Array(Set(categories))
+    }
 }

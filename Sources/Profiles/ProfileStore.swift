@@ -278,7 +278,7 @@ public final class ProfileStore: Sendable {
         for row in rows {
             let id = try row.string(0)
             let categories = try row.bytes(1).map(BinaryArray.decodeTexts) ?? []
-            let vector = try row.bytes(2).map(BinaryVector.decodeHalfvec)
+            let vector = try row.bytes(2).map(PGVector.decodeHalfvec)
             out[id] = ItemRow(vector: vector, categories: categories)
         }
         return out
@@ -378,7 +378,7 @@ public final class ProfileStore: Sendable {
         for row in rows {
             let user = try row.string(0)
             func decayed(_ v: Int, _ t: Int) throws -> DecayedVector {
-                row.isNull(v) || row.isNull(t) ? .empty : DecayedVector(sum: try BinaryVector.decodeVector(row.bytes(v)!), referenceTime: try row.date(t))
+                row.isNull(v) || row.isNull(t) ? .empty : DecayedVector(sum: try PGVector.decodeVector(row.bytes(v)!), referenceTime: try row.date(t))
             }
             var counts = [EventType: Int]()
             for (k, v) in try Self.decodeJSON([String: Int].self, try row.string(10)) {
@@ -515,7 +515,7 @@ public final class ProfileStore: Sendable {
         // A category's counter is the merge of its items' counters (merging is order-independent).
         for (item, counter) in byItem {
             guard let categories = items[item]?.categories, !categories.isEmpty else { continue }
-            for c in categories.count < 2 ? categories : Array(Set(categories)) {
+            for c in ItemFeatures.distinct(categories) {
                 if byCategory[c] == nil { byCategory[c] = counter } else { byCategory[c]!.merge(counter, halfLife: h) }
             }
         }
@@ -565,18 +565,11 @@ public final class ProfileStore: Sendable {
         "{" + counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\($0.value)" }.joined(separator: ",") + "}"
     }
 
-    /// The affinity map as a JSON object, written by hand: `JSONEncoder` per profile was a
-    /// visible share of a batch's CPU. Sums of finite weights are finite; a non-finite
+    /// The affinity map as a JSON object, through ``JSONValue``'s hand serializer: `JSONEncoder` per
+    /// profile was a visible share of a batch's CPU. Sums of finite weights are finite; a non-finite
     /// entry (which JSON cannot hold) is left out.
     static func encodeAffinity(_ affinity: [String: Double]) -> String {
-        var s = "{"
-        for (k, v) in affinity.sorted(by: { $0.key < $1.key }) where v.isFinite {
-            if s.utf8.count > 1 { s += "," }
-            s += InteractionEvent.jsonString(k)
-            s += ":"
-            s += v.description
-        }
-        return s + "}"
+        JSONValue.object(affinity.compactMapValues { $0.isFinite ? .number($0) : nil }).jsonText
     }
 }
 

@@ -51,12 +51,7 @@ public struct ProfileUpdateRule: Sendable {
         state.eventCount += 1
         state.countsByType[interaction.type, default: 0] += 1
         if w != 0 {
-            // Most items have one category: skip building a set for them.
-            if item.categories.count < 2 {
-                for category in item.categories { state.categoryAffinity[category, default: 0] += Double(w) }
-            } else {
-                for category in Set(item.categories) { state.categoryAffinity[category, default: 0] += Double(w) }
-            }
+            for category in ItemFeatures.distinct(item.categories) { state.categoryAffinity[category, default: 0] += Double(w) }
         }
         if state.lastEventAt.map({ t > $0 }) ?? true { state.lastEventAt = t }
     }
