@@ -118,8 +118,10 @@ import Testing
     }
 
     @Test func slowResponseIsRetriedAfterTimeout() async throws {
-        let fake = try FakeBedrockEndpoint(faults: [.delay(3)])
-        let client = try Self.client(fake, requestTimeout: 0.3)
+        // The retry must answer within the timeout while the whole suite runs in parallel on two
+        // cores: 0.3 s was too tight there (CI saw the retry time out as well), 2 s is not.
+        let fake = try FakeBedrockEndpoint(faults: [.delay(8)])
+        let client = try Self.client(fake, requestTimeout: 2)
         let result = try await client.embed(text: "slow", dimensions: 256)
         #expect(result.attempts == 2)
         #expect(client.budget.available == 500 - 10 + 10) // timeout retry cost refunded by the success
