@@ -27,9 +27,12 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
+        // Half-precision widening with F16C (runtime-detected), for pgvector halfvec values.
+        .target(name: "CHalf"),
+
         .target(name: "RecCore"),
         .target(name: "Postgres", dependencies: [
-            "CLibPQ", "RecCore",
+            "CLibPQ", "CHalf", "RecCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Kafka", dependencies: [
@@ -88,7 +91,7 @@ let package = Package(
         ]),
 
 
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "RecCore", "IntegrationTestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "CHalf", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "ConsumersTests", dependencies: [
             "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",

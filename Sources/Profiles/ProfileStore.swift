@@ -278,7 +278,7 @@ public final class ProfileStore: Sendable {
         for row in rows {
             let id = try row.string(0)
             let categories = try row.bytes(1).map(BinaryArray.decodeTexts) ?? []
-            let vector = try row.bytes(2).map(PGVector.decodeHalfvec)
+            let vector = try row.bytes(2).map { try PGVector.decodeHalfvec($0) }
             out[id] = ItemRow(vector: vector, categories: categories)
         }
         return out

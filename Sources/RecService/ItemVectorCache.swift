@@ -1,24 +1,36 @@
 import Foundation
+import Postgres
+import RecCore
 
-/// Unit item vectors held in process, each validated per request by its `item_embeddings` row's fingerprint.
+/// Item vectors held in process, each validated per request by its `item_embeddings` row's fingerprint.
 ///
 /// Receiving ~100 candidate vectors of 2 KB per request through libpq and converting them from half
-/// precision was a third of a recommendation's CPU in the rec process. The candidate statement now returns
+/// precision was a third of a recommendation's CPU in the rec process. The candidate statement returns
 /// each candidate's fingerprint (`content_hash` and `updated_at`, which every writer sets when it writes a
 /// vector) instead of its vector; a vector is taken from here only when its fingerprint matches, so a
 /// re-embedded item is never scored with its old vector. Misses and stale entries are fetched in one
 /// follow-up statement and stored.
 ///
+/// Entries keep the stored `halfvec` bytes as received (2 bytes a dimension, the column's own precision,
+/// so nothing is lost) and their norm: a catalog of 100,000 items at 1024-d fits in ~200 MB, and a request
+/// widens its ~100 hits to unit floats in one F16C pass each (``PGVector/decodeHalfvec(_:dividedBy:)``,
+/// a few microseconds), outside the lock.
+/// ``RecommendationStore/warmVectorCache(_:after:limit:)`` fills it page by page at start, so a warm
+/// service answers without the follow-up statement.
+///
 /// One instance serves one embedding kind and dimension (the recommender's), so entries are keyed by item
-/// id. Bounded by ``capacity`` entries (a 1024-d entry is 4 KB), evicted with the CLOCK approximation of
-/// LRU: items that requests keep using stay, one-off kNN neighbours make room.
+/// id. Bounded by ``capacity`` entries, evicted with the CLOCK approximation of LRU: items that requests
+/// keep using stay, one-off kNN neighbours make room.
 final class ItemVectorCache: @unchecked Sendable {
     /// Most entries kept; 0 disables the cache (every candidate vector is then fetched per request).
     let capacity: Int
     private struct Entry {
         var id: String
         var fingerprint: [UInt8]
-        var vector: [Float]
+        /// Binary `halfvec` as received (header + big-endian halves).
+        var halfvec: [UInt8]
+        /// What the widened vector is divided by to be a unit vector (1 for a zero vector).
+        var norm: Float
         var referenced: Bool
     }
     private let lock = NSLock()
@@ -31,30 +43,45 @@ final class ItemVectorCache: @unchecked Sendable {
     }
 
     var count: Int { lock.lock(); defer { lock.unlock() }; return slots.count }
+    var isFull: Bool { lock.lock(); defer { lock.unlock() }; return slots.count >= capacity }
 
-    /// The cached vector of each `(id, fingerprint)` whose fingerprint matches, else nil (missing or stale).
+    /// The cached unit vector of each `(id, fingerprint)` whose fingerprint matches, else nil (missing or stale).
     func vectors(_ keys: [(id: String, fingerprint: [UInt8])]) -> [[Float]?] {
         guard capacity > 0, !keys.isEmpty else { return Array(repeating: nil, count: keys.count) }
-        lock.lock(); defer { lock.unlock() }
-        return keys.map { k in
+        lock.lock()
+        let stored: [(halfvec: [UInt8], norm: Float)?] = keys.map { k in
             guard let i = index[k.id], slots[i].fingerprint == k.fingerprint else { return nil }
             slots[i].referenced = true
-            return slots[i].vector
+            return (slots[i].halfvec, slots[i].norm)
         }
+        lock.unlock()
+        return stored.map { s in s.flatMap { try? PGVector.decodeHalfvec($0.halfvec, dividedBy: $0.norm) } }
     }
 
-    /// Stores (or replaces) unit vectors with the fingerprints they were read with.
-    func insert(_ entries: [(id: String, fingerprint: [UInt8], vector: [Float])]) {
+    /// A binary `halfvec` widened and normalized as ``VectorMath/normalize(_:)`` does (same divisions, same
+    /// floats), and the divisor; nil if the bytes are not a halfvec.
+    static func unitVector(_ halfvec: [UInt8]) -> (vector: [Float], norm: Float)? {
+        guard var v = try? PGVector.decodeHalfvec(halfvec) else { return nil }
+        let n = VectorMath.norm(v)
+        VectorMath.normalize(&v)
+        return (v, n > 0 && n.isFinite ? n : 1)
+    }
+
+    /// Stores (or replaces) binary `halfvec` values with the fingerprints they were read with and their
+    /// norms (``unitVector(_:)``); values that do not decode are skipped.
+    func insert(_ entries: [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]) {
         guard capacity > 0, !entries.isEmpty else { return }
+        let valid = entries.filter { PGVector.isHalfvec($0.halfvec) && $0.norm > 0 && $0.norm.isFinite }
         lock.lock(); defer { lock.unlock() }
-        for e in entries {
+        for e in valid {
             if let i = index[e.id] {
                 slots[i].fingerprint = e.fingerprint
-                slots[i].vector = e.vector
+                slots[i].halfvec = e.halfvec
+                slots[i].norm = e.norm
                 slots[i].referenced = true
             } else if slots.count < capacity {
                 index[e.id] = slots.count
-                slots.append(Entry(id: e.id, fingerprint: e.fingerprint, vector: e.vector, referenced: false))
+                slots.append(Entry(id: e.id, fingerprint: e.fingerprint, halfvec: e.halfvec, norm: e.norm, referenced: false))
             } else {
                 // CLOCK: skip (and clear) recently used entries; evict the first one not used since the last pass.
                 while slots[hand].referenced {
@@ -62,7 +89,7 @@ final class ItemVectorCache: @unchecked Sendable {
                     hand = (hand + 1) % slots.count
                 }
                 index.removeValue(forKey: slots[hand].id)
-                slots[hand] = Entry(id: e.id, fingerprint: e.fingerprint, vector: e.vector, referenced: false)
+                slots[hand] = Entry(id: e.id, fingerprint: e.fingerprint, halfvec: e.halfvec, norm: e.norm, referenced: false)
                 index[e.id] = hand
                 hand = (hand + 1) % slots.count
             }

@@ -61,37 +61,33 @@ struct RecommendationStore: Sendable {
         var p = SQLParameters()
         let kind = p.add(configuration.embeddingKind)
         var parts = [String]()
-        // Every source carries the item's columns, so enrichment costs no second probe per candidate. The
-        // kNN rows carry their vector's fingerprint (the index scan's heap fetch reads the row anyway); the
-        // vectors themselves come from ``ItemVectorCache`` or the follow-up fetch below.
+        // Every source carries what rescoring needs, so the rows are final: the item's columns, its popularity
+        // counter and its vector's fingerprint (the vectors themselves come from ``ItemVectorCache`` or the
+        // follow-up fetch below). The kNN rows read the fingerprint from the row the index scan fetches
+        // anyway; popular and fresh rows probe item_embeddings for it. An item several sources produce comes
+        // once per source and is merged here: merging in SQL (DISTINCT ON, a window for the source list, a
+        // lateral popularity probe per merged row) was ~10% of the statement (pgbench on bench_serve).
         let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, i.created_at, i.available, i.price"
-        let fingerprint = Self.fingerprint("")
+        let fingerprintProbe = "(SELECT \(Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(kind) AND e.dims = \(d))"
         for v in plan.vectors where plan.knn > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns) FROM item_embeddings e JOIN items i ON i.id = e.item_id"
+            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns), pp.score, pp.ref_at "
+                + "FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id"
                 + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
                 + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
         }
         if plan.popular > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id AS id, 'popular' AS src, NULL::bytea AS fp, \(itemColumns) FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
+            parts.append("(SELECT i.id, 'popular', \(fingerprintProbe), \(itemColumns), pp.score, pp.ref_at FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
                 + " WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(plan.popular))")
         }
         if plan.fresh > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id AS id, 'fresh' AS src, NULL::bytea AS fp, \(itemColumns) FROM items i WHERE true\(cond)"
-                + " ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
+            parts.append("(SELECT i.id, 'fresh', \(fingerprintProbe), \(itemColumns), pp.score, pp.ref_at FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
+                + " WHERE true\(cond) ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
         }
         guard !parts.isEmpty else { return ([], 0) }
-        // One row per item (the kNN row wins, it has the fingerprint), all sources listed; the fingerprint of
-        // a popular/fresh-only item and every popularity counter are index probes (LIMIT 1 keeps them
-        // parameterized instead of letting the planner hash whole tables).
-        let sql = "WITH c AS (" + parts.joined(separator: " UNION ALL ") + "), "
-            + "d AS (SELECT DISTINCT ON (id) id, string_agg(src, ',') OVER (PARTITION BY id) AS srcs, fp, title, cats, created_at, available, price "
-            + "FROM c ORDER BY id, fp IS NULL) "
-            + "SELECT d.id, d.srcs, coalesce(d.fp, (SELECT \(fingerprint) FROM item_embeddings WHERE item_id = d.id AND kind = \(kind) AND dims = \(d) LIMIT 1)), "
-            + "d.title, d.cats, d.created_at, coalesce(pp.score, 0)::float8, pp.ref_at, d.available, d.price, (SELECT max(score) FROM item_popularity)::float8 "
-            + "FROM d LEFT JOIN LATERAL (SELECT score, ref_at FROM item_popularity WHERE item_id = d.id LIMIT 1) pp ON true"
+        let sql = "SELECT c.*, (SELECT max(score) FROM item_popularity)::float8 FROM (" + parts.joined(separator: " UNION ALL ") + ") c"
         let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary, prepared: configuration.preparedStatements) }
         let rows: PostgresRows
         if plan.vectors.isEmpty || plan.knn == 0 {
@@ -118,23 +114,29 @@ struct RecommendationStore: Sendable {
         var out = [Candidate]()
         out.reserveCapacity(rows.count)
         var maxPop = 0.0
+        var position = [String: Int]()  // item id → index in `out`
         var keys = [(id: String, fingerprint: [UInt8])]()
         var keyed = [Int]()  // index in `out` of each key
         keys.reserveCapacity(rows.count)
         for r in rows {
-            let catText = try r.string(4)
-            let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             let id = try r.string(0)
-            let sources = Set(try r.string(1).split(separator: ",").map(String.init))
+            let source = try r.string(1)
+            if !r.isNull(10) { maxPop = try r.double(10) }
+            if let seen = position[id] {  // another source's row of the same item: the same columns
+                out[seen].sources.insert(source)
+                continue
+            }
+            position[id] = out.count
             if let fp = r.bytes(2) {  // nil: the item has no vector of this kind and dimension
                 keys.append((id, fp))
                 keyed.append(out.count)
             }
+            let catText = try r.string(4)
+            let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             out.append(Candidate(
                 itemID: id, vector: nil, title: try r.string(3), categories: cats,
-                createdAt: try r.date(5), popularity: try r.double(6), popularityRefAt: r.isNull(7) ? nil : try r.date(7),
-                available: try r.bool(8), price: r.isNull(9) ? nil : try r.double(9), sources: sources))
-            if !r.isNull(10) { maxPop = try r.double(10) }
+                createdAt: try r.date(5), popularity: r.isNull(8) ? 0 : try r.double(8), popularityRefAt: r.isNull(9) ? nil : try r.date(9),
+                available: try r.bool(6), price: r.isNull(7) ? nil : try r.double(7), sources: [source]))
         }
         var missing = [String: Int]()  // item id → index in `out`
         for (k, v) in zip(keyed, vectorCache.vectors(keys)) {
@@ -144,21 +146,45 @@ struct RecommendationStore: Sendable {
             // Missing or re-embedded since cached: one statement for all of them, stored with the fingerprint
             // read together with the vector (a write in between only makes the next request fetch again).
             let fetched = try conn.query(
-                "SELECT item_id, \(fingerprint), embedding FROM item_embeddings WHERE item_id = ANY($1::text[]) AND kind = $2 AND dims = \(d)",
+                "SELECT item_id, \(Self.fingerprint("")), embedding FROM item_embeddings WHERE item_id = ANY($1::text[]) AND kind = $2 AND dims = \(d)",
                 [Array(missing.keys), configuration.embeddingKind], resultFormat: .binary, prepared: configuration.preparedStatements)
-            var entries = [(id: String, fingerprint: [UInt8], vector: [Float])]()
+            var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()
             entries.reserveCapacity(fetched.count)
             for r in fetched {
                 let id = try r.string(0)
                 guard let k = missing[id] else { continue }
-                var v = try r.vector(2)
-                VectorMath.normalize(&v)  // what Candidate.init would do, without a second array
-                out[k].vector = v
-                entries.append((id, r.bytes(1) ?? [], v))
+                let stored = r.bytes(2) ?? []
+                guard let unit = ItemVectorCache.unitVector(stored) else {
+                    throw PostgresError(.decoding, "item \(id): embedding is not a binary halfvec")
+                }
+                out[k].vector = unit.vector
+                entries.append((id, r.bytes(1) ?? [], stored, unit.norm))
             }
             vectorCache.insert(entries)
         }
+        // Id order, as before the merge moved here: equal scores then rank the same on every request.
+        out.sort { $0.itemID < $1.itemID }
         return (out, maxPop)
+    }
+
+    /// Loads up to `limit` item vectors (of the served kind and dimension) with ids after `after`, in id
+    /// order, into the vector cache; one page of the start-up warm-up.
+    ///
+    /// - Returns: rows read and the last id (nil when there are no more).
+    func warmVectorCache(_ conn: PGConnection, after: String, limit: Int) throws -> (rows: Int, last: String?) {
+        let rows = try conn.query(
+            "SELECT item_id, \(Self.fingerprint("")), embedding FROM item_embeddings "
+                + "WHERE item_id > $1 AND kind = $2 AND dims = \(configuration.dimensions) ORDER BY item_id LIMIT \(limit)",
+            [after, configuration.embeddingKind], resultFormat: .binary, prepared: false)
+        var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()
+        entries.reserveCapacity(rows.count)
+        for r in rows {
+            let stored = r.bytes(2) ?? []
+            guard let unit = ItemVectorCache.unitVector(stored) else { continue }  // not a halfvec: fetched per request instead
+            entries.append((try r.string(0), r.bytes(1) ?? [], stored, unit.norm))
+        }
+        vectorCache.insert(entries)
+        return (rows.count, rows.count < limit ? nil : entries.last?.id)
     }
 
     /// Session-level HNSW options on a pool connection, once: every statement this service runs wants the

@@ -21,6 +21,27 @@ public final class Recommender: Sendable {
 
     private var seenTypes: [String] { configuration.seenEventTypes }
 
+    /// Fills the item vector cache from `item_embeddings` (id order, `pageSize` rows a statement, each on a
+    /// pool connection of its own so requests interleave) until the cache is full or every vector is
+    /// in; run at start so a warm service answers recommendations without the follow-up vector statement.
+    ///
+    /// - Returns: the number of vectors cached afterwards.
+    @discardableResult
+    public func warmVectorCache(pageSize: Int = 2_000) async throws -> Int {
+        let store = self.store
+        var after = ""
+        while !store.vectorCache.isFull {
+            let from = after
+            let page = try await pool.withConnection { conn in try store.warmVectorCache(conn, after: from, limit: max(1, pageSize)) }
+            guard let last = page.last else { break }
+            after = last
+        }
+        return store.vectorCache.count
+    }
+
+    /// Vectors in the item vector cache now.
+    public var cachedVectorCount: Int { store.vectorCache.count }
+
     /// Personalized recommendations; `contextItems` (cart, viewed page) act as extra positives.
     ///
     /// - Throws: ``RecServiceError`` `notFound` naming context items that do not exist.

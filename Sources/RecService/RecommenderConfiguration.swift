@@ -21,11 +21,12 @@ public struct RecommenderConfiguration: Sendable {
     /// Run the hot statements (profile, item vectors, candidates) as per-connection prepared statements,
     /// which saves their parse and, once the server uses a generic plan, planning. Default: true.
     public var preparedStatements: Bool = true
-    /// How many candidate item vectors (unit floats, 4 KB each at 1024-d: 200 MB at the default) are kept
-    /// in process instead of received with every request. Each is checked against its row's content hash
-    /// per request, so a re-embedded item is scored with its new vector at once. 0 disables (every
-    /// candidate vector is then fetched per request). Default: 50,000.
-    public var cachedVectors: Int = 50_000
+    /// How many item vectors are kept in process instead of received with every request (as stored,
+    /// half precision: 2 KB each at 1024-d, ~200 MB at the default), filled at start by
+    /// ``Recommender/warmVectorCache(pageSize:)``. Each is checked against its row's content hash per
+    /// request, so a re-embedded item is scored with its new vector at once. 0 disables (every candidate
+    /// vector is then fetched per request). Default: 100,000.
+    public var cachedVectors: Int = 100_000
 
     public init(weights: BlendWeights = BlendWeights(), dimensions: Int = 1024, embeddingKind: String = "fused",
                 efSearch: Int = 100, maxScanTuples: Int = 20_000, popularCandidates: Int = 30, freshCandidates: Int = 20,

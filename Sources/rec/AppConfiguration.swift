@@ -75,7 +75,7 @@ struct AppConfiguration: Sendable {
     /// weights `REC_W_LONG` (1), `REC_W_SESSION` (0.6), `REC_W_NEGATIVE` (0.5), `REC_W_POPULARITY` (0.15),
     /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
     /// `REC_FRESHNESS_HALF_LIFE_H` (336), `REC_POPULARITY_HALF_LIFE_H` (168),
-    /// `REC_VECTOR_CACHE_ITEMS` (50000 candidate item vectors kept in process, checked by content hash; 0 disables).
+    /// `REC_VECTOR_CACHE_ITEMS` (100000 item vectors kept in process at half precision, warmed at start, checked by content hash; 0 disables).
     func recommenderConfiguration() throws -> RecommenderConfiguration {
         func num(_ k: String, _ d: Double) throws -> Double {
             guard let s = environment[k], !s.isEmpty else { return d }
@@ -93,7 +93,7 @@ struct AppConfiguration: Sendable {
         w.freshnessHalfLife = try num("REC_FRESHNESS_HALF_LIFE_H", w.freshnessHalfLife / 3600) * 3600
         w.popularityHalfLife = try num("REC_POPULARITY_HALF_LIFE_H", w.popularityHalfLife / 3600) * 3600
         let seen = environment["REC_SEEN_EVENT_TYPES"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        let cachedVectors = try num("REC_VECTOR_CACHE_ITEMS", 50_000)
+        let cachedVectors = try num("REC_VECTOR_CACHE_ITEMS", 100_000)
         guard cachedVectors >= 0, cachedVectors <= 10_000_000 else { throw ConfigurationError("REC_VECTOR_CACHE_ITEMS must be 0...10000000") }
         do {
             var config = try RecommenderConfiguration(

@@ -50,7 +50,7 @@ struct BenchBedrock: AsyncParsableCommand {
 
         let start1 = ContinuousClock.now
         for _ in 0..<requests { _ = try await client.embed(text: text) }
-        let single = Self.seconds(ContinuousClock.now - start1)
+        let single = (ContinuousClock.now - start1).seconds
         let clientPer = single / Double(requests)
 
         let total = requests * 4
@@ -67,7 +67,7 @@ struct BenchBedrock: AsyncParsableCommand {
             }
             return try await group.reduce(0, +)
         }
-        let concurrent = Self.seconds(ContinuousClock.now - startN)
+        let concurrent = (ContinuousClock.now - startN).seconds
         guard failures == 0 else { throw ValidationError("\(failures) failed requests at \(concurrency) in flight") }
 
         let rps1 = Double(requests) / single
@@ -83,7 +83,4 @@ struct BenchBedrock: AsyncParsableCommand {
         print(String(format: "  %d-in-flight / single-flight:    %.1fx   target >= 8x    %@", concurrency, speedup, speedup >= 8 ? "OK" : "MISSED"))
     }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

@@ -51,7 +51,7 @@ struct BenchIngest: AsyncParsableCommand {
             lock.withLock { last = .now; handled += batch.count }
             return out
         }
-        var elapsed: Double { lock.withLock { (first.flatMap { f in last.map { $0 - f } }).map(BenchIngest.seconds) ?? 0 } }
+        var elapsed: Double { lock.withLock { (first.flatMap { f in last.map { $0 - f } }).map(\.seconds) ?? 0 } }
     }
 
     func run() async throws {
@@ -111,7 +111,7 @@ struct BenchIngest: AsyncParsableCommand {
         let direct = await boundedMap(inputs, limit: concurrency) { input in
             do { return Result<TitanEmbedding, any Error>.success(try await client.embed(input, dimensions: dims)) } catch { return .failure(error) }
         }
-        let directSeconds = Self.seconds(ContinuousClock.now - directStart)
+        let directSeconds = (ContinuousClock.now - directStart).seconds
         let directFailures = direct.filter { if case .failure = $0 { return true }; return false }.count
         if case .failure(let e)? = direct.first(where: { if case .failure = $0 { return true }; return false }) {
             throw ValidationError("\(directFailures) direct embed calls failed, e.g. \(e) (is the endpoint at \(client.configuration.endpoint) running? --fake uses an in-process one)")
@@ -166,5 +166,4 @@ struct BenchIngest: AsyncParsableCommand {
         }
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }

@@ -78,7 +78,7 @@ struct BenchInteractions: AsyncParsableCommand {
                    (SELECT array_agg(random() - 0.5) FROM generate_series(1, $2) WHERE i >= 0)::public.vector::public.halfvec
             FROM generate_series(0, $1 - 1) AS i
             """, [items, dimension])
-        say(String(format: "  catalog seeded in %.1f s", Self.seconds(ContinuousClock.now - setup)))
+        say(String(format: "  catalog seeded in %.1f s", (ContinuousClock.now - setup).seconds))
 
         let kadmin = try KafkaAdmin(configuration: try app.kafkaConfiguration())
         _ = try await kadmin.createTopic(topic, partitions: partitions)
@@ -87,7 +87,7 @@ struct BenchInteractions: AsyncParsableCommand {
         defer { producer.close() }
         let fill = ContinuousClock.now
         try await prefill(topic: topic, producer: producer)
-        say(String(format: "  topic pre-filled in %.1f s", Self.seconds(ContinuousClock.now - fill)))
+        say(String(format: "  topic pre-filled in %.1f s", (ContinuousClock.now - fill).seconds))
 
         // Raw: a librdkafka poll loop that only decodes JSON.
         let rawRate = try await rawConsume(topic: topic, kafka: kafka)
@@ -166,7 +166,7 @@ struct BenchInteractions: AsyncParsableCommand {
             if first == nil, !batch.isEmpty { first = .now }
             for m in batch { if (try? InteractionEvent.decode(m.value)) != nil { count += 1 } }
         }
-        let seconds = Self.seconds(ContinuousClock.now - first!)
+        let seconds = (ContinuousClock.now - first!).seconds
         await consumer.close()
         return Double(count) / seconds
     }
@@ -176,7 +176,6 @@ struct BenchInteractions: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     /// Resident set size from /proc/self/statm (pages → MB).
     static func rssMB() -> Double {
@@ -227,7 +226,7 @@ private final class Meter: @unchecked Sendable {
 
     func snapshot() -> (count: Int, seconds: Double, rssMiddle: Double) {
         lock.lock(); defer { lock.unlock() }
-        return (count, BenchInteractions.seconds((last ?? .now) - (first ?? .now)), rssMiddle)
+        return (count, ((last ?? .now) - (first ?? .now)).seconds, rssMiddle)
     }
 }
 

@@ -79,7 +79,7 @@ struct BenchSeeder: Sendable {
         var t = clock.now
         func lap(_ what: String) {
             let d = clock.now - t
-            print(String(format: "bench serve: %@ in %.1f s", what, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+            print(String(format: "bench serve: %@ in %.1f s", what, d.seconds))
             t = clock.now
         }
         try conn.execute("DROP INDEX IF EXISTS item_embeddings_hnsw_\(dims)")

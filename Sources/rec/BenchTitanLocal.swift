@@ -100,7 +100,7 @@ struct BenchTitanLocal: AsyncParsableCommand {
                 m.model = max(m.model, Double(texts.count) / (await Self.onThread { () -> Double in
                     let start = ContinuousClock.now
                     for i in stride(from: 0, to: texts.count, by: concurrency) { _ = model.embed(Array(texts[i..<min(texts.count, i + concurrency)])) }
-                    return Self.seconds(ContinuousClock.now - start)
+                    return (ContinuousClock.now - start).seconds
                 }))
                 var before = embedder.textBatchStatistics
                 m.text = max(m.text, Double(texts.count) / (try await Self.concurrently(count: texts.count, width: concurrency, inProcessText)))
@@ -142,7 +142,7 @@ struct BenchTitanLocal: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        return seconds(ContinuousClock.now - start)
+        return (ContinuousClock.now - start).seconds
     }
 
     /// Blocking work on a dedicated thread.
@@ -181,7 +181,4 @@ struct BenchTitanLocal: AsyncParsableCommand {
         Double(after.texts - before.texts) / Double(max(1, after.batches - before.batches))
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

@@ -82,6 +82,19 @@ struct ServeCommand: AsyncParsableCommand {
                               logger: logger)
         logger.info("serving", metadata: ["host": "\(bindHost)", "port": "\(bindPort)", "pool": "\(size)",
                                           "dims": "\(recommender.configuration.dimensions)", "eventsTopic": "\(config.eventsTopic)"])
+        // Item vectors into the in-process cache while the server already answers (misses are fetched per
+        // request until then), so a warm service needs no follow-up vector statement.
+        let warmLogger = logger
+        let warm = Task {
+            let started = ContinuousClock.now
+            do {
+                let n = try await recommender.warmVectorCache()
+                warmLogger.info("item vector cache warmed", metadata: ["vectors": "\(n)", "seconds": "\((ContinuousClock.now - started).seconds)"])
+            } catch {
+                warmLogger.warning("item vector cache warm-up stopped; vectors are fetched on demand", metadata: ["reason": "\(error)"])
+            }
+        }
+        defer { warm.cancel() }
         try await app.runService()
         logger.info("stopped")
     }

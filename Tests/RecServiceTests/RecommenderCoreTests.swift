@@ -1,4 +1,5 @@
 import RecCore
+import Postgres
 import Foundation
 import Testing
 @testable import RecService
@@ -119,19 +120,39 @@ struct RecommenderCoreTests {
     }
 
     @Test func itemVectorCacheAnswersOnlyMatchingFingerprintsAndStaysBounded() {
+        func entry(_ id: String, _ fp: [UInt8], _ v: [Float]) -> (id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float) {
+            let wire = PGVector.halfvec(v).bytes ?? []
+            return (id, fp, wire, ItemVectorCache.unitVector(wire)?.norm ?? 0)
+        }
         let cache = ItemVectorCache(capacity: 3)
-        cache.insert([("a", [1], [1, 0]), ("b", [1], [0, 1]), ("c", [1], [1, 1])])
+        cache.insert([entry("a", [1], [1, 0]), entry("b", [1], [0, 1]), entry("c", [1], [3, 4])])
         #expect(cache.vectors([("a", [1]), ("b", [2]), ("x", [1])]) == [[1, 0], nil, nil],
                 "a changed content hash (b) and an unknown item are misses")
-        cache.insert([("b", [2], [0, -1])])
+        #expect(cache.vectors([("c", [1])]) == [[0.6, 0.8]], "vectors come back normalized")
+        cache.insert([entry("b", [2], [0, -1])])
         #expect(cache.vectors([("b", [2])]) == [[0, -1]], "a refetched vector replaces the stale one")
-        // Full: a and b were used since inserted, c was not, so c makes room.
-        cache.insert([("d", [1], [2, 2])])
+        // Full: a, b and c were used since inserted; the hand clears them all and evicts a, the oldest.
+        cache.insert([entry("d", [1], [2, 2])])
         #expect(cache.count == 3)
-        #expect(cache.vectors([("a", [1]), ("b", [2]), ("c", [1]), ("d", [1])]).map { $0 != nil } == [true, true, false, true])
+        #expect(cache.vectors([("a", [1]), ("b", [2]), ("c", [1]), ("d", [1])]).map { $0 != nil } == [false, true, true, true])
+        cache.insert([("e", [1], [0, 9, 0, 0], 1)])
+        #expect(cache.vectors([("e", [1])]) == [nil], "bytes that are not a halfvec are not stored")
         let off = ItemVectorCache(capacity: 0)
-        off.insert([("a", [1], [1])])
+        off.insert([entry("a", [1], [1])])
         #expect(off.vectors([("a", [1])]) == [nil])
+    }
+
+    /// Half precision is what the column stores, so the cache loses nothing: its vectors equal the ones
+    /// decoded from the wire directly.
+    @Test func itemVectorCacheKeepsTheStoredPrecision() throws {
+        var rng = SeededGenerator(seed: 7)
+        let v = (0..<1024).map { _ in rng.nextSymmetricFloat() }
+        let wire = try #require(PGVector.halfvec(v).bytes)
+        let cache = ItemVectorCache(capacity: 1)
+        cache.insert([("a", [1], wire, try #require(ItemVectorCache.unitVector(wire)).norm)])
+        var direct = try PGVector.decodeHalfvec(wire)
+        VectorMath.normalize(&direct)
+        #expect(cache.vectors([("a", [1])]) == [direct])
     }
 
     @Test func averageVectorFollowsQdrant() throws {
