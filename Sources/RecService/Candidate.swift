@@ -32,3 +32,30 @@ public struct Candidate: Sendable {
         self.sources = sources
     }
 }
+
+extension Candidate {
+    /// Candidates of several statements as one list: an item that several produced appears once, with
+    /// the first one's columns and every source; in item id order, as each statement returns them, so
+    /// equal scores rank the same on every request.
+    static func merging(_ lists: [Candidate]...) -> [Candidate] {
+        let nonEmpty = lists.filter { !$0.isEmpty }
+        if nonEmpty.count <= 1 { return nonEmpty.first ?? [] }
+        var out = [Candidate]()
+        out.reserveCapacity(nonEmpty.reduce(0) { $0 + $1.count })
+        var position = [String: Int]()
+        for list in nonEmpty {
+            for c in list {
+                if let i = position[c.itemID] {
+                    out[i].sources.formUnion(c.sources)
+                    if out[i].vector == nil { out[i].vector = c.vector }
+                } else {
+                    position[c.itemID] = out.count
+                    out.append(c)
+                }
+            }
+        }
+        out.sort { $0.itemID < $1.itemID }
+        return out
+    }
+}
+

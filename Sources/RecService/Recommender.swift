@@ -4,10 +4,11 @@ import Postgres
 
 /// Candidate generation, blending and diversity for every listing endpoint.
 ///
-/// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector plus popular and fresh candidates in a
-/// single statement, the candidates' vectors from ``ItemVectorCache`` (checked by content hash; misses in one
-/// binary follow-up), then exact per-signal rescoring here. A request costs the profile lookup and one
-/// candidate statement (plus the follow-up while the cache lacks some vector).
+/// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector, and popular and fresh candidates in one
+/// statement on a second connection at the same time; the candidates' vectors from ``ItemVectorCache``
+/// (checked by content hash; misses in one binary follow-up), then exact per-signal rescoring here. A
+/// recommendation costs the profile lookup and the kNN statement on one connection, and the popular/fresh
+/// statement on another in parallel (plus the follow-up while the cache lacks some vector).
 public final class Recommender: Sendable {
     public let configuration: RecommenderConfiguration
     let pool: PostgresPool
@@ -49,7 +50,14 @@ public final class Recommender: Sendable {
         let config = configuration
         let store = self.store
         let seen = SeenExclusion(userID: userID, eventTypes: seenTypes, since: now.addingTimeInterval(-config.seenWindow))
-        return try await pool.withConnection { conn in
+        var excluding = request.filters
+        excluding.exclude += contextItems
+        let filters = excluding
+        let lists = RecommendationStore.Plan(popular: config.popularCandidates, fresh: config.freshCandidates, filters: filters, seen: seen)
+        // Popular and fresh candidates do not depend on the profile: their statement runs on a second pool
+        // connection while the profile is read and the kNN runs (one round trip per source, in parallel).
+        async let listed = pool.withConnection { conn in try store.candidates(conn, plan: lists) }
+        let personal = try await pool.withConnection { conn -> (query: BlendQuery, candidates: [Candidate], maxPopularity: Double) in
             let profile = try store.profile(conn, userID: userID)
             var context: [Float]?
             if !contextItems.isEmpty {
@@ -61,19 +69,22 @@ public final class Recommender: Sendable {
             let query = BlendQuery(longTerm: profile?.longTerm, session: profile?.session,
                                    sessionWeight: config.weights.sessionWeight(sessionAt: profile?.sessionAt, now: now),
                                    negative: profile?.negative, context: context)
-            var filters = request.filters
-            filters.exclude += contextItems
-            var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit),
-                                                popular: config.popularCandidates + (query.isFallback ? request.limit : 0),
-                                                fresh: config.freshCandidates + (query.isFallback ? request.limit : 0),
-                                                filters: filters, seen: seen)
-            if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
+            guard let v = query.candidateVector(weights: config.weights) else { return (query, [], 0) }
+            let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen)
             let (candidates, maxPop) = try store.candidates(conn, plan: plan)
-            let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: maxPop, now: now)
-            let ranked = DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit)
-            return RecommendationResult(items: ranked, strategy: query.isFallback ? "popularity_freshness" : "blended",
-                                        fallback: query.isFallback)
+            return (query, candidates, maxPop)
         }
+        var (others, maxPop) = try await listed
+        let query = personal.query
+        if query.isFallback {
+            // No vector signal: the page is popular and fresh items only, so fetch a page more of each.
+            let more = RecommendationStore.Plan(popular: lists.popular + request.limit, fresh: lists.fresh + request.limit, filters: filters, seen: seen)
+            (others, maxPop) = try await pool.withConnection { conn in try store.candidates(conn, plan: more) }
+        }
+        let candidates = Candidate.merging(personal.candidates, others)
+        let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: max(maxPop, personal.maxPopularity), now: now)
+        let ranked = DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit)
+        return RecommendationResult(items: ranked, strategy: query.isFallback ? "popularity_freshness" : "blended", fallback: query.isFallback)
     }
 
     /// Items like `itemID` (cosine to its vector), with the same filters and diversity.

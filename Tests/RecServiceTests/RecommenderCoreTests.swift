@@ -155,6 +155,19 @@ struct RecommenderCoreTests {
         #expect(cache.vectors([("a", [1])]) == [direct])
     }
 
+    /// The kNN and the popular/fresh statements run in parallel; an item both produced is one candidate
+    /// with both sources, and the list is in id order whichever statement answered first.
+    @Test func candidatesOfParallelStatementsMergeByItem() {
+        let knn = [Candidate(itemID: "b", vector: [1, 0], title: "B", sources: ["knn"]), Candidate(itemID: "d", vector: [0, 1], sources: ["knn"])]
+        let lists = [Candidate(itemID: "a", vector: nil, sources: ["fresh"]), Candidate(itemID: "b", vector: [1, 0], title: "B", sources: ["popular", "fresh"])]
+        let merged = Candidate.merging(knn, lists)
+        #expect(merged.map(\.itemID) == ["a", "b", "d"])
+        #expect(merged[1].sources == ["knn", "popular", "fresh"])
+        #expect(merged[1].title == "B" && merged[1].vector == [1, 0])
+        #expect(Candidate.merging([], lists).map(\.itemID) == ["a", "b"])
+        #expect(Candidate.merging(lists, knn).map(\.sources) == Candidate.merging(knn, lists).map(\.sources))
+    }
+
     @Test func averageVectorFollowsQdrant() throws {
         let p: [(vector: [Float], weight: Float)] = [([1, 0], 1), ([0, 1], 1)]
         let n: [(vector: [Float], weight: Float)] = [([1, 0], 1)]
