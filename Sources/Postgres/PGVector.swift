@@ -49,14 +49,20 @@ public enum PGVector {
         let dim = try dimension(b, elementSize: 2)
         guard dim > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: dim) { out, count in
-            b.withUnsafeBufferPointer { src in chalf_widen_be(src.baseAddress! + 4, out.baseAddress!, dim, divisor) }
+            widenHalfvec(b, dimension: dim, dividedBy: divisor, into: out.baseAddress!)
             count = dim
         }
     }
 
-    /// True when `b` is a well-formed binary `halfvec` (header and length agree).
-    public static func isHalfvec(_ b: [UInt8]) -> Bool { (try? dimension(b, elementSize: 2)) != nil }
+    /// The dimension of a well-formed binary `halfvec` (header and length agree), else nil.
+    public static func halfvecDimension(_ b: [UInt8]) -> Int? { try? dimension(b, elementSize: 2) }
 
+    /// ``decodeHalfvec(_:dividedBy:)`` into memory the caller owns: `out` holds `dimension` floats, which
+    /// ``halfvecDimension(_:)`` returned for `b`.
+    public static func widenHalfvec(_ b: [UInt8], dimension: Int, dividedBy divisor: Float, into out: UnsafeMutablePointer<Float>) {
+        precondition(b.count == 4 + 2 * dimension, "not a binary halfvec of \(dimension) elements")
+        b.withUnsafeBufferPointer { src in chalf_widen_be(src.baseAddress! + 4, out, dimension, divisor) }
+    }
 
     /// Decodes a binary `vector` value.
     public static func decodeVector(_ b: [UInt8]) throws -> [Float] {

@@ -3,24 +3,36 @@ public enum VectorMath {
     /// Dot product over the common length (callers pass equal dimensions). SIMD: rescoring and MMR run
     /// thousands of 1024-d dot products per request.
     @inline(__always)
-    public static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        let n = min(a.count, b.count)
-        return a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                guard let ba = pa.baseAddress, let bb = pb.baseAddress else { return 0 }
-                let ra = UnsafeRawPointer(ba), rb = UnsafeRawPointer(bb)
-                var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-                var i = 0
-                while i + 32 <= n {
-                    acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                    acc1 += ra.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
-                    i += 32
-                }
-                var s = (acc0 + acc1).sum()
-                while i < n { s += ba[i] * bb[i]; i += 1 }
-                return s
-            }
+    public static func dot(_ pa: UnsafeBufferPointer<Float>, _ pb: UnsafeBufferPointer<Float>) -> Float {
+        let n = min(pa.count, pb.count)
+        guard let ba = pa.baseAddress, let bb = pb.baseAddress else { return 0 }
+        let ra = UnsafeRawPointer(ba), rb = UnsafeRawPointer(bb)
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var i = 0
+        while i + 32 <= n {
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc1 += ra.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            i += 32
         }
+        var s = (acc0 + acc1).sum()
+        while i < n { s += ba[i] * bb[i]; i += 1 }
+        return s
+    }
+
+    public static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa, pb) } }
+    }
+
+    /// The same for slices: candidate vectors are slices of one buffer per request (``ArraySlice`` shares
+    /// it, so a request allocates once instead of once per candidate).
+    public static func dot(_ a: ArraySlice<Float>, _ b: [Float]) -> Float {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa, pb) } }
+    }
+
+    public static func dot(_ a: [Float], _ b: ArraySlice<Float>) -> Float { dot(b, a) }
+
+    public static func dot(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa, pb) } }
     }
 
     public static func norm(_ a: [Float]) -> Float { dot(a, a).squareRoot() }

@@ -4,8 +4,9 @@ import Foundation
 /// An item that a candidate source produced, with what rescoring needs: its vector, popularity and age.
 public struct Candidate: Sendable {
     public var itemID: String
-    /// Unit-normalized item vector (nil for an item without an embedding yet).
-    public var vector: [Float]?
+    /// Unit-normalized item vector (nil for an item without an embedding yet); usually a slice of the
+    /// request's one vector buffer (``ItemVectorCache/vectors(_:)``).
+    public var vector: ArraySlice<Float>?
     public var title: String
     public var categories: [String]
     public var createdAt: Date?
@@ -21,7 +22,7 @@ public struct Candidate: Sendable {
                 popularity: Double = 0, popularityRefAt: Date? = nil, available: Bool = true, price: Double? = nil,
                 sources: Set<String> = []) {
         self.itemID = itemID
-        self.vector = vector.map(VectorMath.normalized)
+        self.vector = vector.map { VectorMath.normalized($0)[...] }
         self.title = title
         self.categories = categories
         self.createdAt = createdAt

@@ -27,6 +27,10 @@ public enum ExampleStrategy: String, Sendable, CaseIterable {
 
     /// Qdrant's best_score for one unit candidate vector against unit example vectors.
     public static func bestScore(_ v: [Float], positive: [[Float]], negative: [[Float]]) -> Float {
+        bestScore(v[...], positive: positive, negative: negative)
+    }
+
+    public static func bestScore(_ v: ArraySlice<Float>, positive: [[Float]], negative: [[Float]]) -> Float {
         let bp = positive.map { VectorMath.dot($0, v) }.max() ?? -Float.infinity
         let bn = negative.map { VectorMath.dot($0, v) }.max() ?? -Float.infinity
         if bp > bn { return bp }

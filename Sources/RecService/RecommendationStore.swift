@@ -157,7 +157,7 @@ struct RecommendationStore: Sendable {
                 guard let unit = ItemVectorCache.unitVector(stored) else {
                     throw PostgresError(.decoding, "item \(id): embedding is not a binary halfvec")
                 }
-                out[k].vector = unit.vector
+                out[k].vector = unit.vector[...]
                 entries.append((id, r.bytes(1) ?? [], stored, unit.norm))
             }
             vectorCache.insert(entries)

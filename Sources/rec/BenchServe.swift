@@ -124,14 +124,20 @@ struct BenchServe: AsyncParsableCommand {
         var results = [String: [BenchMeasurement]]()  // by "<scenario>-<clients>", one per round
         let selected = self.selected
         for clients in [1, concurrency] {
+            // The raw loops keep their connections across rounds, as the server's pool does: a new backend
+            // first faults in the shared buffers it touches, which would handicap whichever side reconnects.
+            var rawConnections = [Bool: RawConnections]()
+            if selected.contains("raw") {
+                for prepared in [false, true] { rawConnections[prepared] = try RawConnections(count: clients, url: url, efSearch: efSearch) }
+            }
             for _ in 0..<rounds {
                 // The issue's baseline: a plain libpq loop of the kNN query; and the same loop with a prepared
                 // statement, the best a raw loop does.
                 for (key, label, prepared) in [("raw", "raw pgvector kNN (libpq loop)", false), ("rawp", "raw kNN, prepared (libpq loop)", true)]
                 where selected.contains("raw") {
+                    let connections = rawConnections[prepared]!
                     let raw = try await BenchMeasurement.run(threads: clients, total: requests) { t in
-                        let conn = try PGConnection(url: url)
-                        try conn.execute("SET hnsw.ef_search = \(efSearch)")
+                        let conn = connections.connections[t]
                         let queries = (0..<64).map { q in PGVector.halfvec(seeder.profileVector(user: (t * 64 + q) % max(users, 1))) }
                         var i = 0
                         return {
@@ -181,6 +187,19 @@ struct BenchServe: AsyncParsableCommand {
         let tput = rN.map(\.throughput).sorted()[rN.count / 2]
         print(String(format: "targets: p50 %.1f ms (≤ 15), p99 %.1f ms (≤ 40) at 1 client; %.0f req/s at %d clients (≥ 300)%@",
                      p50 * 1000, p99 * 1000, tput, concurrency, rounds > 1 ? " (medians of the rounds)" : ""))
+    }
+}
+
+/// One raw-loop connection per client thread (thread `t` alone uses `connections[t]`), HNSW options set.
+final class RawConnections: @unchecked Sendable {
+    let connections: [PGConnection]
+
+    init(count: Int, url: String, efSearch: Int) throws {
+        connections = try (0..<count).map { _ in
+            let c = try PGConnection(url: url)
+            try c.execute("SET hnsw.ef_search = \(efSearch)")
+            return c
+        }
     }
 }
 

@@ -129,6 +129,7 @@ struct RecommenderCoreTests {
         #expect(cache.vectors([("a", [1]), ("b", [2]), ("x", [1])]) == [[1, 0], nil, nil],
                 "a changed content hash (b) and an unknown item are misses")
         #expect(cache.vectors([("c", [1])]) == [[0.6, 0.8]], "vectors come back normalized")
+        #expect(cache.vectors([("c", [1]), ("x", [1]), ("a", [1])]) == [[0.6, 0.8], nil, [1, 0]], "hits share one buffer, each its own slice")
         cache.insert([entry("b", [2], [0, -1])])
         #expect(cache.vectors([("b", [2])]) == [[0, -1]], "a refetched vector replaces the stale one")
         // Full: a, b and c were used since inserted; the hand clears them all and evicts a, the oldest.
@@ -152,7 +153,7 @@ struct RecommenderCoreTests {
         cache.insert([("a", [1], wire, try #require(ItemVectorCache.unitVector(wire)).norm)])
         var direct = try PGVector.decodeHalfvec(wire)
         VectorMath.normalize(&direct)
-        #expect(cache.vectors([("a", [1])]) == [direct])
+        #expect(cache.vectors([("a", [1])]) == [direct[...]])
     }
 
     /// The kNN and the popular/fresh statements run in parallel; an item both produced is one candidate
