@@ -6,7 +6,10 @@ import Logging
 /// Every migration runs in its own transaction together with its bookkeeping
 /// row. A session advisory lock serializes concurrent migrators (two instances
 /// starting at once), keyed by the current schema so tests in separate schemas
-/// do not wait on each other. An already-applied migration whose file changed
+/// do not wait on each other while checking; applying a migration also takes a
+/// database-wide transaction lock, because migrations create database-wide
+/// objects too (`CREATE EXTENSION IF NOT EXISTS vector` in two schemas at once
+/// fails on the catalog's unique index). An already-applied migration whose file changed
 /// is refused: history must not be rewritten silently.
 public struct Migrator: Sendable {
     public struct Report: Sendable, Equatable {
@@ -59,6 +62,7 @@ public struct Migrator: Sendable {
             }
             logger.info("applying migration", metadata: ["version": "\(m.version)", "name": "\(m.name)"])
             try conn.transaction { c in
+                try c.execute("SELECT pg_advisory_xact_lock(hashtext('rec.migrations'))")
                 try c.execute(m.sql)
                 try c.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [Int32(m.version), m.name, sum])
             }

@@ -19,6 +19,26 @@ import Testing
         }
     }
 
+    /// Migrators of different schemas run at once (tests, or several services' schemas in one database),
+    /// and migrations create database-wide objects too: the first migration's `CREATE EXTENSION IF NOT
+    /// EXISTS vector` raced on a fresh database (unique violation in pg_extension). A function in `public`
+    /// created by every schema's migration is the same kind of race.
+    @Test func migratorsOfDifferentSchemasCreateSharedObjectsOneAtATime() async throws {
+        let probe = "rec_migrator_probe_\(UUID().uuidString.prefix(8).lowercased())"
+        let ms = [Migration(version: 1, name: "shared", sql: "CREATE OR REPLACE FUNCTION public.\(probe)() RETURNS int LANGUAGE sql AS 'SELECT 1'")]
+        let base = try TestDatabase.url()
+        defer { _ = try? PGConnection(url: base).execute("DROP FUNCTION IF EXISTS public.\(probe)()") }
+        let schemas = (0..<6).map { _ in "t_mig_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased() }
+        for s in schemas { try PGConnection(url: base).execute("CREATE SCHEMA \(s)") }
+        defer { for s in schemas { _ = try? PGConnection(url: base).execute("DROP SCHEMA \(s) CASCADE") } }
+        let urls = try schemas.map { try TestDatabase.url(schema: $0) }
+        let failures = FailureList()
+        DispatchQueue.concurrentPerform(iterations: urls.count) { i in
+            do { try Migrator(migrations: ms).migrate(try PGConnection(url: urls[i])) } catch { failures.add("\(error)") }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+    }
+
     @Test func refusesAnEditedMigration() async throws {
         let original = [Migration(version: 1, name: "one", sql: "CREATE TABLE m_one (id int)")]
         try await TestDatabase.withSchema { url in
@@ -73,4 +93,12 @@ import Testing
         try "SELECT 1".write(to: dir.appendingPathComponent("first.sql"), atomically: true, encoding: .utf8)
         #expect(throws: PostgresError.self) { try Migration.load(from: dir) }
     }
+}
+
+/// Errors collected from concurrent migrators.
+final class FailureList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items = [String]()
+    func add(_ e: String) { lock.lock(); items.append(e); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
 }
