@@ -1,20 +1,31 @@
 import RecCore
 import Foundation
 import Postgres
+import Synchronization
 
 /// Candidate generation, blending and diversity for every listing endpoint.
 ///
 /// Cost model (DESIGN.md): ONE HNSW kNN on a blended query vector, and popular and fresh candidates in one
-/// statement on a second connection at the same time; the candidates' vectors from ``ItemVectorCache``
+/// statement on a second connection at the same time while cores are spare (in the kNN statement when
+/// more recommendations are in flight than cores); the candidates' vectors from ``ItemVectorCache``
 /// (checked by content hash; misses in one binary follow-up), then exact per-signal rescoring here. A
 /// recommendation costs the profile lookup and the kNN statement on one connection, and the popular/fresh
-/// statement on another in parallel (plus the follow-up while the cache lacks some vector).
+/// statement on another in parallel or none (plus the follow-up while the cache lacks some vector).
 public final class Recommender: Sendable {
     public let configuration: RecommenderConfiguration
     let pool: PostgresPool
     let store: RecommendationStore
 
-    public init(pool: PostgresPool, configuration: RecommenderConfiguration) {
+    /// Recommendations being computed now, and up to how many of them the popular/fresh statement runs on a
+    /// connection of its own (see ``recommend(userID:request:contextItems:now:)``).
+    private let inFlight = Atomic<Int>(0)
+    let parallelSourcesUpTo: Int
+
+    /// - Parameter parallelSourcesUpTo: while at most this many recommendations are in flight, popular and
+    ///   fresh candidates come from a second connection in parallel; above it, from the kNN statement.
+    ///   Default: the cores of this machine.
+    public init(pool: PostgresPool, configuration: RecommenderConfiguration, parallelSourcesUpTo: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.parallelSourcesUpTo = parallelSourcesUpTo
         self.pool = pool
         self.configuration = configuration
         self.store = RecommendationStore(configuration: configuration)
@@ -54,9 +65,13 @@ public final class Recommender: Sendable {
         excluding.exclude += contextItems
         let filters = excluding
         let lists = RecommendationStore.Plan(popular: config.popularCandidates, fresh: config.freshCandidates, filters: filters, seen: seen)
-        // Popular and fresh candidates do not depend on the profile: their statement runs on a second pool
-        // connection while the profile is read and the kNN runs (one round trip per source, in parallel).
-        async let listed = pool.withConnection { conn in try store.candidates(conn, plan: lists) }
+        // Popular and fresh candidates do not depend on the profile: while a core is spare, their statement
+        // runs on a second pool connection beside the profile read and the kNN (one round trip per source, in
+        // parallel; −1 ms at 1 client). With more recommendations in flight than cores, parallelism buys no
+        // latency and a separate statement costs its own round trip, so they join the kNN statement.
+        let parallel = inFlight.add(1, ordering: .relaxed).newValue <= parallelSourcesUpTo
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        async let listed = parallel ? pool.withConnection { conn in try store.candidates(conn, plan: lists) } : nil
         let personal = try await pool.withConnection { conn -> (query: BlendQuery, candidates: [Candidate], maxPopularity: Double) in
             let profile = try store.profile(conn, userID: userID)
             var context: [Float]?
@@ -69,15 +84,22 @@ public final class Recommender: Sendable {
             let query = BlendQuery(longTerm: profile?.longTerm, session: profile?.session,
                                    sessionWeight: config.weights.sessionWeight(sessionAt: profile?.sessionAt, now: now),
                                    negative: profile?.negative, context: context)
-            guard let v = query.candidateVector(weights: config.weights) else { return (query, [], 0) }
-            let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen)
+            var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen)
+            if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
+            if !parallel {
+                // Without a vector signal the page is popular and fresh items only: a page more of each.
+                plan.popular = lists.popular + (query.isFallback ? request.limit : 0)
+                plan.fresh = lists.fresh + (query.isFallback ? request.limit : 0)
+            } else if plan.vectors.isEmpty {
+                return (query, [], 0)
+            }
             let (candidates, maxPop) = try store.candidates(conn, plan: plan)
             return (query, candidates, maxPop)
         }
-        var (others, maxPop) = try await listed
+        var (others, maxPop) = try await listed ?? ([], 0)
         let query = personal.query
-        if query.isFallback {
-            // No vector signal: the page is popular and fresh items only, so fetch a page more of each.
+        if parallel, query.isFallback {
+            // Without a vector signal the page is popular and fresh items only: a page more of each.
             let more = RecommendationStore.Plan(popular: lists.popular + request.limit, fresh: lists.fresh + request.limit, filters: filters, seen: seen)
             (others, maxPop) = try await pool.withConnection { conn in try store.candidates(conn, plan: more) }
         }

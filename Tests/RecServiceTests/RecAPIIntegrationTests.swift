@@ -182,6 +182,31 @@ struct RecAPIIntegrationTests {
         }
     }
 
+    /// Popular and fresh candidates come from a parallel statement while cores are spare and from the kNN
+    /// statement under load: both ways must give the very same page, for a profiled and a new user.
+    @Test func parallelAndSingleStatementCandidatesGiveTheSamePage() async throws {
+        try await withApp { _, pool, conn, catalog in
+            let liked = Array(catalog.ids(category: "dresses", color: "red").prefix(2))
+            try ServiceTestStack.insertProfile(conn, user: "pat", longTerm: catalog.sum(liked))
+            try ServiceTestStack.insertInteraction(conn, user: "pat", item: liked[0], type: "purchase")
+            let config = try RecommenderConfiguration(dimensions: ServiceTestStack.dims, popularCandidates: 10, freshCandidates: 5)
+            let parallel = Recommender(pool: pool, configuration: config, parallelSourcesUpTo: .max)
+            let single = Recommender(pool: pool, configuration: config, parallelSourcesUpTo: 0)
+            let now = Date()
+            for user in ["pat", "nobody-yet"] {
+                var request = ListingRequest()
+                request.limit = 8
+                let a = try await parallel.recommend(userID: user, request: request, now: now)
+                let b = try await single.recommend(userID: user, request: request, now: now)
+                #expect(a.fallback == (user != "pat") && b.fallback == a.fallback)
+                #expect(a.items.map(\.candidate.itemID) == b.items.map(\.candidate.itemID), "\(user)")
+                #expect(a.items.map(\.candidate.sources) == b.items.map(\.candidate.sources), "\(user)")
+                #expect(zip(a.items, b.items).allSatisfy { abs($0.score - $1.score) < 1e-6 }, "\(user)")
+                #expect(a.items.count == 8)
+            }
+        }
+    }
+
     @Test func newUsersGetThePopularityFallbackMarkedAsSuch() async throws {
         try await withApp { client, _, _, _ in
             let r = try await client.call(.get, "/v1/users/newbie/recommendations?limit=5&explain=true")
