@@ -29,7 +29,7 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "MMR diversity for recommendations.") var diversity: Double = 0.3
     @Option(help: "Server pool connections (default: the client count, 4...16).") var poolSize: Int?
     @Flag(help: "Serve without prepared statements (the previous behaviour, for before/after comparisons).") var unprepared = false
-    @Option(help: "Scenarios to measure, comma-separated: raw, recommendations, similar, search, health (the HTTP floor: an authenticated GET without SQL).")
+    @Option(help: "Scenarios to measure, comma-separated: raw, recommendations, similar, search, health (the HTTP floor: GET /health, no SQL).")
     var scenarios = "raw,recommendations,similar,search"
     @Option(help: "Rounds of every measurement (ratios are reported per round and as the median).") var rounds = 1
     @Flag(help: "Skip the item vector cache warm-up that `rec serve` runs at start (measures a cold cache).") var cold = false
