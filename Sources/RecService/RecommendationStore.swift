@@ -178,13 +178,16 @@ struct RecommendationStore: Sendable {
             [after, configuration.embeddingKind], resultFormat: .binary, prepared: false)
         var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()
         entries.reserveCapacity(rows.count)
+        var last: String?  // of every row read, cached or not, so the next page starts after all of them
         for r in rows {
+            let id = try r.string(0)
+            last = id
             let stored = r.bytes(2) ?? []
             guard let unit = ItemVectorCache.unitVector(stored) else { continue }  // not a halfvec: fetched per request instead
-            entries.append((try r.string(0), r.bytes(1) ?? [], stored, unit.norm))
+            entries.append((id, r.bytes(1) ?? [], stored, unit.norm))
         }
         vectorCache.insert(entries)
-        return (rows.count, rows.count < limit ? nil : entries.last?.id)
+        return (rows.count, rows.count < limit ? nil : last)
     }
 
     /// Session-level HNSW options on a pool connection, once: every statement this service runs wants the

@@ -207,6 +207,20 @@ struct RecAPIIntegrationTests {
         }
     }
 
+    /// The start-up warm-up pages through every vector of the served kind (pages smaller than the catalog
+    /// here) and stops at the cache's capacity.
+    @Test func theVectorCacheWarmUpLoadsEveryVectorPageByPage() async throws {
+        try await withApp { _, pool, conn, catalog in
+            let stored = try conn.query("SELECT count(*) FROM item_embeddings WHERE kind = 'fused' AND dims = \(ServiceTestStack.dims)").first!.int(0)
+            #expect(stored == catalog.vectors.count)
+            let config = try RecommenderConfiguration(dimensions: ServiceTestStack.dims)
+            #expect(try await Recommender(pool: pool, configuration: config).warmVectorCache(pageSize: 7) == stored)
+            var small = config
+            small.cachedVectors = 10
+            #expect(try await Recommender(pool: pool, configuration: small).warmVectorCache(pageSize: 7) == 10)
+        }
+    }
+
     @Test func newUsersGetThePopularityFallbackMarkedAsSuch() async throws {
         try await withApp { client, _, _, _ in
             let r = try await client.call(.get, "/v1/users/newbie/recommendations?limit=5&explain=true")
