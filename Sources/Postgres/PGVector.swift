@@ -39,17 +39,16 @@ public enum PGVector {
         return PostgresData(oid: 0, format: .binary, bytes: out)
     }
 
-    /// Decodes a binary `halfvec` value, each element divided by `divisor` (the vector's norm gives the
-    /// unit vector in the same pass).
+    /// Decodes a binary `halfvec` value.
     ///
     /// Through `CHalf`: F16C widens eight elements per instruction (on x86-64 without it, `Float(Float16)`
     /// is a libcall per element, `__extendhfsf2`, which was the largest single cost of decoding 100+
     /// candidate vectors of 1,024 dimensions per request). Exact: every half is a float.
-    public static func decodeHalfvec(_ b: [UInt8], dividedBy divisor: Float = 1) throws -> [Float] {
+    public static func decodeHalfvec(_ b: [UInt8]) throws -> [Float] {
         let dim = try dimension(b, elementSize: 2)
         guard dim > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: dim) { out, count in
-            widenHalfvec(b, dimension: dim, dividedBy: divisor, into: out.baseAddress!)
+            widenHalfvec(b, dimension: dim, dividedBy: 1, into: out.baseAddress!)
             count = dim
         }
     }
@@ -57,7 +56,8 @@ public enum PGVector {
     /// The dimension of a well-formed binary `halfvec` (header and length agree), else nil.
     public static func halfvecDimension(_ b: [UInt8]) -> Int? { try? dimension(b, elementSize: 2) }
 
-    /// ``decodeHalfvec(_:dividedBy:)`` into memory the caller owns: `out` holds `dimension` floats, which
+    /// ``decodeHalfvec(_:)`` into memory the caller owns, each element divided by `divisor` (the vector's
+    /// norm gives the unit vector in the same pass): `out` holds `dimension` floats, which
     /// ``halfvecDimension(_:)`` returned for `b`.
     public static func widenHalfvec(_ b: [UInt8], dimension: Int, dividedBy divisor: Float, into out: UnsafeMutablePointer<Float>) {
         precondition(b.count == 4 + 2 * dimension, "not a binary halfvec of \(dimension) elements")

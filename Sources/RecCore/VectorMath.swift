@@ -39,25 +39,23 @@ public enum VectorMath {
 
     /// The unit vector in `a`'s direction; the zero vector stays zero.
     public static func normalized(_ a: [Float]) -> [Float] {
-        let n = norm(a)
-        guard n > 0, n.isFinite else { return a }
-        // A plain loop over the buffers vectorizes (the `map` closure did not); same divisions, same values.
-        return a.withUnsafeBufferPointer { src in
-            [Float](unsafeUninitializedCapacity: src.count) { out, count in
-                for i in 0..<src.count { out[i] = src[i] / n }
-                count = src.count
-            }
-        }
+        var out = a
+        normalize(&out)
+        return out
     }
 
-    /// ``normalized(_:)`` in place (same divisions, same values), for vectors just decoded: no second
-    /// 4 KB array per candidate.
-    public static func normalize(_ a: inout [Float]) {
+    /// ``normalized(_:)`` in place, for vectors just decoded: no second 4 KB array per candidate.
+    ///
+    /// - Returns: what every element was divided by (the norm), or 1 for a vector left as it is.
+    @discardableResult
+    public static func normalize(_ a: inout [Float]) -> Float {
         let n = norm(a)
-        guard n > 0, n.isFinite else { return }
+        guard n > 0, n.isFinite else { return 1 }
+        // A plain loop over the buffer vectorizes (a `map` closure did not).
         a.withUnsafeMutableBufferPointer { buf in
             for i in 0..<buf.count { buf[i] = buf[i] / n }
         }
+        return n
     }
 
     /// Cosine similarity; 0 when either is zero.

@@ -35,16 +35,14 @@ public struct Candidate: Sendable {
 }
 
 extension Candidate {
-    /// Candidates of several statements as one list: an item that several produced appears once, with
-    /// the first one's columns and every source; in item id order, as each statement returns them, so
-    /// equal scores rank the same on every request.
+    /// Candidates of one or several statements as one list: an item that several sources produced appears
+    /// once, with the first one's columns and every source; in item id order, so equal scores rank the
+    /// same on every request.
     static func merging(_ lists: [Candidate]...) -> [Candidate] {
-        let nonEmpty = lists.filter { !$0.isEmpty }
-        if nonEmpty.count <= 1 { return nonEmpty.first ?? [] }
         var out = [Candidate]()
-        out.reserveCapacity(nonEmpty.reduce(0) { $0 + $1.count })
+        out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
         var position = [String: Int]()
-        for list in nonEmpty {
+        for list in lists {
             for c in list {
                 if let i = position[c.itemID] {
                     out[i].sources.formUnion(c.sources)

@@ -13,7 +13,7 @@ import RecCore
 ///
 /// Entries keep the stored `halfvec` bytes as received (2 bytes a dimension, the column's own precision,
 /// so nothing is lost) and their norm: a catalog of 100,000 items at 1024-d fits in ~200 MB, and a request
-/// widens its ~100 hits to unit floats in one F16C pass each (``PGVector/decodeHalfvec(_:dividedBy:)``,
+/// widens its ~100 hits to unit floats in one F16C pass each (``PGVector/widenHalfvec(_:dimension:dividedBy:into:)``,
 /// a few microseconds), outside the lock.
 /// ``RecommendationStore/warmVectorCache(_:after:limit:)`` fills it page by page at start, so a warm
 /// service answers without the follow-up statement.
@@ -80,9 +80,8 @@ final class ItemVectorCache: @unchecked Sendable {
     /// floats), and the divisor; nil if the bytes are not a halfvec.
     static func unitVector(_ halfvec: [UInt8]) -> (vector: [Float], norm: Float)? {
         guard var v = try? PGVector.decodeHalfvec(halfvec) else { return nil }
-        let n = VectorMath.norm(v)
-        VectorMath.normalize(&v)
-        return (v, n > 0 && n.isFinite ? n : 1)
+        let n = VectorMath.normalize(&v)
+        return (v, n)
     }
 
     /// Stores (or replaces) binary `halfvec` values with the fingerprints they were read with and their

@@ -65,7 +65,7 @@ struct RecommendationStore: Sendable {
         // counter and its vector's fingerprint (the vectors themselves come from ``ItemVectorCache`` or the
         // follow-up fetch below). The kNN rows read the fingerprint from the row the index scan fetches
         // anyway; popular and fresh rows probe item_embeddings for it. An item several sources produce comes
-        // once per source and is merged here: merging in SQL (DISTINCT ON, a window for the source list, a
+        // once per source and is merged in Swift (``Candidate/merging(_:)``): merging in SQL (DISTINCT ON, a window for the source list, a
         // lateral popularity probe per merged row) was ~10% of the statement (pgbench on bench_serve).
         let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, i.created_at, i.available, i.price"
         let fingerprintProbe = "(SELECT \(Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(kind) AND e.dims = \(d))"
@@ -114,30 +114,22 @@ struct RecommendationStore: Sendable {
         var out = [Candidate]()
         out.reserveCapacity(rows.count)
         var maxPop = 0.0
-        var position = [String: Int]()  // item id → index in `out`
-        var keys = [(id: String, fingerprint: [UInt8])]()
-        var keyed = [Int]()  // index in `out` of each key
-        keys.reserveCapacity(rows.count)
+        var fingerprints = [String: [UInt8]]()  // item id → its vector's fingerprint (no entry: no vector)
         for r in rows {
             let id = try r.string(0)
-            let source = try r.string(1)
             if !r.isNull(10) { maxPop = try r.double(10) }
-            if let seen = position[id] {  // another source's row of the same item: the same columns
-                out[seen].sources.insert(source)
-                continue
-            }
-            position[id] = out.count
-            if let fp = r.bytes(2) {  // nil: the item has no vector of this kind and dimension
-                keys.append((id, fp))
-                keyed.append(out.count)
-            }
+            if fingerprints[id] == nil, let fp = r.bytes(2) { fingerprints[id] = fp }
             let catText = try r.string(4)
             let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             out.append(Candidate(
                 itemID: id, vector: nil, title: try r.string(3), categories: cats,
                 createdAt: try r.date(5), popularity: r.isNull(8) ? 0 : try r.double(8), popularityRefAt: r.isNull(9) ? nil : try r.date(9),
-                available: try r.bool(6), price: r.isNull(7) ? nil : try r.double(7), sources: [source]))
+                available: try r.bool(6), price: r.isNull(7) ? nil : try r.double(7), sources: [try r.string(1)]))
         }
+        // An item several sources produced comes once per source: one candidate each, in id order.
+        out = Candidate.merging(out)
+        let keyed = out.indices.filter { fingerprints[out[$0].itemID] != nil }  // index in `out` of each key
+        let keys = keyed.map { (id: out[$0].itemID, fingerprint: fingerprints[out[$0].itemID]!) }
         var missing = [String: Int]()  // item id → index in `out`
         for (k, v) in zip(keyed, vectorCache.vectors(keys)) {
             if let v { out[k].vector = v } else { missing[out[k].itemID] = k }
@@ -162,8 +154,6 @@ struct RecommendationStore: Sendable {
             }
             vectorCache.insert(entries)
         }
-        // Id order, as before the merge moved here: equal scores then rank the same on every request.
-        out.sort { $0.itemID < $1.itemID }
         return (out, maxPop)
     }
 

@@ -51,9 +51,6 @@ public final class Recommender: Sendable {
         return store.vectorCache.count
     }
 
-    /// Vectors in the item vector cache now.
-    public var cachedVectorCount: Int { store.vectorCache.count }
-
     /// Personalized recommendations; `contextItems` (cart, viewed page) act as extra positives.
     ///
     /// - Throws: ``RecServiceError`` `notFound` naming context items that do not exist.
@@ -64,14 +61,18 @@ public final class Recommender: Sendable {
         var excluding = request.filters
         excluding.exclude += contextItems
         let filters = excluding
-        let lists = RecommendationStore.Plan(popular: config.popularCandidates, fresh: config.freshCandidates, filters: filters, seen: seen)
+        // Without a vector signal the page is popular and fresh items only: a page more of each.
+        let lists: @Sendable (Bool) -> RecommendationStore.Plan = { fallback in
+            RecommendationStore.Plan(popular: config.popularCandidates + (fallback ? request.limit : 0),
+                                     fresh: config.freshCandidates + (fallback ? request.limit : 0), filters: filters, seen: seen)
+        }
         // Popular and fresh candidates do not depend on the profile: while a core is spare, their statement
         // runs on a second pool connection beside the profile read and the kNN (one round trip per source, in
         // parallel; −1 ms at 1 client). With more recommendations in flight than cores, parallelism buys no
         // latency and a separate statement costs its own round trip, so they join the kNN statement.
         let parallel = inFlight.add(1, ordering: .relaxed).newValue <= parallelSourcesUpTo
         defer { inFlight.subtract(1, ordering: .relaxed) }
-        async let listed = parallel ? pool.withConnection { conn in try store.candidates(conn, plan: lists) } : nil
+        async let listed = parallel ? pool.withConnection { conn in try store.candidates(conn, plan: lists(false)) } : nil
         let personal = try await pool.withConnection { conn -> (query: BlendQuery, candidates: [Candidate], maxPopularity: Double) in
             let profile = try store.profile(conn, userID: userID)
             var context: [Float]?
@@ -87,9 +88,8 @@ public final class Recommender: Sendable {
             var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen)
             if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
             if !parallel {
-                // Without a vector signal the page is popular and fresh items only: a page more of each.
-                plan.popular = lists.popular + (query.isFallback ? request.limit : 0)
-                plan.fresh = lists.fresh + (query.isFallback ? request.limit : 0)
+                let sources = lists(query.isFallback)
+                (plan.popular, plan.fresh) = (sources.popular, sources.fresh)
             } else if plan.vectors.isEmpty {
                 return (query, [], 0)
             }
@@ -99,9 +99,7 @@ public final class Recommender: Sendable {
         var (others, maxPop) = try await listed ?? ([], 0)
         let query = personal.query
         if parallel, query.isFallback {
-            // Without a vector signal the page is popular and fresh items only: a page more of each.
-            let more = RecommendationStore.Plan(popular: lists.popular + request.limit, fresh: lists.fresh + request.limit, filters: filters, seen: seen)
-            (others, maxPop) = try await pool.withConnection { conn in try store.candidates(conn, plan: more) }
+            (others, maxPop) = try await pool.withConnection { conn in try store.candidates(conn, plan: lists(true)) }
         }
         let candidates = Candidate.merging(personal.candidates, others)
         let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: max(maxPop, personal.maxPopularity), now: now)

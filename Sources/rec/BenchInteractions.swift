@@ -176,7 +176,6 @@ struct BenchInteractions: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-
     /// Resident set size from /proc/self/statm (pages → MB).
     static func rssMB() -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }

@@ -174,7 +174,7 @@ struct BenchServe: AsyncParsableCommand {
                 (0..<r.count).map { i in r[i].throughput / (best ? max(raw[i].throughput, prepared[i].throughput) : raw[i].throughput) }
             }
             func show(_ v: [Double]) -> String {
-                let median = v.sorted()[v.count / 2]
+                let median = Self.median(v)
                 return v.count == 1 ? String(format: "%.2fx", median)
                     : String(format: "%.2fx median (%@)", median, v.map { String(format: "%.2f", $0) }.joined(separator: ", "))
             }
@@ -183,11 +183,15 @@ struct BenchServe: AsyncParsableCommand {
             print("recommendations / best raw kNN (prepared or not) throughput: \(show(ratios(r1, k1, p1, best: true))) at 1 client, "
                 + "\(show(ratios(rN, kN, pN, best: true))) at \(concurrency) clients")
         }
-        let p50 = r1.map(\.p50).sorted()[r1.count / 2], p99 = r1.map(\.p99).sorted()[r1.count / 2]
-        let tput = rN.map(\.throughput).sorted()[rN.count / 2]
+        let p50 = Self.median(r1.map(\.p50)), p99 = Self.median(r1.map(\.p99)), tput = Self.median(rN.map(\.throughput))
         print(String(format: "targets: p50 %.1f ms (≤ 15), p99 %.1f ms (≤ 40) at 1 client; %.0f req/s at %d clients (≥ 300)%@",
                      p50 * 1000, p99 * 1000, tput, concurrency, rounds > 1 ? " (medians of the rounds)" : ""))
     }
+}
+
+extension BenchServe {
+    /// The middle value (the upper one of an even count); `v` is not empty.
+    static func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
 }
 
 /// One raw-loop connection per client thread (thread `t` alone uses `connections[t]`), HNSW options set.

@@ -39,7 +39,9 @@ struct PGVectorDecodingTests {
         let b = PGVector.halfvec(v).bytes ?? []
         let widened = try PGVector.decodeHalfvec(b)
         let norm: Float = 3.7
-        #expect(try PGVector.decodeHalfvec(b, dividedBy: norm) == widened.map { $0 / norm })
+        var divided = [Float](repeating: 0, count: widened.count)
+        divided.withUnsafeMutableBufferPointer { PGVector.widenHalfvec(b, dimension: widened.count, dividedBy: norm, into: $0.baseAddress!) }
+        #expect(divided == widened.map { $0 / norm })
         #expect(try PGVector.decodeHalfvec(PGVector.halfvec([]).bytes ?? []) == [])
     }
 }
