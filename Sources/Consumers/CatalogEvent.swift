@@ -19,9 +19,13 @@ public struct CatalogProduct: Sendable, Equatable {
     public var image: CatalogImage?
     public var price: Double?
     public var available: Bool
+    /// When the product was (or will be) published: freshness counts from it, and before it the product is
+    /// not recommended. Nil: the time the catalog first saw the product.
+    public var publishedAt: Date?
 
     public init(id: String, title: String, description: String = "", categories: [String] = [], attributesJSON: String = "{}",
-                image: CatalogImage? = nil, price: Double? = nil, available: Bool = true) {
+                image: CatalogImage? = nil, price: Double? = nil, available: Bool = true, publishedAt: Date? = nil) {
+        self.publishedAt = publishedAt
         self.id = id
         self.title = title
         self.description = description
@@ -37,7 +41,8 @@ public struct CatalogProduct: Sendable, Equatable {
 ///
 /// Required: `type`, `eventId` (UUID), `occurredAt` (RFC 3339); for `product.upserted` a `product` with
 /// non-empty `id` (at most 256 characters) and non-empty `title`; `description` (default empty),
-/// `categories` (strings), `attributes` (object), `price` (finite, >= 0), `available` (default true) are optional;
+/// `categories` (strings), `attributes` (object), `price` (finite, >= 0), `available` (default true) and
+/// `publishedAt` (RFC 3339; freshness counts from it) are optional;
 /// at most one of `imageUrl` (http, https, file or s3 URL) and `imageBase64` (PNG/JPEG, at most 5 MB);
 /// for `product.deleted` a non-empty `productId`. Wrong types are errors, never coerced.
 public enum CatalogEvent: Sendable, Equatable {
@@ -78,6 +83,7 @@ public enum CatalogEvent: Sendable, Equatable {
         var imageBase64: String?
         var price: Double?
         var available: Bool?
+        var publishedAt: String?
     }
 
     /// Decodes and validates one message value.
@@ -104,6 +110,11 @@ public enum CatalogEvent: Sendable, Equatable {
             try checkID(p.id, field: "product.id")
             guard !p.title.allSatisfy(\.isWhitespace) else { throw CatalogEventError(.invalidField, "product.title is empty") }
             if let price = p.price, !(price.isFinite && price >= 0) { throw CatalogEventError(.invalidField, "product.price must be a finite number >= 0") }
+            var publishedAt: Date?
+            if let text = p.publishedAt {
+                guard let t = RFC3339.parse(text) else { throw CatalogEventError(.invalidField, "product.publishedAt is not an RFC 3339 timestamp") }
+                publishedAt = t
+            }
             var image: CatalogImage?
             switch (p.imageUrl, p.imageBase64) {
             case (.some, .some):
@@ -123,7 +134,7 @@ public enum CatalogEvent: Sendable, Equatable {
             }
             let product = CatalogProduct(id: p.id, title: p.title, description: p.description ?? "", categories: p.categories ?? [],
                                          attributesJSON: JSONValue.object(p.attributes ?? [:]).jsonText, image: image,
-                                         price: p.price, available: p.available ?? true)
+                                         price: p.price, available: p.available ?? true, publishedAt: publishedAt)
             return .upserted(eventID: eventID, occurredAt: occurredAt, product: product)
         case deletedType:
             guard let id = env.productId else { throw CatalogEventError(.missingField, "missing required field 'productId'") }
@@ -182,6 +193,7 @@ public enum CatalogEvent: Sendable, Equatable {
             ]
             if let attrs = try? JSONDecoder().decode(JSONValue.self, from: Data(p.attributesJSON.utf8)) { po["attributes"] = attrs }
             if let price = p.price { po["price"] = .number(price) }
+            if let t = p.publishedAt { po["publishedAt"] = .string(RFC3339.format(t)) }
             switch p.image {
             case .url(let u)?: po["imageUrl"] = .string(u)
             case .inline(let b)?: po["imageBase64"] = .string(Data(b).base64EncodedString())

@@ -90,21 +90,21 @@ public struct CatalogStore: Sendable {
         return try await pool.transaction { c in
             var applied = Set<String>()
             for chunk in w.upserts.chunked(200) {
-                var sql = "INSERT INTO items (id, title, description, categories, attributes, image_url, price, available, version_at, deleted_at, image_error) VALUES "
+                var sql = "INSERT INTO items (id, title, description, categories, attributes, image_url, price, available, version_at, deleted_at, image_error, published_at) VALUES "
                 var params = [any PostgresEncodable]()
                 for (i, u) in chunk.enumerated() {
-                    let b = i * 10
-                    sql += (i == 0 ? "" : ",") + "($\(b + 1),$\(b + 2),$\(b + 3),$\(b + 4)::text[],$\(b + 5)::jsonb,$\(b + 6),$\(b + 7)::float8,$\(b + 8),$\(b + 9),NULL,$\(b + 10))"
+                    let b = i * 11
+                    sql += (i == 0 ? "" : ",") + "($\(b + 1),$\(b + 2),$\(b + 3),$\(b + 4)::text[],$\(b + 5)::jsonb,$\(b + 6),$\(b + 7)::float8,$\(b + 8),$\(b + 9),NULL,$\(b + 10),$\(b + 11)::timestamptz)"
                     var imageURL: String?
                     if case .url(let s)? = u.product.image { imageURL = s }
                     params += [u.product.id, u.product.title, u.product.description, u.product.categories, u.product.attributesJSON,
-                               imageURL, u.product.price, u.product.available, u.occurredAt, u.imageError] as [any PostgresEncodable]
+                               imageURL, u.product.price, u.product.available, u.occurredAt, u.imageError, u.product.publishedAt] as [any PostgresEncodable]
                 }
                 sql += """
                      ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
                      categories = EXCLUDED.categories, attributes = EXCLUDED.attributes, image_url = EXCLUDED.image_url,
                      price = EXCLUDED.price, available = EXCLUDED.available, version_at = EXCLUDED.version_at,
-                     deleted_at = NULL, image_error = EXCLUDED.image_error, updated_at = now()
+                     deleted_at = NULL, image_error = EXCLUDED.image_error, published_at = EXCLUDED.published_at, updated_at = now()
                      WHERE items.version_at < EXCLUDED.version_at RETURNING id
                     """
                 for r in try c.query(sql, params) { applied.insert(try r.string(0)) }

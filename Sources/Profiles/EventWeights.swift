@@ -36,6 +36,16 @@ public struct EventWeights: Sendable, Equatable {
         return w * (Float(value) - ratingNeutral)
     }
 
+    /// How much one event counts for popularity and behavioural transitions: what the user engaged with,
+    /// liked or not. Positive weights count as they are; a rating says the user consumed the item, so it
+    /// counts like a view plus its positive part (a 2-star rating is still a film someone watched); a
+    /// dismissal counts 0.
+    public func engagementWeight(for type: EventType, value: Double?) -> Float {
+        let w = signedWeight(for: type, value: value)
+        guard type == .rating else { return max(w, 0) }
+        return weight(for: .view) + max(w, 0)
+    }
+
     /// Parses `view=1,click=2,add_to_cart=4,purchase=8,rating=1,dismiss=-4,neutral=3`
     /// (any subset; unnamed types keep their defaults).
     ///

@@ -1,30 +1,29 @@
 import Foundation
+import RecCore
 
-/// A decayed popularity score with its reference time (one row of
-/// `item_popularity` / `category_popularity`), merged order-independently.
+/// One row of `item_popularity` / `category_popularity`: a decayed score of engagement weights in log space
+/// (``DecayedScore``: every counter compares at the same instant, never underflows), an event count and
+/// the newest event's time; merged order-independently.
 public struct PopularityCounter: Sendable, Equatable {
-    public var score: Double
-    public var referenceTime: Date
+    public var score: DecayedScore
     public var events: Int
+    public var lastEventAt: Date?
 
-    public init(score: Double, referenceTime: Date, events: Int) {
+    public init(score: DecayedScore = .empty, events: Int = 0, lastEventAt: Date? = nil) {
         self.score = score
-        self.referenceTime = referenceTime
         self.events = events
+        self.lastEventAt = lastEventAt
     }
 
-    /// Adds one event of `weight` at `time` (older events are decayed to the reference time).
+    /// Adds one event of `weight` at `time`.
     public mutating func add(weight: Double, at time: Date, halfLife: TimeInterval) {
-        merge(PopularityCounter(score: weight, referenceTime: time, events: 1), halfLife: halfLife)
+        merge(PopularityCounter(score: DecayedScore(weight: weight, at: time, halfLife: halfLife), events: 1, lastEventAt: time))
     }
 
-    /// Combines two counters at the later of their reference times (what the
-    /// store's upsert does in SQL).
-    public mutating func merge(_ other: PopularityCounter, halfLife: TimeInterval) {
-        let ref = max(referenceTime, other.referenceTime)
-        score = score * DecayedVector.decayFactor(seconds: ref.timeIntervalSince(referenceTime), halfLife: halfLife)
-            + other.score * DecayedVector.decayFactor(seconds: ref.timeIntervalSince(other.referenceTime), halfLife: halfLife)
-        referenceTime = ref
+    /// Combines two counters of the same half-life (what the store's upsert does in SQL).
+    public mutating func merge(_ other: PopularityCounter) {
+        score.add(other.score)
         events += other.events
+        lastEventAt = [lastEventAt, other.lastEventAt].compactMap { $0 }.max()
     }
 }

@@ -19,6 +19,15 @@ public struct ProfileConfiguration: Sendable, Equatable {
     /// Item and category popularity half-life. Default: 7 days.
     public var popularityHalfLife: TimeInterval
 
+    /// Behavioural transitions: how many consecutive events after an event each form an edge from it
+    /// (0 turns transition upkeep off). Default: 5.
+    public var transitionWindow: Int
+    /// An edge between events `d` positions apart weighs `transitionPositionDecay^(d−1)`. Default: 0.7.
+    public var transitionPositionDecay: Double
+    /// Half-life of transition edges in event time: what people do next now weighs more than years ago.
+    /// Default: 180 days.
+    public var transitionHalfLife: TimeInterval
+
     public static let `default` = try! ProfileConfiguration()
 
     public init(
@@ -27,14 +36,24 @@ public struct ProfileConfiguration: Sendable, Equatable {
         longTermHalfLife: TimeInterval = 30 * 86_400,
         sessionHalfLife: TimeInterval = 30 * 60,
         negativeHalfLife: TimeInterval = 30 * 86_400,
-        popularityHalfLife: TimeInterval = 7 * 86_400
+        popularityHalfLife: TimeInterval = 7 * 86_400,
+        transitionWindow: Int = 5,
+        transitionPositionDecay: Double = 0.7,
+        transitionHalfLife: TimeInterval = 180 * 86_400
     ) throws {
         guard [256, 384, 1024].contains(dimension) else {
             throw RecError(.configuration, "profile dimension must be 256, 384 or 1024, not \(dimension)")
         }
-        for (name, h) in [("long-term", longTermHalfLife), ("session", sessionHalfLife), ("negative", negativeHalfLife), ("popularity", popularityHalfLife)] {
+        for (name, h) in [("long-term", longTermHalfLife), ("session", sessionHalfLife), ("negative", negativeHalfLife), ("popularity", popularityHalfLife), ("transition", transitionHalfLife)] {
             guard h.isFinite, h > 0 else { throw RecError(.configuration, "\(name) half-life must be a positive number of seconds") }
         }
+        guard (0...50).contains(transitionWindow) else { throw RecError(.configuration, "transition window must be 0...50 events") }
+        guard transitionPositionDecay > 0, transitionPositionDecay <= 1 else {
+            throw RecError(.configuration, "transition position decay must be in (0, 1]")
+        }
+        self.transitionWindow = transitionWindow
+        self.transitionPositionDecay = transitionPositionDecay
+        self.transitionHalfLife = transitionHalfLife
         self.dimension = dimension
         self.weights = weights
         self.longTermHalfLife = longTermHalfLife

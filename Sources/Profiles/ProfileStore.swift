@@ -156,6 +156,8 @@ public final class ProfileStore: Sendable {
         }
         let items = try readItemsCached(Array(Set(batch.map(\.itemID.rawValue))), on: conn)
         lap("items")
+        let tails = try loggedSequenceTails(Array(Set(batch.map(\.userID.rawValue))).sorted(), on: conn)
+        lap("tails")
         let inserted = try insertLog(batch, items: items, on: conn)
         lap("insert")
         let fresh = batch.filter { inserted.contains($0.eventID) }
@@ -169,6 +171,8 @@ public final class ProfileStore: Sendable {
         lap("fold")
         try updatePopularity(fresh, items: items, on: conn)
         lap("popularity")
+        try updateTransitions(Self.transitions(new: fresh, tails: tails, configuration: configuration), on: conn)
+        lap("transitions")
         if logger.logLevel <= .debug {
             timings["events"] = "\(batch.count)"
             timings["profiles"] = "\(result.profilesWritten)"
@@ -502,40 +506,124 @@ public final class ProfileStore: Sendable {
         stride(from: 0, to: rows.count, by: profilesPerStatement).map { rows[$0..<min($0 + profilesPerStatement, rows.count)] }
     }
 
-    /// Decayed popularity per item and per category for newly logged events,
-    /// merged in SQL at the later reference time (order-independent).
+    /// Decayed popularity per item and per category for newly logged events (engagement weights, see
+    /// ``EventWeights/engagementWeight(for:value:)``), merged in SQL by a log-add (order-independent; any
+    /// event time, however old, merges without underflow).
     func updatePopularity(_ events: [Interaction], items: [String: ItemRow], on conn: PGConnection) throws {
         let h = configuration.popularityHalfLife
         var byItem = [String: PopularityCounter]()
         var byCategory = [String: PopularityCounter]()
         for e in events {
-            let w = Double(max(configuration.weights.signedWeight(for: e.type, value: e.value), 0))
-            byItem[e.itemID.rawValue, default: PopularityCounter(score: 0, referenceTime: e.occurredAt, events: 0)].add(weight: w, at: e.occurredAt, halfLife: h)
+            let w = Double(configuration.weights.engagementWeight(for: e.type, value: e.value))
+            byItem[e.itemID.rawValue, default: PopularityCounter()].add(weight: w, at: e.occurredAt, halfLife: h)
         }
         // A category's counter is the merge of its items' counters (merging is order-independent).
         for (item, counter) in byItem {
             guard let categories = items[item]?.categories, !categories.isEmpty else { continue }
-            for c in ItemFeatures.distinct(categories) {
-                if byCategory[c] == nil { byCategory[c] = counter } else { byCategory[c]!.merge(counter, halfLife: h) }
-            }
+            for c in ItemFeatures.distinct(categories) { byCategory[c, default: PopularityCounter()].merge(counter) }
         }
         for (table, key, counters) in [("item_popularity", "item_id", byItem), ("category_popularity", "category", byCategory)] where !counters.isEmpty {
             // Sorted keys: concurrent consumers lock rows in the same order (no deadlocks).
             let keys = counters.keys.sorted()
             try conn.query("""
-                INSERT INTO \(table) AS p (\(key), score, ref_at, events)
-                SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[], $4::int8[])
+                INSERT INTO \(table) AS p (\(key), score_log2, events, last_event_at)
+                SELECT * FROM unnest($1::text[], $2::float8[], $3::int8[], $4::timestamptz[])
                 ON CONFLICT (\(key)) DO UPDATE SET
-                    score = p.score * power(2, -extract(epoch FROM greatest(p.ref_at, EXCLUDED.ref_at) - p.ref_at) / $5::float8)
-                          + EXCLUDED.score * power(2, -extract(epoch FROM greatest(p.ref_at, EXCLUDED.ref_at) - EXCLUDED.ref_at) / $5::float8),
-                    ref_at = greatest(p.ref_at, EXCLUDED.ref_at),
-                    events = p.events + EXCLUDED.events
+                    score_log2 = log2_add(p.score_log2, EXCLUDED.score_log2),
+                    events = p.events + EXCLUDED.events,
+                    last_event_at = greatest(p.last_event_at, EXCLUDED.last_event_at)
                 """, [
                     BinaryArray.texts(keys),
-                    BinaryArray.doubles(keys.map { counters[$0]!.score }),
-                    BinaryArray.dates(keys.map { counters[$0]!.referenceTime }),
+                    BinaryArray.doubles(keys.map { counters[$0]!.score.log2 }),
                     BinaryArray.int64s(keys.map { counters[$0]!.events }),
-                    h,
+                    BinaryArray.dates(keys.map { counters[$0]!.lastEventAt }),
+                ])
+        }
+    }
+
+    /// One event of a user's sequence, as transitions see it.
+    struct SequenceEvent {
+        var item: String
+        var time: Date
+        /// False for events already in the log before this batch.
+        var isNew: Bool
+    }
+
+    /// The newest ``ProfileConfiguration/transitionWindow`` engaged events (not dismissals) of each user
+    /// already in the log, oldest first: what this batch's events follow. Read before the batch is logged.
+    func loggedSequenceTails(_ users: [String], on conn: PGConnection) throws -> [String: [SequenceEvent]] {
+        let window = configuration.transitionWindow
+        guard window > 0, !users.isEmpty else { return [:] }
+        let rows = try conn.query("""
+            SELECT u.id, x.item_id, x.occurred_at FROM unnest($1::text[]) AS u(id)
+            CROSS JOIN LATERAL (SELECT item_id, occurred_at FROM interactions
+                                WHERE user_id = u.id AND type <> 'dismiss' ORDER BY occurred_at DESC LIMIT $2) x
+            """, [BinaryArray.texts(users), window], resultFormat: .binary)
+        var out = [String: [SequenceEvent]]()
+        for row in rows {
+            out[try row.string(0), default: []].append(SequenceEvent(item: try row.string(1), time: try row.date(2), isNew: false))
+        }
+        for k in out.keys { out[k]!.reverse() }
+        return out
+    }
+
+    /// A directed edge between two items.
+    struct TransitionKey: Hashable, Comparable {
+        var src: String
+        var dst: String
+        static func < (a: TransitionKey, b: TransitionKey) -> Bool { a.src != b.src ? a.src < b.src : a.dst < b.dst }
+    }
+
+    /// The edges this batch adds (pure): per user, the logged tail and the new events in time order (the
+    /// batch's order among equal times); every pair `a → b` at most `window` positions apart of which at
+    /// least one event is new adds `decay^(distance−1)` at `b`'s time. Pairs of two logged events were
+    /// counted when the later one arrived. A late event older than the whole logged tail links only to
+    /// the tail (what is known without reading the user's whole history).
+    static func transitions(new events: [Interaction], tails: [String: [SequenceEvent]], configuration c: ProfileConfiguration)
+        -> [TransitionKey: PopularityCounter] {
+        guard c.transitionWindow > 0 else { return [:] }
+        var byUser = [String: [SequenceEvent]]()
+        for e in events where c.weights.engagementWeight(for: e.type, value: e.value) > 0 {
+            byUser[e.userID.rawValue, default: []].append(SequenceEvent(item: e.itemID.rawValue, time: e.occurredAt, isNew: true))
+        }
+        var out = [TransitionKey: PopularityCounter]()
+        for (user, new) in byUser {
+            // Stable: logged events first at equal times, then the batch's own order.
+            var seq = tails[user] ?? []
+            seq.append(contentsOf: new)
+            let order = seq.indices.sorted { seq[$0].time != seq[$1].time ? seq[$0].time < seq[$1].time : $0 < $1 }
+            let s = order.map { seq[$0] }
+            for b in s.indices {
+                for d in 1...c.transitionWindow {
+                    let a = b - d
+                    guard a >= 0 else { break }
+                    guard s[a].isNew || s[b].isNew, s[a].item != s[b].item else { continue }
+                    let w = pow(c.transitionPositionDecay, Double(d - 1))
+                    out[TransitionKey(src: s[a].item, dst: s[b].item), default: PopularityCounter()]
+                        .add(weight: w, at: s[b].time, halfLife: c.transitionHalfLife)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Upserts this batch's transition edges (log-added, sorted keys so concurrent consumers lock rows in
+    /// one order), in statements of 50,000 edges.
+    func updateTransitions(_ edges: [TransitionKey: PopularityCounter], on conn: PGConnection) throws {
+        guard !edges.isEmpty else { return }
+        let keys = edges.keys.sorted()
+        for start in stride(from: 0, to: keys.count, by: 50_000) {
+            let chunk = keys[start..<min(start + 50_000, keys.count)]
+            try conn.query("""
+                INSERT INTO item_transitions AS t (src_item, dst_item, score_log2, events)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[])
+                ON CONFLICT (src_item, dst_item) DO UPDATE SET
+                    score_log2 = log2_add(t.score_log2, EXCLUDED.score_log2), events = t.events + EXCLUDED.events
+                """, [
+                    BinaryArray.texts(chunk.map(\.src)),
+                    BinaryArray.texts(chunk.map(\.dst)),
+                    BinaryArray.doubles(chunk.map { edges[$0]!.score.log2 }),
+                    BinaryArray.int64s(chunk.map { edges[$0]!.events }),
                 ])
         }
     }

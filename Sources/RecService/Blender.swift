@@ -7,9 +7,14 @@ public struct Blender: Sendable {
 
     public init(weights: BlendWeights) { self.weights = weights }
 
-    /// Scores every candidate; `maxPopularity` is the largest stored popularity counter (for normalization).
-    public func score(_ candidates: [Candidate], query: BlendQuery, maxPopularity: Double, now: Date) -> [ScoredItem] {
-        candidates.map { c in
+    /// Scores every candidate at the instant `now` (live: the wall clock; a replay: its `asOf`).
+    ///
+    /// - Parameter maxPopularity: the largest stored popularity counter, for normalization at `now`.
+    public func score(_ candidates: [Candidate], query: BlendQuery, maxPopularity: DecayedScore, now: Date) -> [ScoredItem] {
+        let maxNow = weights.popularityNow(maxPopularity, now: now)
+        // Transition scores are on the request's own scale: the strongest candidate gets the full weight.
+        let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
+        return candidates.map { c in
             var e = ScoreExplanation()
             if let v = c.vector {
                 if let l = query.longTerm, l.count == v.count { e.longTerm = weights.longTerm * VectorMath.dot(l, v) }
@@ -18,9 +23,9 @@ public struct Blender: Sendable {
                 if let n = query.negative, n.count == v.count { e.negative = -weights.negative * VectorMath.dot(n, v) }
                 if let q = query.query, q.count == v.count { e.query = query.queryWeight * VectorMath.dot(q, v) }
             }
-            let popNow = weights.popularityNow(score: c.popularity, refAt: c.popularityRefAt, now: now)
-            e.popularity = weights.popularity * BlendWeights.normalizedPopularity(popNow, max: maxPopularity)
-            e.freshness = weights.freshness * weights.freshness(createdAt: c.createdAt, now: now)
+            if maxCovisit > 0 { e.covisit = weights.covisit * Float(c.covisit / maxCovisit) }
+            e.popularity = weights.popularity * BlendWeights.normalizedPopularity(weights.popularityNow(c.popularity, now: now), max: maxNow)
+            e.freshness = weights.freshness * weights.freshness(publishedAt: c.publishedAt, now: now)
             return ScoredItem(candidate: c, explanation: e)
         }
     }

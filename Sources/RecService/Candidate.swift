@@ -9,25 +9,31 @@ public struct Candidate: Sendable {
     public var vector: ArraySlice<Float>?
     public var title: String
     public var categories: [String]
-    public var createdAt: Date?
-    /// Popularity counter as stored (decayed to `popularityRefAt`).
-    public var popularity: Double
-    public var popularityRefAt: Date?
+    /// When the item was published (the catalog's `publishedAt`, else when the catalog first saw it):
+    /// freshness counts from it.
+    public var publishedAt: Date?
+    /// The item's popularity counter as stored (``DecayedScore`` log₂; `-infinity`: none).
+    public var popularity: DecayedScore
+    /// Behavioural affinity from the request's source items (the user's recent items, the similar item,
+    /// the positive examples): Σ over sources of position weight × decayed transition weight, normalized
+    /// against the item's popularity; 0 when no transition leads here. On a scale of its own: the blender
+    /// divides by the largest of the request.
+    public var covisit: Double
     public var available: Bool
     public var price: Double?
-    /// Which sources produced it (`knn`, `popular`, `fresh`).
+    /// Which sources produced it (`knn`, `covisit`, `popular`, `fresh`).
     public var sources: Set<String>
 
-    public init(itemID: String, vector: [Float]?, title: String = "", categories: [String] = [], createdAt: Date? = nil,
-                popularity: Double = 0, popularityRefAt: Date? = nil, available: Bool = true, price: Double? = nil,
+    public init(itemID: String, vector: [Float]?, title: String = "", categories: [String] = [], publishedAt: Date? = nil,
+                popularity: DecayedScore = .empty, covisit: Double = 0, available: Bool = true, price: Double? = nil,
                 sources: Set<String> = []) {
         self.itemID = itemID
         self.vector = vector.map { VectorMath.normalized($0)[...] }
         self.title = title
         self.categories = categories
-        self.createdAt = createdAt
+        self.publishedAt = publishedAt
         self.popularity = popularity
-        self.popularityRefAt = popularityRefAt
+        self.covisit = covisit
         self.available = available
         self.price = price
         self.sources = sources
@@ -47,6 +53,7 @@ extension Candidate {
                 if let i = position[c.itemID] {
                     out[i].sources.formUnion(c.sources)
                     if out[i].vector == nil { out[i].vector = c.vector }
+                    out[i].covisit = max(out[i].covisit, c.covisit)
                 } else {
                     position[c.itemID] = out.count
                     out.append(c)

@@ -33,40 +33,45 @@ public struct CatalogReader: Sendable {
         ]
     }
 
-    /// Items by decayed popularity (decayed to now), optionally in one category.
+    /// Items by decayed popularity as of `now`, optionally in one category. Counters compare at one instant
+    /// by their stored log₂ (``DecayedScore``), so the index order is the order at any `now`.
     public func popular(limit: Int, category: String?, available: Bool?, now: Date = Date()) async throws -> [JSONValue] {
         var p = SQLParameters()
-        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? [], available: available), seen: nil)
-        // Over-fetch: the index orders by the stored score; decaying each to now can reorder a little.
+        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? [], available: available), seen: nil, publishedBy: now)
         let rows = try await pool.query(
-            "SELECT i.id, i.title, array_to_json(i.categories)::text, pp.score, pp.ref_at, pp.events FROM item_popularity pp "
-                + "JOIN items i ON i.id = pp.item_id WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(limit * 2)", p.values)
-        var out = [(Double, JSONValue)]()
-        for r in rows {
-            let s = weights.popularityNow(score: try r.double(3), refAt: try r.date(4), now: now)
-            out.append((s, [
+            "SELECT i.id, i.title, array_to_json(i.categories)::text, pp.score_log2, pp.events FROM item_popularity pp "
+                + "JOIN items i ON i.id = pp.item_id WHERE true\(cond) ORDER BY pp.score_log2 DESC, i.id LIMIT \(limit)", p.values)
+        return try rows.map { r in
+            let s = weights.popularityNow(DecayedScore(log2: try r.double(3)), now: now)
+            return [
                 "id": .string(try r.string(0)), "title": .string(try r.string(1)),
                 "categories": try JSONValue.parse(Array(try r.string(2).utf8)),
-                "score": .number((s * 1e6).rounded() / 1e6), "events": .number(Double(try r.int(5))),
-            ]))
+                "score": .number(Self.rounded(s)), "events": .number(Double(try r.int(4))),
+            ]
         }
-        return out.sorted { $0.0 > $1.0 }.prefix(limit).map(\.1)
     }
 
-    /// Items with the most interactions in the recent window (dismissals excluded), and the top categories by decayed counters.
+    /// `value` to 6 significant digits: scores at a replay's instant can be far from 1.
+    static func rounded(_ value: Double) -> Double {
+        guard value != 0, value.isFinite else { return value }
+        return Double(String(format: "%.6g", value)) ?? value
+    }
+
+    /// Items with the most interactions in the window ending at `now` (event time; dismissals excluded),
+    /// and the top categories by decayed counters as of `now`.
     public func trending(limit: Int, category: String?, window: TimeInterval, now: Date = Date()) async throws -> JSONValue {
         var p = SQLParameters()
         let since = p.add(now.addingTimeInterval(-window))
+        let until = p.add(now)
         let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? []), seen: nil)
         let items = try await pool.query(
             "SELECT i.id, i.title, array_to_json(i.categories)::text, count(*) AS n, count(DISTINCT x.user_id) AS users "
-                + "FROM interactions x JOIN items i ON i.id = x.item_id WHERE x.occurred_at >= \(since) AND x.type <> 'dismiss'\(cond) "
+                + "FROM interactions x JOIN items i ON i.id = x.item_id WHERE x.occurred_at >= \(since) AND x.occurred_at <= \(until) AND x.type <> 'dismiss'\(cond) "
                 + "GROUP BY i.id, i.title, i.categories ORDER BY n DESC, users DESC, i.id LIMIT \(limit)", p.values)
-        let cats = try await pool.query("SELECT category, score, ref_at FROM category_popularity ORDER BY score DESC LIMIT 10")
-        var categoryList = [(Double, JSONValue)]()
-        for r in cats {
-            let s = weights.popularityNow(score: try r.double(1), refAt: try r.date(2), now: now)
-            categoryList.append((s, ["category": .string(try r.string(0)), "score": .number((s * 1e6).rounded() / 1e6)]))
+        let cats = try await pool.query("SELECT category, score_log2 FROM category_popularity ORDER BY score_log2 DESC, category LIMIT 10")
+        let categoryList = try cats.map { r -> JSONValue in
+            let s = weights.popularityNow(DecayedScore(log2: try r.double(1)), now: now)
+            return ["category": .string(try r.string(0)), "score": .number(Self.rounded(s))]
         }
         return [
             "windowHours": .number(window / 3600),
@@ -75,7 +80,7 @@ public struct CatalogReader: Sendable {
                 "categories": try JSONValue.parse(Array(try r.string(2).utf8)),
                 "interactions": .number(Double(try r.int(3))), "users": .number(Double(try r.int(4))),
             ] }),
-            "categories": .array(categoryList.sorted { $0.0 > $1.0 }.map(\.1)),
+            "categories": .array(categoryList),
         ]
     }
 

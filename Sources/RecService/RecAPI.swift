@@ -117,6 +117,21 @@ public struct RecAPI: Sendable {
         }
     }
 
+    /// The request's instant: `asOf` (RFC 3339) for replays and offline evaluation, else the wall clock.
+    /// Every time-based term (session fade, popularity, freshness, trending, transitions, published items)
+    /// is computed at it.
+    static func asOf(_ request: Request) throws -> Date {
+        guard let s = request.uri.queryParameters.get("asOf") else { return Date() }
+        return try parseAsOf(String(s), field: "asOf")
+    }
+
+    static func parseAsOf(_ text: String, field: String) throws -> Date {
+        guard text.utf8.count <= 64, let t = RFC3339.parse(text) else {
+            throw RecServiceError(.invalidInput, "\(field) must be an RFC 3339 timestamp")
+        }
+        return t
+    }
+
     static func queryList(_ request: Request, _ name: String, max: Int) throws -> [String] {
         let values = request.uri.queryParameters.getAll(name).flatMap { $0.split(separator: ",").map(String.init) }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -200,7 +215,7 @@ public struct RecAPI: Sendable {
                 let e = s.explanation
                 o["explanation"] = [
                     "longTerm": .float(e.longTerm), "session": .float(e.session), "context": .float(e.context),
-                    "negative": .float(e.negative), "popularity": .float(e.popularity), "freshness": .float(e.freshness),
+                    "negative": .float(e.negative), "covisit": .float(e.covisit), "popularity": .float(e.popularity), "freshness": .float(e.freshness),
                     "query": .float(e.query), "sources": .strings(s.candidate.sources.sorted()),
                 ]
             }
@@ -214,24 +229,25 @@ public struct RecAPI: Sendable {
     func getRecommendations(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
         let user = try Self.pathParameter(context, "userId")
         let (listing, explain) = try Self.listing(request)
-        let result = try await deps.recommender.recommend(userID: user, request: listing)
+        let result = try await deps.recommender.recommend(userID: user, request: listing, now: try Self.asOf(request))
         return Self.render(result, explain: explain, extra: ["userId": .string(user)], requestID: context.requestID)
     }
 
     func postRecommendations(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
         let user = try Self.pathParameter(context, "userId")
         let o = try JSONObjectReader(try await Self.body(request, spec))
-        try o.onlyAllow(["limit", "filters", "diversity", "explain", "context"])
+        try o.onlyAllow(["limit", "filters", "diversity", "explain", "context", "asOf"])
         let (listing, explain) = try Self.listing(o)
         let contextItems = try o.stringArray("context", maxCount: 50) ?? []
-        let result = try await deps.recommender.recommend(userID: user, request: listing, contextItems: contextItems)
+        let now = try o.string("asOf", maxLength: 64).map { try Self.parseAsOf($0, field: "body.asOf") } ?? Date()
+        let result = try await deps.recommender.recommend(userID: user, request: listing, contextItems: contextItems, now: now)
         return Self.render(result, explain: explain, extra: ["userId": .string(user)], requestID: context.requestID)
     }
 
     func similar(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
         let item = try Self.pathParameter(context, "itemId")
         let (listing, explain) = try Self.listing(request)
-        let result = try await deps.recommender.similar(itemID: item, request: listing)
+        let result = try await deps.recommender.similar(itemID: item, request: listing, now: try Self.asOf(request))
         return Self.render(result, explain: explain, extra: ["itemId": .string(item)], requestID: context.requestID)
     }
 
@@ -262,7 +278,7 @@ public struct RecAPI: Sendable {
 
     func recommendFromExamples(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
         let o = try JSONObjectReader(try await Self.body(request, spec))
-        try o.onlyAllow(["positive", "negative", "strategy", "limit", "filters", "ignoreMissing", "diversity", "explain"])
+        try o.onlyAllow(["positive", "negative", "strategy", "limit", "filters", "ignoreMissing", "diversity", "explain", "asOf"])
         func examples(_ key: String) throws -> [Recommender.Example] {
             try (o.array(key, maxCount: 64) ?? []).enumerated().map { i, v in
                 switch v {
@@ -286,14 +302,16 @@ public struct RecAPI: Sendable {
         }
         let (listing, explain) = try Self.listing(o)
         let result = try await deps.recommender.recommend(positive: positive, negative: negative, strategy: strategy,
-                                                          ignoreMissing: try o.bool("ignoreMissing") ?? false, request: listing)
+                                                          ignoreMissing: try o.bool("ignoreMissing") ?? false, request: listing,
+                                                          now: try o.string("asOf", maxLength: 64).map { try Self.parseAsOf($0, field: "body.asOf") } ?? Date())
         return Self.render(result, explain: explain, requestID: context.requestID)
     }
 
     func popular(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
         let limit = try Self.queryInt(request, "limit", 1...100, default: 20)
         let category = try Self.queryList(request, "category", max: 1).first
-        let items = try await catalog.popular(limit: limit, category: category, available: try Self.queryBool(request, "available"))
+        let items = try await catalog.popular(limit: limit, category: category, available: try Self.queryBool(request, "available"),
+                                              now: try Self.asOf(request))
         return Self.json(["items": .array(items), "requestId": .string(context.requestID)])
     }
 
@@ -301,7 +319,7 @@ public struct RecAPI: Sendable {
         let limit = try Self.queryInt(request, "limit", 1...100, default: 20)
         let hours = try Self.queryInt(request, "windowHours", 1...720, default: 24)
         let category = try Self.queryList(request, "category", max: 1).first
-        var out = try await catalog.trending(limit: limit, category: category, window: TimeInterval(hours) * 3600)
+        var out = try await catalog.trending(limit: limit, category: category, window: TimeInterval(hours) * 3600, now: try Self.asOf(request))
         if case .object(var o) = out { o["requestId"] = .string(context.requestID); out = .object(o) }
         return Self.json(out)
     }

@@ -14,7 +14,7 @@ struct RecommendationStore: Sendable {
         self.vectorCache = ItemVectorCache(capacity: configuration.cachedVectors)
     }
 
-    /// One candidate request: a kNN per vector (usually one), plus popular and fresh items.
+    /// One candidate request: a kNN per vector (usually one), behavioural transitions, popular and fresh items.
     struct Plan: Sendable {
         var vectors: [[Float]] = []
         var knn: Int = 0
@@ -22,6 +22,18 @@ struct RecommendationStore: Sendable {
         var fresh: Int = 0
         var filters = ItemFilters()
         var seen: SeenExclusion?
+        /// Where behavioural candidates start from; nil: none.
+        var covisit: CovisitSources?
+        /// The request's instant: items published later are left out, transitions are weighed at it.
+        var now: Date?
+    }
+
+    /// The items behavioural candidates follow from.
+    enum CovisitSources: Sendable {
+        /// The user's newest engaged events up to `now` (read in the candidate statement), position-decayed.
+        case user(String)
+        /// Given items with weights (similar items, examples).
+        case items([String], weights: [Double])
     }
 
     func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
@@ -56,7 +68,7 @@ struct RecommendationStore: Sendable {
     /// statement for the candidates' vectors that ``ItemVectorCache`` lacks (none once warm).
     ///
     /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
-    func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: Double) {
+    func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: DecayedScore) {
         let d = configuration.dimensions
         var p = SQLParameters()
         let kind = p.add(configuration.embeddingKind)
@@ -67,27 +79,57 @@ struct RecommendationStore: Sendable {
         // anyway; popular and fresh rows probe item_embeddings for it. An item several sources produce comes
         // once per source and is merged in Swift (``Candidate/merging(_:)``): merging in SQL (DISTINCT ON, a window for the source list, a
         // lateral popularity probe per merged row) was ~10% of the statement (pgbench on bench_serve).
-        let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, i.created_at, i.available, i.price"
+        let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, coalesce(i.published_at, i.created_at), i.available, i.price"
         let fingerprintProbe = "(SELECT \(Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(kind) AND e.dims = \(d))"
+        let now = plan.now ?? Date()
+        var with = ""
         for v in plan.vectors where plan.knn > 0 {
-            let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns), pp.score, pp.ref_at "
+            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
+            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns), pp.score_log2, NULL::float8 AS cv "
                 + "FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id"
                 + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
                 + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
         }
+        if let sources = plan.covisit, configuration.usesCovisit {
+            // Behavioural candidates: the strongest transitions out of each source item (index range scan on
+            // (src_item, score_log2 DESC)), each weighed at `now` (2^(log2 − now/h); clamped far below any
+            // real weight so power() never underflows), times the source's weight, divided by
+            // events(source)^α; summed per target, then divided by events(target)^β.
+            let c = configuration
+            let src: String
+            switch sources {
+            case .user(let user):
+                src = "SELECT r.item_id, power(\(p.add(c.covisitRecentDecay))::float8, min(r.pos)::float8) AS w FROM ("
+                    + "SELECT x.item_id, row_number() OVER (ORDER BY x.occurred_at DESC) - 1 AS pos FROM interactions x"
+                    + " WHERE x.user_id = \(p.add(user)) AND x.type <> 'dismiss' AND x.occurred_at <= \(p.add(now))"
+                    + " ORDER BY x.occurred_at DESC LIMIT \(p.add(c.covisitRecentItems))) r GROUP BY r.item_id"
+            case .items(let ids, let weights):
+                src = "SELECT * FROM unnest(\(p.add(ids))::text[], \(p.add(weights.map { String($0) }))::text[]::float8[])"
+            }
+            let nowScale = p.add(now.timeIntervalSince1970 / c.transitionHalfLife)
+            with = "WITH src(item_id, w) AS (\(src)), cv AS (SELECT t.dst_item AS id, "
+                + "sum(src.w * power(2::float8, greatest(t.score_log2 - \(nowScale)::float8, -1000)) / power(greatest(ps.events, 1)::float8, \(p.add(c.covisitSourceNorm))::float8)) AS s "
+                + "FROM src LEFT JOIN item_popularity ps ON ps.item_id = src.item_id CROSS JOIN LATERAL ("
+                + "SELECT dst_item, score_log2 FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC LIMIT \(p.add(c.covisitPerSource))) t "
+                + "GROUP BY t.dst_item) "
+            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
+            parts.append("(SELECT i.id, 'covisit', \(fingerprintProbe), \(itemColumns), pp.score_log2, "
+                + "cv.s / power(greatest(pp.events, 1)::float8, \(p.add(c.covisitTargetNorm))::float8) AS cvs "
+                + "FROM cv JOIN items i ON i.id = cv.id LEFT JOIN item_popularity pp ON pp.item_id = i.id"
+                + " WHERE true\(cond) ORDER BY cvs DESC LIMIT \(c.covisitCandidates))")
+        }
         if plan.popular > 0 {
-            let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id, 'popular', \(fingerprintProbe), \(itemColumns), pp.score, pp.ref_at FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
-                + " WHERE true\(cond) ORDER BY pp.score DESC LIMIT \(plan.popular))")
+            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
+            parts.append("(SELECT i.id, 'popular', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8 FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
+                + " WHERE true\(cond) ORDER BY pp.score_log2 DESC LIMIT \(plan.popular))")
         }
         if plan.fresh > 0 {
-            let cond = p.conditions(plan.filters, seen: plan.seen)
-            parts.append("(SELECT i.id, 'fresh', \(fingerprintProbe), \(itemColumns), pp.score, pp.ref_at FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
-                + " WHERE true\(cond) ORDER BY i.created_at DESC LIMIT \(plan.fresh))")
+            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
+            parts.append("(SELECT i.id, 'fresh', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8 FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
+                + " WHERE true\(cond) ORDER BY coalesce(i.published_at, i.created_at) DESC LIMIT \(plan.fresh))")
         }
-        guard !parts.isEmpty else { return ([], 0) }
-        let sql = "SELECT c.*, (SELECT max(score) FROM item_popularity)::float8 FROM (" + parts.joined(separator: " UNION ALL ") + ") c"
+        guard !parts.isEmpty else { return ([], .empty) }
+        let sql = with + "SELECT c.*, (SELECT max(score_log2) FROM item_popularity)::float8 FROM (" + parts.joined(separator: " UNION ALL ") + ") c"
         let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary, prepared: configuration.preparedStatements) }
         let rows: PostgresRows
         if plan.vectors.isEmpty || plan.knn == 0 {
@@ -113,17 +155,17 @@ struct RecommendationStore: Sendable {
         }
         var out = [Candidate]()
         out.reserveCapacity(rows.count)
-        var maxPop = 0.0
+        var maxPop = DecayedScore.empty
         var fingerprints = [String: [UInt8]]()  // item id → its vector's fingerprint (no entry: no vector)
         for r in rows {
             let id = try r.string(0)
-            if !r.isNull(10) { maxPop = try r.double(10) }
+            if !r.isNull(10) { maxPop = DecayedScore(log2: try r.double(10)) }
             if fingerprints[id] == nil, let fp = r.bytes(2) { fingerprints[id] = fp }
             let catText = try r.string(4)
             let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             out.append(Candidate(
                 itemID: id, vector: nil, title: try r.string(3), categories: cats,
-                createdAt: try r.date(5), popularity: r.isNull(8) ? 0 : try r.double(8), popularityRefAt: r.isNull(9) ? nil : try r.date(9),
+                publishedAt: try r.date(5), popularity: r.isNull(8) ? .empty : DecayedScore(log2: try r.double(8)), covisit: r.isNull(9) ? 0 : try r.double(9),
                 available: try r.bool(6), price: r.isNull(7) ? nil : try r.double(7), sources: [try r.string(1)]))
         }
         // An item several sources produced comes once per source: one candidate each, in id order.

@@ -57,14 +57,14 @@ public final class Recommender: Sendable {
     public func recommend(userID: String, request: ListingRequest, contextItems: [String] = [], now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
-        let seen = SeenExclusion(userID: userID, eventTypes: seenTypes, since: now.addingTimeInterval(-config.seenWindow))
+        let seen = SeenExclusion(userID: userID, eventTypes: seenTypes, limit: config.seenLimit)
         var excluding = request.filters
         excluding.exclude += contextItems
         let filters = excluding
         // Without a vector signal the page is popular and fresh items only: a page more of each.
         let lists: @Sendable (Bool) -> RecommendationStore.Plan = { fallback in
             RecommendationStore.Plan(popular: config.popularCandidates + (fallback ? request.limit : 0),
-                                     fresh: config.freshCandidates + (fallback ? request.limit : 0), filters: filters, seen: seen)
+                                     fresh: config.freshCandidates + (fallback ? request.limit : 0), filters: filters, seen: seen, now: now)
         }
         // Popular and fresh candidates do not depend on the profile: while a core is spare, their statement
         // runs on a second pool connection beside the profile read and the kNN (one round trip per source, in
@@ -73,7 +73,7 @@ public final class Recommender: Sendable {
         let parallel = inFlight.add(1, ordering: .relaxed).newValue <= parallelSourcesUpTo
         defer { inFlight.subtract(1, ordering: .relaxed) }
         async let listed = parallel ? pool.withConnection { conn in try store.candidates(conn, plan: lists(false)) } : nil
-        let personal = try await pool.withConnection { conn -> (query: BlendQuery, candidates: [Candidate], maxPopularity: Double) in
+        let personal = try await pool.withConnection { conn -> (query: BlendQuery, candidates: [Candidate], maxPopularity: DecayedScore) in
             let profile = try store.profile(conn, userID: userID)
             var context: [Float]?
             if !contextItems.isEmpty {
@@ -85,32 +85,36 @@ public final class Recommender: Sendable {
             let query = BlendQuery(longTerm: profile?.longTerm, session: profile?.session,
                                    sessionWeight: config.weights.sessionWeight(sessionAt: profile?.sessionAt, now: now),
                                    negative: profile?.negative, context: context)
-            var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen)
+            var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen,
+                                                covisit: config.usesCovisit ? .user(userID) : nil, now: now)
             if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
             if !parallel {
                 let sources = lists(query.isFallback)
                 (plan.popular, plan.fresh) = (sources.popular, sources.fresh)
-            } else if plan.vectors.isEmpty {
-                return (query, [], 0)
+            } else if plan.vectors.isEmpty && plan.covisit == nil {
+                return (query, [], .empty)
             }
             let (candidates, maxPop) = try store.candidates(conn, plan: plan)
             return (query, candidates, maxPop)
         }
-        var (others, maxPop) = try await listed ?? ([], 0)
+        var (others, maxPop) = try await listed ?? ([], .empty)
         let query = personal.query
-        if parallel, query.isFallback {
+        // No vector signal and no behavioural one (a new user): popularity and freshness only.
+        let fallback = query.isFallback && !personal.candidates.contains { $0.covisit > 0 }
+        if parallel, fallback {
             (others, maxPop) = try await pool.withConnection { conn in try store.candidates(conn, plan: lists(true)) }
         }
         let candidates = Candidate.merging(personal.candidates, others)
-        let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: max(maxPop, personal.maxPopularity), now: now)
+        let top = personal.maxPopularity.log2 > maxPop.log2 ? personal.maxPopularity : maxPop
+        let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: top, now: now)
         let ranked = DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit)
-        return RecommendationResult(items: ranked, strategy: query.isFallback ? "popularity_freshness" : "blended", fallback: query.isFallback)
+        return RecommendationResult(items: ranked, strategy: fallback ? "popularity_freshness" : "blended", fallback: fallback)
     }
 
     /// Items like `itemID` (cosine to its vector), with the same filters and diversity.
     ///
     /// - Throws: ``RecServiceError`` `notFound` for an unknown item or one without a vector.
-    public func similar(itemID: String, request: ListingRequest) async throws -> RecommendationResult {
+    public func similar(itemID: String, request: ListingRequest, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
         return try await pool.withConnection { conn in
@@ -119,9 +123,10 @@ public final class Recommender: Sendable {
             }
             var filters = request.filters
             filters.exclude.append(itemID)
-            let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters)
+            let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters,
+                                                covisit: .items([itemID], weights: [1]), now: now)
             let (candidates, _) = try store.candidates(conn, plan: plan)
-            let scored = Self.queryScores(candidates, query: v)
+            let scored = Self.queryScores(candidates, query: v, covisitWeight: config.weights.covisit)
             return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
                                         strategy: "similar", fallback: false)
         }
@@ -139,12 +144,12 @@ public final class Recommender: Sendable {
             if let userID, personalization > 0 { profile = try store.profile(conn, userID: userID) }
             var weights = BlendWeights()
             weights.longTerm = personalization
-            weights.session = 0; weights.negative = 0; weights.popularity = 0; weights.freshness = 0; weights.context = 0
+            weights.session = 0; weights.negative = 0; weights.popularity = 0; weights.freshness = 0; weights.context = 0; weights.covisit = 0
             let query = BlendQuery(longTerm: profile?.longTerm, query: vector, queryWeight: 1 - personalization)
             let plan = RecommendationStore.Plan(vectors: [query.candidateVector(weights: weights) ?? vector],
-                                                knn: config.knnCandidates(limit: request.limit), filters: request.filters)
+                                                knn: config.knnCandidates(limit: request.limit), filters: request.filters, now: now)
             let (candidates, _) = try store.candidates(conn, plan: plan)
-            let scored = Blender(weights: weights).score(candidates, query: query, maxPopularity: 0, now: now)
+            let scored = Blender(weights: weights).score(candidates, query: query, maxPopularity: .empty, now: now)
             return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
                                         strategy: "search", fallback: false)
         }
@@ -162,7 +167,7 @@ public final class Recommender: Sendable {
     /// - Throws: ``RecServiceError`` `notFound` naming unknown examples unless `ignoreMissing`;
     ///   `invalidInput` when no usable example remains.
     public func recommend(positive: [Example], negative: [Example], strategy: ExampleStrategy, ignoreMissing: Bool,
-                          request: ListingRequest) async throws -> RecommendationResult {
+                          request: ListingRequest, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
         return try await pool.withConnection { conn in
@@ -178,24 +183,29 @@ public final class Recommender: Sendable {
             var filters = request.filters
             filters.exclude += ids
             let knn = config.knnCandidates(limit: request.limit)
+            // What people went on to after the positive examples (those with vectors), by example weight.
+            let known = positive.filter { vectors[$0.id] != nil }
+            let behaviour: RecommendationStore.CovisitSources? = known.isEmpty ? nil : .items(known.map(\.id), weights: known.map { Double($0.weight) })
             switch strategy {
             case .averageVector:
                 guard let q = ExampleStrategy.averageVector(positive: pos, negative: neg) else {
                     throw RecServiceError(.invalidInput, "the examples cancel out")
                 }
-                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: [q], knn: knn, filters: filters))
-                let scored = Self.queryScores(candidates, query: VectorMath.normalized(q))
+                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: [q], knn: knn, filters: filters, covisit: behaviour, now: now))
+                let scored = Self.queryScores(candidates, query: VectorMath.normalized(q), covisitWeight: config.weights.covisit)
                 return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
                                             strategy: strategy.rawValue, fallback: false)
             case .bestScore:
                 // One kNN per positive (the candidates best_score can rank high); negatives only: away from them.
                 var seeds = pos.sorted { $0.weight > $1.weight }.prefix(16).map(\.vector)
                 if seeds.isEmpty, let away = ExampleStrategy.averageVector(positive: [], negative: neg) { seeds = [away] }
-                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: seeds, knn: knn, filters: filters))
+                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: seeds, knn: knn, filters: filters, covisit: behaviour, now: now))
                 let pv = pos.map(\.vector), nv = neg.map(\.vector)
+                let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
                 let scored = candidates.map { c -> ScoredItem in
                     var e = ScoreExplanation()
                     if let v = c.vector { e.query = ExampleStrategy.bestScore(v, positive: pv, negative: nv) }
+                    if maxCovisit > 0 { e.covisit = config.weights.covisit * Float(c.covisit / maxCovisit) }
                     return ScoredItem(candidate: c, explanation: e)
                 }
                 return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
@@ -204,10 +214,13 @@ public final class Recommender: Sendable {
         }
     }
 
-    static func queryScores(_ candidates: [Candidate], query: [Float]) -> [ScoredItem] {
-        candidates.map { c in
+    /// Cosine to `query` plus, when some candidate has one, the behavioural term on the request's scale.
+    static func queryScores(_ candidates: [Candidate], query: [Float], covisitWeight: Float) -> [ScoredItem] {
+        let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
+        return candidates.map { c in
             var e = ScoreExplanation()
             if let v = c.vector, v.count == query.count { e.query = VectorMath.dot(v, query) }
+            if maxCovisit > 0 { e.covisit = covisitWeight * Float(c.covisit / maxCovisit) }
             return ScoredItem(candidate: c, explanation: e)
         }
     }

@@ -16,8 +16,27 @@ public struct RecommenderConfiguration: Sendable {
     public var freshCandidates: Int
     /// Event types whose items count as seen and are excluded. Default: all types.
     public var seenEventTypes: [String]
-    /// How far back seen items are excluded. Default: 90 days.
-    public var seenWindow: TimeInterval
+    /// How many of the user's newest interactions (of ``seenEventTypes``) count as seen, whatever their
+    /// age: sized for long real histories (MovieLens users have up to 2,314 ratings) while keeping one
+    /// index range scan per request bounded. Default: 5,000.
+    public var seenLimit: Int
+    /// Behavioural candidates: how many of the user's newest engaged events are sources. Default: 20.
+    public var covisitRecentItems: Int = 20
+    /// Weight of the `k`-th newest source: `covisitRecentDecay^k`. Default: 0.8.
+    public var covisitRecentDecay: Double = 0.8
+    /// Strongest transitions read out of each source. Default: 50.
+    public var covisitPerSource: Int = 50
+    /// Behavioural candidates kept after aggregation. Default: 100.
+    public var covisitCandidates: Int = 100
+    /// Transition weights are divided by `events(source)^covisitSourceNorm` (1: the conditional probability
+    /// of going on to the item, so a source with many transitions does not drown the others). Default: 1.
+    public var covisitSourceNorm: Double = 1
+    /// ... and by `events(target)^covisitTargetNorm`, so items that follow everything (the most popular) do
+    /// not win every list. Default: 0.3.
+    public var covisitTargetNorm: Double = 0.3
+    /// Half-life the transition edges were written with (``DecayedScore``; REC_TRANSITION_HALF_LIFE_DAYS),
+    /// to put them on the scale of a request's "now". Default: 180 days.
+    public var transitionHalfLife: TimeInterval = 180 * 86_400
     /// Run the hot statements (profile, item vectors, candidates) as per-connection prepared statements,
     /// which saves their parse and, once the server uses a generic plan, planning. Default: true.
     public var preparedStatements: Bool = true
@@ -31,15 +50,15 @@ public struct RecommenderConfiguration: Sendable {
     public init(weights: BlendWeights = BlendWeights(), dimensions: Int = 1024, embeddingKind: String = "fused",
                 efSearch: Int = 100, maxScanTuples: Int = 20_000, popularCandidates: Int = 30, freshCandidates: Int = 20,
                 seenEventTypes: [String] = ["view", "click", "add_to_cart", "purchase", "rating", "dismiss"],
-                seenWindow: TimeInterval = 90 * 86_400) throws {
+                seenLimit: Int = 5_000) throws {
         guard [256, 384, 1024].contains(dimensions) else {
             throw RecServiceError(.configuration, "dimensions must be 256, 384 or 1024, not \(dimensions)")
         }
         guard ["fused", "text", "image"].contains(embeddingKind) else {
             throw RecServiceError(.configuration, "embedding kind must be fused, text or image")
         }
-        guard (1...1000).contains(efSearch), maxScanTuples >= 1, popularCandidates >= 0, freshCandidates >= 0, seenWindow >= 0 else {
-            throw RecServiceError(.configuration, "efSearch must be 1...1000; candidate counts and windows non-negative")
+        guard (1...1000).contains(efSearch), maxScanTuples >= 1, popularCandidates >= 0, freshCandidates >= 0, (0...100_000).contains(seenLimit) else {
+            throw RecServiceError(.configuration, "efSearch must be 1...1000; candidate counts non-negative; the seen limit 0...100000")
         }
         let known = Set(["view", "click", "add_to_cart", "purchase", "rating", "dismiss"])
         if let bad = seenEventTypes.first(where: { !known.contains($0) }) {
@@ -53,8 +72,26 @@ public struct RecommenderConfiguration: Sendable {
         self.popularCandidates = popularCandidates
         self.freshCandidates = freshCandidates
         self.seenEventTypes = seenEventTypes
-        self.seenWindow = seenWindow
+        self.seenLimit = seenLimit
     }
+
+    /// Checks the behavioural knobs (they are plain fields, set after construction).
+    ///
+    /// - Throws: ``RecServiceError`` `configuration` naming the bad value.
+    public func validated() throws -> RecommenderConfiguration {
+        guard (0...200).contains(covisitRecentItems), (0...1000).contains(covisitPerSource), (0...1000).contains(covisitCandidates) else {
+            throw RecServiceError(.configuration, "covisit recent items must be 0...200, per source and candidates 0...1000")
+        }
+        guard covisitRecentDecay > 0, covisitRecentDecay <= 1 else { throw RecServiceError(.configuration, "covisit recent decay must be in (0, 1]") }
+        guard (0...2).contains(covisitSourceNorm), (0...2).contains(covisitTargetNorm) else {
+            throw RecServiceError(.configuration, "covisit normalization exponents must be 0...2")
+        }
+        guard transitionHalfLife > 0, transitionHalfLife.isFinite else { throw RecServiceError(.configuration, "transition half-life must be positive") }
+        return self
+    }
+
+    /// Whether requests read behavioural candidates at all.
+    var usesCovisit: Bool { weights.covisit > 0 && covisitRecentItems > 0 && covisitPerSource > 0 && covisitCandidates > 0 }
 
     /// kNN candidates fetched for a page of `limit`: enough headroom for rescoring and diversity to reorder.
     public func knnCandidates(limit: Int) -> Int { max(limit * 4, 60) }

@@ -8,7 +8,10 @@ public enum RouteTable {
         .init("exclude", "string", "Comma-separated item ids never to return."),
         .init("diversity", "number", "MMR diversity 0 to 1 (λ = 1 − diversity); 0 keeps the score order."),
         .init("explain", "boolean", "Include each signal's contribution to the score."),
+        asOf,
     ]
+    /// Replays and offline evaluation: the instant every time-based term is computed at.
+    static let asOf = RouteSpec.Query("asOf", "string", "RFC 3339 instant to compute time-based terms at (replays, evaluation); default now.")
     static let jsonSmall = RouteSpec.Body.json(maxBytes: 256 * 1024)
     /// Search bodies carry a base64 image (5 MB decoded ≈ 6.7 MB encoded).
     public static let searchBodyLimit = 7 * 1024 * 1024
@@ -32,12 +35,12 @@ public enum RouteTable {
                   scope: .read, query: [], attributeFilters: false, body: jsonSmall, successStatus: 200),
         RouteSpec(method: "GET", path: "/v1/popular", operationID: "getPopular", summary: "Items by decayed popularity.",
                   scope: .read, query: [.init("limit", "integer", "1 to 100 (default 20)."), .init("category", "string", "Only this category."),
-                                        .init("available", "boolean", "Only items with this availability.")],
+                                        .init("available", "boolean", "Only items with this availability."), asOf],
                   attributeFilters: false, body: .none, successStatus: 200),
         RouteSpec(method: "GET", path: "/v1/trending", operationID: "getTrending",
                   summary: "Items with the most recent interactions, and top categories by decayed counters.",
                   scope: .read, query: [.init("limit", "integer", "1 to 100 (default 20)."), .init("category", "string", "Only this category."),
-                                        .init("windowHours", "integer", "Recent window in hours, 1 to 720 (default 24).")],
+                                        .init("windowHours", "integer", "Recent window in hours, 1 to 720 (default 24)."), asOf],
                   attributeFilters: false, body: .none, successStatus: 200),
         RouteSpec(method: "POST", path: "/v1/events", operationID: "postEvents",
                   summary: "Up to 500 interaction events, produced to Kafka; 202 once the broker acknowledged all.",

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Seen-item exclusion: items the user interacted with by these event types since this time.
+/// Seen-item exclusion: the items of the user's newest `limit` interactions of these event types, whatever
+/// their age (a backfilled history is as seen as yesterday's), bounded by a count so one statement reads
+/// at most `limit` rows of the user's log.
 public struct SeenExclusion: Sendable, Equatable {
     public var userID: String
     public var eventTypes: [String]
-    public var since: Date
+    public var limit: Int
 }

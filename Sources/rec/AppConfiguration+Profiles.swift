@@ -7,11 +7,18 @@ extension AppConfiguration {
     /// - `REC_EVENT_WEIGHTS`: e.g. `view=1,click=2,add_to_cart=4,purchase=8,rating=1,dismiss=-4,neutral=3`.
     /// - `REC_PROFILE_HALF_LIFE_DAYS` (30), `REC_SESSION_HALF_LIFE_MINUTES` (30),
     ///   `REC_NEGATIVE_HALF_LIFE_DAYS` (30), `REC_POPULARITY_HALF_LIFE_DAYS` (7).
+    /// - Transitions: `REC_TRANSITION_WINDOW` (5 events; 0 turns them off), `REC_TRANSITION_POSITION_DECAY` (0.7),
+    ///   `REC_TRANSITION_HALF_LIFE_DAYS` (180).
     func profileConfiguration() throws -> ProfileConfiguration {
         func number(_ key: String, _ scale: Double, _ fallback: TimeInterval) throws -> TimeInterval {
             guard let raw = environment[key], !raw.isEmpty else { return fallback }
             guard let v = Double(raw), v > 0, v.isFinite else { throw ConfigurationError("\(key) must be a positive number") }
             return v * scale
+        }
+        func integer(_ key: String, _ fallback: Int) throws -> Int {
+            guard let raw = environment[key], !raw.isEmpty else { return fallback }
+            guard let v = Int(raw), v >= 0 else { throw ConfigurationError("\(key) must be a non-negative integer") }
+            return v
         }
         let d = ProfileConfiguration.default
         // The dimension catalog ingest stores vectors in: profiles must live in the same space.
@@ -23,6 +30,9 @@ extension AppConfiguration {
             longTermHalfLife: try number("REC_PROFILE_HALF_LIFE_DAYS", 86_400, d.longTermHalfLife),
             sessionHalfLife: try number("REC_SESSION_HALF_LIFE_MINUTES", 60, d.sessionHalfLife),
             negativeHalfLife: try number("REC_NEGATIVE_HALF_LIFE_DAYS", 86_400, d.negativeHalfLife),
-            popularityHalfLife: try number("REC_POPULARITY_HALF_LIFE_DAYS", 86_400, d.popularityHalfLife))
+            popularityHalfLife: try number("REC_POPULARITY_HALF_LIFE_DAYS", 86_400, d.popularityHalfLife),
+            transitionWindow: try integer("REC_TRANSITION_WINDOW", d.transitionWindow),
+            transitionPositionDecay: try number("REC_TRANSITION_POSITION_DECAY", 1, d.transitionPositionDecay),
+            transitionHalfLife: try number("REC_TRANSITION_HALF_LIFE_DAYS", 86_400, d.transitionHalfLife))
     }
 }

@@ -71,10 +71,13 @@ struct AppConfiguration: Sendable {
     /// The recommender's knobs:
     /// `REC_EMBEDDING_DIMS` (1024), `REC_EMBEDDING_KIND` (fused), `REC_HNSW_EF_SEARCH` (100),
     /// `REC_HNSW_MAX_SCAN_TUPLES` (20000), `REC_POPULAR_CANDIDATES` (30), `REC_FRESH_CANDIDATES` (20),
-    /// `REC_SEEN_EVENT_TYPES` (all types, comma-separated; empty: none), `REC_SEEN_WINDOW_DAYS` (90),
+    /// `REC_SEEN_EVENT_TYPES` (all types, comma-separated; empty: none), `REC_SEEN_LIMIT` (5000 newest events),
     /// weights `REC_W_LONG` (1), `REC_W_SESSION` (0.6), `REC_W_NEGATIVE` (0.5), `REC_W_POPULARITY` (0.15),
-    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
-    /// `REC_FRESHNESS_HALF_LIFE_H` (336), `REC_POPULARITY_HALF_LIFE_H` (168),
+    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), `REC_W_COVISIT` (1), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
+    /// `REC_FRESHNESS_HALF_LIFE_H` (336); the popularity and transition half-lives are the writers'
+    /// (`REC_POPULARITY_HALF_LIFE_DAYS`, `REC_TRANSITION_HALF_LIFE_DAYS`);
+    /// behavioural candidates `REC_COVISIT_RECENT_ITEMS` (20), `REC_COVISIT_RECENT_DECAY` (0.8), `REC_COVISIT_PER_SOURCE` (50),
+    /// `REC_COVISIT_CANDIDATES` (100), `REC_COVISIT_SOURCE_NORM` (1), `REC_COVISIT_TARGET_NORM` (0.3);
     /// `REC_VECTOR_CACHE_ITEMS` (100000 item vectors kept in process at half precision, warmed at start, checked by content hash; 0 disables).
     func recommenderConfiguration() throws -> RecommenderConfiguration {
         func num(_ k: String, _ d: Double) throws -> Double {
@@ -89,9 +92,12 @@ struct AppConfiguration: Sendable {
         w.popularity = Float(try num("REC_W_POPULARITY", Double(w.popularity)))
         w.freshness = Float(try num("REC_W_FRESHNESS", Double(w.freshness)))
         w.context = Float(try num("REC_W_CONTEXT", Double(w.context)))
+        w.covisit = Float(try num("REC_W_COVISIT", Double(w.covisit)))
         w.sessionHalfLife = try num("REC_SESSION_HALF_LIFE_H", w.sessionHalfLife / 3600) * 3600
         w.freshnessHalfLife = try num("REC_FRESHNESS_HALF_LIFE_H", w.freshnessHalfLife / 3600) * 3600
-        w.popularityHalfLife = try num("REC_POPULARITY_HALF_LIFE_H", w.popularityHalfLife / 3600) * 3600
+        // The counters' own half-lives (written by the interaction consumer): one variable for writer and reader.
+        let profiles = try profileConfiguration()
+        w.popularityHalfLife = profiles.popularityHalfLife
         let seen = environment["REC_SEEN_EVENT_TYPES"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         let cachedVectors = try num("REC_VECTOR_CACHE_ITEMS", 100_000)
         guard cachedVectors >= 0, cachedVectors <= 10_000_000 else { throw ConfigurationError("REC_VECTOR_CACHE_ITEMS must be 0...10000000") }
@@ -102,9 +108,16 @@ struct AppConfiguration: Sendable {
                 efSearch: Int(try num("REC_HNSW_EF_SEARCH", 100)), maxScanTuples: Int(try num("REC_HNSW_MAX_SCAN_TUPLES", 20_000)),
                 popularCandidates: Int(try num("REC_POPULAR_CANDIDATES", 30)), freshCandidates: Int(try num("REC_FRESH_CANDIDATES", 20)),
                 seenEventTypes: seen ?? ["view", "click", "add_to_cart", "purchase", "rating", "dismiss"],
-                seenWindow: try num("REC_SEEN_WINDOW_DAYS", 90) * 86_400)
+                seenLimit: Int(try num("REC_SEEN_LIMIT", 5_000)))
             config.cachedVectors = Int(cachedVectors)
-            return config
+            config.transitionHalfLife = profiles.transitionHalfLife
+            config.covisitRecentItems = Int(try num("REC_COVISIT_RECENT_ITEMS", Double(config.covisitRecentItems)))
+            config.covisitRecentDecay = try num("REC_COVISIT_RECENT_DECAY", config.covisitRecentDecay)
+            config.covisitPerSource = Int(try num("REC_COVISIT_PER_SOURCE", Double(config.covisitPerSource)))
+            config.covisitCandidates = Int(try num("REC_COVISIT_CANDIDATES", Double(config.covisitCandidates)))
+            config.covisitSourceNorm = try num("REC_COVISIT_SOURCE_NORM", config.covisitSourceNorm)
+            config.covisitTargetNorm = try num("REC_COVISIT_TARGET_NORM", config.covisitTargetNorm)
+            return try config.validated()
         } catch let e as RecServiceError {
             throw ConfigurationError(e.message)
         }

@@ -105,8 +105,10 @@ struct BenchSeeder: Sendable {
                         })
         try conn.copyIn("COPY interactions (event_id, user_id, item_id, type, occurred_at, folded) FROM STDIN",
                         lines: (0..<users).lazy.flatMap { u in self.userItems(u).map { i in "\(UUID().uuidString)\tu\(u)\ti\(i)\tpurchase\tnow\tt" } })
-        try conn.copyIn("COPY item_popularity (item_id, score, ref_at, events) FROM STDIN",
-                        lines: (0..<min(items, 5000)).lazy.map { i in "i\(i * 7 % self.items)\t\(Double(5000 - i) / 10)\tnow\t\(5000 - i)" })
+        // Counters as of now (``DecayedScore``: log₂ of the score plus now in half-lives of 7 days).
+        let nowHalfLives = Date().timeIntervalSince1970 / (7 * 86_400)
+        try conn.copyIn("COPY item_popularity (item_id, score_log2, events) FROM STDIN",
+                        lines: (0..<min(items, 5000)).lazy.map { i in "i\(i * 7 % self.items)\t\(log2(Double(5000 - i) / 10) + nowHalfLives)\t\(5000 - i)" })
         try conn.execute("ANALYZE")
         lap("loaded \(users) profiles, interactions and popularity")
     }

@@ -17,6 +17,7 @@ struct Rec: AsyncParsableCommand {
             Demo.self,
             ServeCommand.self,
             APIKeysCommand.self,
+            EvalCommand.self,
         ]
     )
 }

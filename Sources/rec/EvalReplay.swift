@@ -1,0 +1,126 @@
+import BedrockClient
+import Consumers
+import Evaluation
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import Profiles
+import RecCore
+
+/// Loads an evaluation's training data into a schema of its own through the product's own code: the
+/// catalog through ``CatalogIngest`` (the configured embedding endpoint, content-hash cache, the same
+/// caption rules), the interactions in event-time order through ``ProfileStore/record(_:)`` (the
+/// interaction consumer's exactly-once transaction: log, profiles, popularity, transitions).
+struct EvalReplay {
+    let app: AppConfiguration
+    let schema: String
+    let logger: Logger
+
+    /// The schema's libpq URL (`search_path` = the schema, then `public` for pgvector).
+    var url: String {
+        get throws {
+            let base = try app.requireDatabaseURL()
+            return base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
+        }
+    }
+
+    /// Whether the schema exists and holds a replay (a previous run with `--keep`).
+    func exists() throws -> Bool {
+        let admin = try PGConnection(url: try app.requireDatabaseURL())
+        return try admin.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'interactions'", [schema]).count > 0
+    }
+
+    /// Creates the schema afresh and applies the migrations.
+    func create() throws {
+        let admin = try PGConnection(url: try app.requireDatabaseURL())
+        try admin.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE; CREATE SCHEMA \(schema)")
+        _ = try Migrator(migrations: try Migration.load(from: app.migrationsDirectory)).migrate(try PGConnection(url: try url))
+    }
+
+    func drop() throws {
+        try PGConnection(url: try app.requireDatabaseURL()).execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+    }
+
+    /// Publishes the catalog through catalog ingest, in batches as the consumer would receive them.
+    ///
+    /// - Returns: items stored, and items dead-lettered with their reasons (first few).
+    func ingestCatalog(_ items: [EvalItem], pool: PostgresPool, progress: (String) -> Void) async throws -> (stored: Int, rejected: [String]) {
+        let embedder = try TitanEmbeddingClient.fromEnvironment(app.environment)
+        guard let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: app.embeddingMode) else {
+            throw ConfigurationError("REC_EMBEDDING_MODE must be fused or separate")
+        }
+        guard let dims = Int(app.embeddingDimensions) else { throw ConfigurationError("BEDROCK_EMBEDDING_DIMENSIONS must be 256, 384 or 1024") }
+        let config = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID, embedConcurrency: 16)
+        let transport = CurlHTTPTransport()
+        let ingest = CatalogIngest(pool: pool, embedder: embedder, fetcher: ImageFetcher(transport: transport), configuration: config, logger: logger)
+        let occurredAt = Date(timeIntervalSince1970: 0)
+        var rejected = [String]()
+        var done = 0
+        let start = ContinuousClock.now
+        for chunk in stride(from: 0, to: items.count, by: 256).map({ items[$0..<min($0 + 256, items.count)] }) {
+            var messages = chunk.enumerated().map { k, item in
+                let image: CatalogImage? = item.image.map { $0.contains("://") ? .url($0) : .url(URL(fileURLWithPath: $0).absoluteString) }
+                let product = CatalogProduct(id: item.id, title: item.text, categories: item.categories, image: image, publishedAt: item.publishedAt)
+                let event = CatalogEvent.upserted(eventID: EvalReplay.uuid("catalog", item.id), occurredAt: occurredAt, product: product)
+                return KafkaMessage(topic: "eval.catalog", partition: 0, offset: Int64(done + k), key: Array(item.id.utf8), value: event.jsonBytes)
+            }
+            // A transient failure (throttling) is retried, as the consumer's paused partition would be.
+            for attempt in 1...20 where !messages.isEmpty {
+                let outcome = try await ingest.handle(messages)
+                var retry = [KafkaMessage]()
+                for (m, r) in zip(messages, outcome.results) {
+                    switch r {
+                    case .done: break
+                    case .deadLetter(let reason): rejected.append("\(String(decoding: m.key ?? [], as: UTF8.self)): \(reason)")
+                    default: retry.append(m)
+                    }
+                }
+                messages = retry
+                if !retry.isEmpty { try await Task.sleep(for: .milliseconds(200 * attempt)) }
+            }
+            guard messages.isEmpty else { throw ConfigurationError("catalog ingest kept failing for \(messages.count) items") }
+            done += chunk.count
+            progress("catalog: \(done)/\(items.count) items embedded and stored (\(ContinuousClock.now - start))")
+        }
+        return (items.count - rejected.count, rejected)
+    }
+
+    /// Replays interactions (already in time order) through the interaction consumer's transaction, in
+    /// batches of `batchSize`. Events carry a session id derived from gaps: a user's session ends after
+    /// `sessionGap` without events (what a client's session would be).
+    func replayInteractions(_ events: [EvalEvent], store: ProfileStore, batchSize: Int, sessionGap: TimeInterval,
+                            progress: (String) -> Void) async throws {
+        var lastAt = [String: (time: Date, session: Int)]()
+        var batch = [Interaction]()
+        batch.reserveCapacity(batchSize)
+        var done = 0
+        let start = ContinuousClock.now
+        for e in events {
+            var s = lastAt[e.user] ?? (e.time, 0)
+            if e.time.timeIntervalSince(s.time) > sessionGap { s.session += 1 }
+            s.time = e.time
+            lastAt[e.user] = s
+            batch.append(Interaction(eventID: Self.uuid(e.user, e.item, String(e.index)), occurredAt: e.time, userID: UserID(e.user),
+                                     itemID: ItemID(e.item), type: e.type, value: e.value, sessionID: "\(e.user)-s\(s.session)"))
+            if batch.count >= batchSize {
+                try await store.record(batch)
+                done += batch.count
+                batch.removeAll(keepingCapacity: true)
+                progress("interactions: \(done)/\(events.count) replayed (\(ContinuousClock.now - start))")
+            }
+        }
+        if !batch.isEmpty { try await store.record(batch); done += batch.count }
+        while try await store.foldPending(limit: 50_000) > 0 {}
+        progress("interactions: \(done)/\(events.count) replayed (\(ContinuousClock.now - start))")
+    }
+
+    /// A deterministic UUID (SHA-256 of the parts, version 8 layout): the same data gives the same event ids.
+    static func uuid(_ parts: String...) -> UUID {
+        let digest = SigV4Canonical.sha256(Array(parts.joined(separator: "\u{1F}").utf8))
+        var b = Array(digest.prefix(16))
+        b[6] = (b[6] & 0x0F) | 0x80
+        b[8] = (b[8] & 0x3F) | 0x80
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+}
