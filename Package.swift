@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "CHalf"),
 
         .target(name: "RecCore"),
+        /// Offline evaluation: datasets, splits, metrics, baselines. Pure (RecCore only), so it builds in seconds.
+        .target(name: "Evaluation", dependencies: ["RecCore"]),
         .target(name: "Postgres", dependencies: [
             "CLibPQ", "CHalf", "RecCore",
             .product(name: "Logging", package: "swift-log"),
@@ -83,6 +85,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "RecCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "InteractionPipelineTests", dependencies: [
             "Consumers", "Profiles", "Kafka", "Postgres", "RecCore", "IntegrationTestSupport",

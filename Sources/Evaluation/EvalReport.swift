@@ -1,0 +1,52 @@
+import Foundation
+
+/// Baseline and model results side by side, for strict cases and for all cases.
+public struct EvalReport: Sendable, Codable, Hashable {
+    public struct Row: Sendable, Codable, Hashable {
+        public var name: String
+        /// Cases whose target did not depend on the tie-break (see ``EvalCase/strict``).
+        public var strict: MetricSet
+        public var all: MetricSet
+
+        public init(name: String, strict: MetricSet, all: MetricSet) {
+            self.name = name
+            self.strict = strict
+            self.all = all
+        }
+    }
+
+    public var rows: [Row]
+
+    public init(rows: [Row] = []) {
+        self.rows = rows
+    }
+
+    /// An aligned plain-text table, one line per (row, users) pair.
+    public func table() -> String {
+        let k = rows.first?.all.k ?? 10
+        let header = ["name", "users", "cases", "HR@\(k)", "NDCG@\(k)", "MRR@N", "cov@\(k)", "nov@\(k)"]
+        var lines: [[String]] = [header]
+        func f(_ x: Double) -> String { String(format: "%.4f", x) }
+        for row in rows {
+            for (scope, m) in [("strict", row.strict), ("all", row.all)] {
+                lines.append([row.name, scope, String(m.cases), f(m.hitRate), f(m.ndcg), f(m.mrr), f(m.coverage), String(format: "%.2f", m.novelty)])
+            }
+        }
+        let widths = header.indices.map { c in lines.map { $0[c].count }.max() ?? 0 }
+        return lines.map { cells in
+            cells.enumerated().map { c, text in
+                let pad = String(repeating: " ", count: widths[c] - text.count)
+                return c < 2 ? text + pad : pad + text    // names left, numbers right
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// Pretty-printed JSON with sorted keys, so reports diff cleanly.
+    ///
+    /// - Throws: What `JSONEncoder` throws (not expected for finite metrics).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}
