@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "rec", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService",
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,7 +112,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "RecServiceTests", dependencies: [
-            "RecService", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
+            "RecService", "Profiles", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

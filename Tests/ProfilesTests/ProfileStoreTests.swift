@@ -85,15 +85,14 @@ struct ProfileStoreTests {
             for (u, e) in expected { expectSame(try await store.profile(for: UserID(u)), e, u) }
 
             // Popularity: decayed per item, order-independent.
-            let pop = try conn.query("SELECT item_id, score, events FROM item_popularity WHERE item_id = 'p3'")
-            var counter: PopularityCounter?
+            let pop = try conn.query("SELECT item_id, score_log2, events FROM item_popularity WHERE item_id = 'p3'")
+            var counter = PopularityCounter()
             for e in events where e.itemID == "p3" {
-                let w = Double(max(EventWeights.default.signedWeight(for: e.type, value: e.value), 0))
-                if counter == nil { counter = PopularityCounter(score: 0, referenceTime: e.occurredAt, events: 0) }
-                counter!.add(weight: w, at: e.occurredAt, halfLife: 7 * 86_400)
+                let w = Double(EventWeights.default.engagementWeight(for: e.type, value: e.value))
+                counter.add(weight: w, at: e.occurredAt, halfLife: 7 * 86_400)
             }
-            #expect(try pop.first!.int(2) == counter!.events)
-            #expect(abs(try pop.first!.double(1) - counter!.score) < 1e-6 * max(counter!.score, 1))
+            #expect(try pop.first!.int(2) == counter.events)
+            #expect(abs(try pop.first!.double(1) - counter.score.log2) < 1e-9)
             let all = try conn.query("SELECT events FROM category_popularity WHERE category = 'all'")
             #expect(try all.first!.int(0) == 600)
         }
@@ -111,7 +110,7 @@ struct ProfileStoreTests {
             try await store.record(events)
             var before = [String: ProfileState]()
             for u in 0..<4 { before["u\(u)"] = try await store.profile(for: UserID("u\(u)")) }
-            let popBefore = try conn.query("SELECT item_id, score, events FROM item_popularity ORDER BY item_id").map { try "\($0.string(0)) \($0.double(1)) \($0.int(2))" }
+            let popBefore = try conn.query("SELECT item_id, score_log2, events FROM item_popularity ORDER BY item_id").map { try "\($0.string(0)) \($0.double(1)) \($0.int(2))" }
 
             // The same events again, in other batches and with a duplicate inside one batch.
             let again = try await store.record(Array(events[100..<200]) + Array(events[150..<160]))
@@ -119,7 +118,7 @@ struct ProfileStoreTests {
             for chunk in stride(from: 0, to: 300, by: 70) { try await store.record(Array(events[chunk..<min(chunk + 70, 300)]).shuffled(using: &g)) }
 
             for u in 0..<4 { #expect(try await store.profile(for: UserID("u\(u)")) == before["u\(u)"]) }
-            let popAfter = try conn.query("SELECT item_id, score, events FROM item_popularity ORDER BY item_id").map { try "\($0.string(0)) \($0.double(1)) \($0.int(2))" }
+            let popAfter = try conn.query("SELECT item_id, score_log2, events FROM item_popularity ORDER BY item_id").map { try "\($0.string(0)) \($0.double(1)) \($0.int(2))" }
             #expect(popAfter == popBefore)
             #expect(try conn.query("SELECT count(*), count(DISTINCT event_id) FROM interactions").first!.int(0) == 300)
         }

@@ -153,16 +153,17 @@ import RecCore
         var g = SeededGenerator(seed: 9)
         let events = (0..<100).map { _ in (Double.random(in: 0...8, using: &g), t0 + Double.random(in: 0...(20 * day), using: &g)) }
         func total(_ es: [(Double, Date)]) -> PopularityCounter {
-            var c = PopularityCounter(score: 0, referenceTime: es[0].1, events: 0)
+            var c = PopularityCounter()
             for (w, t) in es { c.add(weight: w, at: t, halfLife: 7 * day) }
             return c
         }
         let a = total(events), b = total(events.shuffled(using: &g))
-        #expect(abs(a.score - b.score) < 1e-9 * a.score)
-        #expect(a.referenceTime == b.referenceTime && a.events == 100)
+        #expect(abs(a.score.log2 - b.score.log2) < 1e-9)
+        #expect(a.lastEventAt == b.lastEventAt && a.events == 100)
         let newest = events.map(\.1).max()!
         let direct = events.reduce(0.0) { $0 + $1.0 * exp2(-newest.timeIntervalSince($1.1) / (7 * day)) }
-        #expect(abs(a.score - direct) < 1e-9 * direct)
+        let value = a.score.value(at: newest, halfLife: 7 * day)
+        #expect(abs(value - direct) < 1e-9 * direct)
     }
 
     @Test func configurationRejectsNonsense() {

@@ -55,9 +55,11 @@ struct TestCatalog {
         cat.vectors["hat-1"] = VectorMath.normalized(hat); cat.categoryOf["hat-1"] = "hats"
         // Popularity: bags are popular, shoes-blue-0 the most.
         try conn.execute("""
-            INSERT INTO item_popularity (item_id, score, ref_at, events) VALUES
-              ('shoes-blue-0', 500, now(), 500), ('bags-red-1', 200, now(), 200), ('bags-blue-2', 100, now(), 100), ('shirts-red-3', 5, now(), 5);
-            INSERT INTO category_popularity (category, score, ref_at, events) VALUES ('shoes', 500, now(), 500), ('bags', 300, now(), 300);
+            INSERT INTO item_popularity (item_id, score_log2, events) VALUES
+              ('shoes-blue-0', log(2, 500) + extract(epoch FROM now()) / 604800, 500), ('bags-red-1', log(2, 200) + extract(epoch FROM now()) / 604800, 200),
+              ('bags-blue-2', log(2, 100) + extract(epoch FROM now()) / 604800, 100), ('shirts-red-3', log(2, 5) + extract(epoch FROM now()) / 604800, 5);
+            INSERT INTO category_popularity (category, score_log2, events) VALUES
+              ('shoes', log(2, 500) + extract(epoch FROM now()) / 604800, 500), ('bags', log(2, 300) + extract(epoch FROM now()) / 604800, 300);
             """)
         return cat
     }
@@ -94,7 +96,7 @@ struct RecAPIIntegrationTests {
             // Explanations add up to the score.
             for item in r.items {
                 guard case .object(let e)? = item["explanation"], let score = item["score"]?.double else { Issue.record("no explanation"); continue }
-                let sum = ["longTerm", "session", "context", "negative", "popularity", "freshness", "query"].compactMap { e[$0]?.double }.reduce(0, +)
+                let sum = ["longTerm", "session", "context", "negative", "covisit", "popularity", "freshness", "query"].compactMap { e[$0]?.double }.reduce(0, +)
                 #expect(abs(sum - score) < 1e-4)
             }
         }

@@ -15,17 +15,20 @@ struct RecommenderCoreTests {
         w.popularity = 0.2
         w.freshness = 0.1
         let query = BlendQuery(longTerm: [1, 0, 0], session: [0, 1, 0], sessionWeight: 0.5, negative: [0, 0, 1], context: [1, 1, 0])
-        let liked = Candidate(itemID: "liked", vector: [1, 0.2, 0], createdAt: now, popularity: 10, popularityRefAt: now)
-        let disliked = Candidate(itemID: "disliked", vector: [0.2, 0, 1], createdAt: now.addingTimeInterval(-90 * 86_400))
-        let scored = Blender(weights: w).score([liked, disliked], query: query, maxPopularity: 10, now: now)
+        let pop = DecayedScore(weight: 10, at: now, halfLife: w.popularityHalfLife)
+        let liked = Candidate(itemID: "liked", vector: [1, 0.2, 0], publishedAt: now, popularity: pop, covisit: 3)
+        let disliked = Candidate(itemID: "disliked", vector: [0.2, 0, 1], publishedAt: now.addingTimeInterval(-90 * 86_400), covisit: 1)
+        let scored = Blender(weights: w).score([liked, disliked], query: query, maxPopularity: pop, now: now)
         for s in scored {
             let e = s.explanation
-            #expect(abs(e.longTerm + e.session + e.context + e.negative + e.popularity + e.freshness + e.query - s.score) < 1e-5)
+            #expect(abs(e.longTerm + e.session + e.context + e.negative + e.covisit + e.popularity + e.freshness + e.query - s.score) < 1e-5)
         }
         #expect(scored[0].score > scored[1].score)
         #expect(scored[1].explanation.negative < -0.4)
         #expect(abs(scored[0].explanation.popularity - 0.2) < 1e-5, "the most popular item gets the full popularity weight")
-        #expect(abs(scored[0].explanation.freshness - 0.1) < 1e-5, "an item created now is fully fresh")
+        #expect(abs(scored[0].explanation.freshness - 0.1) < 1e-5, "an item published now is fully fresh")
+        #expect(abs(scored[0].explanation.covisit - w.covisit) < 1e-6, "the strongest transition gets the full weight")
+        #expect(abs(scored[1].explanation.covisit - w.covisit / 3) < 1e-6, "others in proportion")
         #expect(scored[1].explanation.freshness < 0.1 * 0.02)
     }
 
@@ -46,8 +49,28 @@ struct RecommenderCoreTests {
         #expect(mid > 0.4 && mid < 0.6, "log scale keeps a 10x-less popular item visible")
         var w = BlendWeights()
         w.popularityHalfLife = 86_400
-        #expect(abs(w.popularityNow(score: 8, refAt: now.addingTimeInterval(-2 * 86_400), now: now) - 2) < 1e-9)
-        #expect(abs(w.freshness(createdAt: now.addingTimeInterval(-w.freshnessHalfLife), now: now) - 0.5) < 1e-6)
+        let eight = DecayedScore(weight: 8, at: now.addingTimeInterval(-2 * 86_400), halfLife: 86_400)
+        #expect(abs(w.popularityNow(eight, now: now) - 2) < 1e-9)
+        #expect(abs(w.freshness(publishedAt: now.addingTimeInterval(-w.freshnessHalfLife), now: now) - 0.5) < 1e-6)
+    }
+
+    /// Log-space counters: a counter decades old merges and compares like a fresh one (no underflow, no 0),
+    /// and two items compare the same at every instant.
+    @Test func decayedScoresNeverUnderflowAndCompareAtOneInstant() {
+        let week = 7 * 86_400.0
+        let ancient = DecayedScore(weight: 1, at: Date(timeIntervalSince1970: -2_000_000_000), halfLife: week)
+        var live = DecayedScore(weight: 1, at: now, halfLife: week)
+        live.add(ancient)
+        #expect(live.log2.isFinite)
+        #expect(abs(live.value(at: now, halfLife: week) - 1) < 1e-12, "a 80-year-old event adds nothing measurable, and no error")
+        var a = DecayedScore.empty, b = DecayedScore.empty
+        for d in 0..<193 { a.add(weight: 1, at: now.addingTimeInterval(-Double(d) * 3600), halfLife: week) }
+        for d in 0..<504 { b.add(weight: 1, at: now.addingTimeInterval(-30 * 86_400 - Double(d) * 3600), halfLife: week) }
+        for t in [now, now.addingTimeInterval(-40 * 86_400), now.addingTimeInterval(400 * 86_400)] {
+            #expect((a.value(at: t, halfLife: week) > b.value(at: t, halfLife: week)) == (a.log2 > b.log2))
+        }
+        #expect(DecayedScore.empty.value(at: now, halfLife: week) == 0)
+        #expect(DecayedScore.logAdd(-.infinity, -.infinity) == -.infinity)
     }
 
     @Test func candidateVectorBlendsNormalizedLongTermAndSession() throws {
