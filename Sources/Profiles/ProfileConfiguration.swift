@@ -24,6 +24,10 @@ public struct ProfileConfiguration: Sendable, Equatable {
     public var transitionWindow: Int
     /// An edge between events `d` positions apart weighs `transitionPositionDecay^(d−1)`. Default: 0.7.
     public var transitionPositionDecay: Double
+    /// Weight of the reverse edge (later item → earlier item) relative to the forward one: what people
+    /// did just before also says something when the order within a sitting is loose (events of the same
+    /// minute). 0: strictly directional. Default: 0.5.
+    public var transitionReverseWeight: Double
     /// Half-life of transition edges in event time: what people do next now weighs more than years ago.
     /// Default: 180 days.
     public var transitionHalfLife: TimeInterval
@@ -39,7 +43,8 @@ public struct ProfileConfiguration: Sendable, Equatable {
         popularityHalfLife: TimeInterval = 7 * 86_400,
         transitionWindow: Int = 5,
         transitionPositionDecay: Double = 0.7,
-        transitionHalfLife: TimeInterval = 180 * 86_400
+        transitionHalfLife: TimeInterval = 180 * 86_400,
+        transitionReverseWeight: Double = 0.5
     ) throws {
         guard [256, 384, 1024].contains(dimension) else {
             throw RecError(.configuration, "profile dimension must be 256, 384 or 1024, not \(dimension)")
@@ -51,6 +56,8 @@ public struct ProfileConfiguration: Sendable, Equatable {
         guard transitionPositionDecay > 0, transitionPositionDecay <= 1 else {
             throw RecError(.configuration, "transition position decay must be in (0, 1]")
         }
+        guard (0...1).contains(transitionReverseWeight) else { throw RecError(.configuration, "transition reverse weight must be in [0, 1]") }
+        self.transitionReverseWeight = transitionReverseWeight
         self.transitionWindow = transitionWindow
         self.transitionPositionDecay = transitionPositionDecay
         self.transitionHalfLife = transitionHalfLife

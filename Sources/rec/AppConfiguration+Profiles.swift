@@ -8,7 +8,7 @@ extension AppConfiguration {
     /// - `REC_PROFILE_HALF_LIFE_DAYS` (30), `REC_SESSION_HALF_LIFE_MINUTES` (30),
     ///   `REC_NEGATIVE_HALF_LIFE_DAYS` (30), `REC_POPULARITY_HALF_LIFE_DAYS` (7).
     /// - Transitions: `REC_TRANSITION_WINDOW` (5 events; 0 turns them off), `REC_TRANSITION_POSITION_DECAY` (0.7),
-    ///   `REC_TRANSITION_HALF_LIFE_DAYS` (180).
+    ///   `REC_TRANSITION_HALF_LIFE_DAYS` (180), `REC_TRANSITION_REVERSE_WEIGHT` (0.5).
     func profileConfiguration() throws -> ProfileConfiguration {
         func number(_ key: String, _ scale: Double, _ fallback: TimeInterval) throws -> TimeInterval {
             guard let raw = environment[key], !raw.isEmpty else { return fallback }
@@ -18,6 +18,11 @@ extension AppConfiguration {
         func integer(_ key: String, _ fallback: Int) throws -> Int {
             guard let raw = environment[key], !raw.isEmpty else { return fallback }
             guard let v = Int(raw), v >= 0 else { throw ConfigurationError("\(key) must be a non-negative integer") }
+            return v
+        }
+        func fraction(_ key: String, _ fallback: Double) throws -> Double {
+            guard let raw = environment[key], !raw.isEmpty else { return fallback }
+            guard let v = Double(raw), (0...1).contains(v) else { throw ConfigurationError("\(key) must be a number from 0 to 1") }
             return v
         }
         let d = ProfileConfiguration.default
@@ -33,6 +38,7 @@ extension AppConfiguration {
             popularityHalfLife: try number("REC_POPULARITY_HALF_LIFE_DAYS", 86_400, d.popularityHalfLife),
             transitionWindow: try integer("REC_TRANSITION_WINDOW", d.transitionWindow),
             transitionPositionDecay: try number("REC_TRANSITION_POSITION_DECAY", 1, d.transitionPositionDecay),
-            transitionHalfLife: try number("REC_TRANSITION_HALF_LIFE_DAYS", 86_400, d.transitionHalfLife))
+            transitionHalfLife: try number("REC_TRANSITION_HALF_LIFE_DAYS", 86_400, d.transitionHalfLife),
+            transitionReverseWeight: try fraction("REC_TRANSITION_REVERSE_WEIGHT", d.transitionReverseWeight))
     }
 }

@@ -128,10 +128,13 @@ struct EvalCommand: AsyncParsableCommand {
     /// replays the validation data once per combination; every other variable only changes serving.
     static let storageVariables: Set<String> = [
         "REC_EVENT_WEIGHTS", "REC_PROFILE_HALF_LIFE_DAYS", "REC_SESSION_HALF_LIFE_MINUTES", "REC_NEGATIVE_HALF_LIFE_DAYS",
-        "REC_POPULARITY_HALF_LIFE_DAYS", "REC_TRANSITION_WINDOW", "REC_TRANSITION_POSITION_DECAY", "REC_TRANSITION_HALF_LIFE_DAYS",
+        "REC_POPULARITY_HALF_LIFE_DAYS", "REC_TRANSITION_WINDOW", "REC_TRANSITION_POSITION_DECAY", "REC_TRANSITION_HALF_LIFE_DAYS", "REC_TRANSITION_REVERSE_WEIGHT",
     ]
 
-    func load(_ replay: EvalReplay, train: [EvalEvent], data: EvalDataset, app: AppConfiguration, logger: Logger, say: (String) -> Void) async throws {
+    /// Loads `train` into `replay`'s schema: the catalog through catalog ingest (or copied from
+    /// `catalogFrom`, a replay of the same dataset in this run), then the interactions.
+    func load(_ replay: EvalReplay, train: [EvalEvent], data: EvalDataset, app: AppConfiguration, catalogFrom: EvalReplay? = nil,
+              logger: Logger, say: (String) -> Void) async throws {
         if reuse, try replay.exists() {
             say("reusing the replay in schema \(replay.schema)")
             return
@@ -139,9 +142,13 @@ struct EvalCommand: AsyncParsableCommand {
         try replay.create()
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: try replay.url, maxConnections: 4))
         defer { pool.close() }
-        let (stored, rejected) = try await replay.ingestCatalog(data.items, pool: pool, progress: say)
-        if !rejected.isEmpty { say("catalog: \(rejected.count) items rejected, e.g. \(rejected.prefix(3).joined(separator: "; "))") }
-        say("catalog: \(stored) items stored")
+        if let catalogFrom {
+            try replay.copyCatalog(from: catalogFrom)
+        } else {
+            let (stored, rejected) = try await replay.ingestCatalog(data.items, pool: pool, progress: say)
+            if !rejected.isEmpty { say("catalog: \(rejected.count) items rejected, e.g. \(rejected.prefix(3).joined(separator: "; "))") }
+            say("catalog: \(stored) items stored")
+        }
         let store = ProfileStore(pool: pool, configuration: try app.profileConfiguration(), logger: logger)
         try await replay.replayInteractions(train, store: store, batchSize: batchSize, sessionGap: sessionGapMinutes * 60, progress: say)
         _ = try await pool.withConnection { conn in try conn.execute("ANALYZE") }
@@ -160,10 +167,13 @@ struct EvalCommand: AsyncParsableCommand {
         let groups = Dictionary(grouping: configurations) { c in c.filter { Self.storageVariables.contains($0.key) } }
         var best: (score: Double, config: [String: String])?
         var tried = 0
+        var first: EvalReplay?  // the first replay's catalog serves the others
+        defer { try? first?.drop() }
         for (storage, serving) in groups.sorted(by: { $0.key.description < $1.key.description }) {
             let replay = EvalReplay(app: app, schema: "rec_eval_val_\(UUID().uuidString.prefix(8).lowercased())", logger: logger)
-            try await load(replay, train: validation.train, data: data, app: app.overriding(storage), logger: logger, say: say)
-            defer { try? replay.drop() }
+            try await load(replay, train: validation.train, data: data, app: app.overriding(storage), catalogFrom: first, logger: logger, say: say)
+            defer { if first?.schema != replay.schema { try? replay.drop() } }
+            if first == nil { first = replay }
             let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: try replay.url, maxConnections: max(concurrency * 2, 4)))
             defer { pool.close() }
             for c in serving {
@@ -172,7 +182,7 @@ struct EvalCommand: AsyncParsableCommand {
                                                       k: k, limit: limit, concurrency: concurrency, say: { _ in })
                 tried += 1
                 let text = c.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                say(String(format: "grid %d/%d: NDCG@%d %.4f HR@%d %.4f  %@", tried, configurations.count, k, row.strict.ndcg, k, row.strict.hitRate, text))
+                say("grid \(tried)/\(configurations.count): " + String(format: "NDCG@%d %.4f HR@%d %.4f  ", k, row.strict.ndcg, k, row.strict.hitRate) + text)
                 if best == nil || row.strict.ndcg > best!.score { best = (row.strict.ndcg, c) }
             }
         }

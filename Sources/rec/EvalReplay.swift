@@ -86,6 +86,17 @@ struct EvalReplay {
         return (items.count - rejected.count, rejected)
     }
 
+    /// Copies the catalog another replay of the same dataset already ingested (items and vectors), instead
+    /// of embedding it again: grid points that change what is stored replay only the interactions.
+    func copyCatalog(from other: EvalReplay) throws {
+        let conn = try PGConnection(url: try url)
+        try conn.execute("""
+            INSERT INTO items SELECT * FROM \(other.schema).items;
+            INSERT INTO item_embeddings SELECT * FROM \(other.schema).item_embeddings;
+            INSERT INTO embedding_cache SELECT * FROM \(other.schema).embedding_cache;
+            """)
+    }
+
     /// Replays interactions (already in time order) through the interaction consumer's transaction, in
     /// batches of `batchSize`. Events carry a session id derived from gaps: a user's session ends after
     /// `sessionGap` without events (what a client's session would be).

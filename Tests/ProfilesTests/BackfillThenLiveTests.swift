@@ -50,7 +50,8 @@ struct BackfillThenLiveTests {
     }
 
     @Test func transitionsLinkEachNewEventToItsPredecessorsWithinTheWindow() throws {
-        let c = try ProfileConfiguration(dimension: dim, transitionWindow: 2, transitionPositionDecay: 0.5, transitionHalfLife: 86_400)
+        let c = try ProfileConfiguration(dimension: dim, transitionWindow: 2, transitionPositionDecay: 0.5, transitionHalfLife: 86_400,
+                                         transitionReverseWeight: 0.25)
         let t0 = Date(timeIntervalSince1970: 1_000_000_000)
         func e(_ item: String, _ s: Double) -> Interaction {
             Interaction(eventID: UUID(), occurredAt: t0.addingTimeInterval(s), userID: "u", itemID: ItemID(item), type: .view)
@@ -63,9 +64,10 @@ struct BackfillThenLiveTests {
             edges[ProfileStore.TransitionKey(src: s, dst: d)].map { $0.score.value(at: t0, halfLife: 86_400) }
         }
         // Sequence a(0) b(10) c(20) d(30): new pairs a→c (2 apart), b→c, b→d (2 apart), c→d; a→b was counted before.
-        #expect(Set(edges.keys.map { "\($0.src)>\($0.dst)" }) == ["a>c", "b>c", "b>d", "c>d"])
+        #expect(Set(edges.keys.map { "\($0.src)>\($0.dst)" }) == ["a>c", "b>c", "b>d", "c>d", "c>a", "c>b", "d>b", "d>c"])
         #expect(abs(w("b", "c")! - exp2(20 / 86_400.0)) < 1e-9, "adjacent: weight 1 at the later event's time")
         #expect(abs(w("a", "c")! - 0.5 * exp2(20 / 86_400.0)) < 1e-9, "two apart: decay^1")
+        #expect(abs(w("c", "a")! - 0.25 * 0.5 * exp2(20 / 86_400.0)) < 1e-9, "the reverse edge: its weight times the reverse weight")
         #expect(edges.values.allSatisfy { $0.events == 1 })
     }
 }
