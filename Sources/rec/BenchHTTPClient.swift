@@ -13,6 +13,8 @@ final class BenchHTTPClient {
     private var end = 0
     let port: UInt16
     let headers: String
+    /// The last response's body, when ``request(method:path:body:keepBody:)`` was asked to keep it.
+    private(set) var lastBody: [UInt8] = []
 
     init(port: UInt16, headers: [(String, String)]) throws {
         self.port = port
@@ -42,7 +44,7 @@ final class BenchHTTPClient {
     /// The client shares the 2 cores with the server it measures, so it reads into one reused buffer and
     /// parses the head as bytes (a 64 KB array allocated and zeroed per read, and the head decoded as a
     /// String, was a visible share of the bench process's samples).
-    func request(method: String, path: String, body: [UInt8]? = nil) throws -> Int {
+    func request(method: String, path: String, body: [UInt8]? = nil, keepBody: Bool = false) throws -> Int {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
@@ -71,6 +73,7 @@ final class BenchHTTPClient {
         let length = Self.contentLength(buffer, from: start, to: headerEnd)
         let total = headerEnd + 4 + length - start
         while end - start < total { try fill() }
+        if keepBody { lastBody = Array(buffer[(headerEnd + 4)..<(headerEnd + 4 + length)]) }
         start += total
         if start == end { start = 0; end = 0 }
         return status

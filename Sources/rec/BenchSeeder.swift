@@ -109,7 +109,17 @@ struct BenchSeeder: Sendable {
         let nowHalfLives = Date().timeIntervalSince1970 / (7 * 86_400)
         try conn.copyIn("COPY item_popularity (item_id, score_log2, events) FROM STDIN",
                         lines: (0..<min(items, 5000)).lazy.map { i in "i\(i * 7 % self.items)\t\(log2(Double(5000 - i) / 10) + nowHalfLives)\t\(5000 - i)" })
+        // Behavioural transitions between each user's items (both ways), so recommendations read real edges:
+        // the graph the interaction consumer would have written from these histories.
+        var edges = [String: Double]()
+        for u in 0..<users {
+            let its = userItems(u)
+            for a in its { for b in its where a != b { edges["i\(a)\ti\(b)", default: 0] += 1 } }
+        }
+        let transitionHalfLives = Date().timeIntervalSince1970 / (180 * 86_400)
+        try conn.copyIn("COPY item_transitions (src_item, dst_item, score_log2, events) FROM STDIN",
+                        lines: edges.lazy.map { k, n in "\(k)\t\(log2(n) + transitionHalfLives)\t\(Int(n))" })
         try conn.execute("ANALYZE")
-        lap("loaded \(users) profiles, interactions and popularity")
+        lap("loaded \(users) profiles, interactions, popularity and \(edges.count) transitions")
     }
 }

@@ -57,6 +57,10 @@ struct EvalCommand: AsyncParsableCommand {
     var sessionGapMinutes: Double = 30
     @Option(help: "Evaluate at most this many test users (a deterministic sample; 0: all).")
     var maxUsers: Int = 0
+    @Flag(help: "Also replay through the real path: the catalog to a Kafka topic and catalog ingest, the events through POST /v1/events and the interaction consumer, the lists from GET /v1/users/{id}/recommendations?asOf=… (all in this process, on topics and a schema of the run's own; needs KAFKA_BROKERS).")
+    var throughKafka = false
+    @Option(help: "Loopback port of the API that --through-kafka starts.")
+    var apiPort: Int = 28181
     @Option(help: "Also write the report as JSON to this file.")
     var json: String?
 
@@ -108,6 +112,14 @@ struct EvalCommand: AsyncParsableCommand {
             let config = try app.overriding(chosen.merging(overrides) { _, v in v }).recommenderConfiguration()
             let row = try await Self.scoreProduct(name: "rec: \(variant)", configuration: config, pool: pool, cases: cases,
                                                   training: training, k: k, limit: limit, concurrency: concurrency, say: say)
+            report.rows.append(row)
+        }
+        if throughKafka {
+            let path = EvalReplay(app: app, schema: replay.schema + "_kafka", logger: logger)
+            defer { if !keep { try? path.drop() } }
+            let row = try await EvalThroughKafka(replay: path, app: try app.overriding(chosen), port: apiPort, logger: logger)
+                .run(data: data, train: testSplit.train, cases: cases, training: training, k: k, limit: limit,
+                     sessionGap: sessionGapMinutes * 60, say: say)
             report.rows.append(row)
         }
         print(report.table())
@@ -169,11 +181,16 @@ struct EvalCommand: AsyncParsableCommand {
         var tried = 0
         var first: EvalReplay?  // the first replay's catalog serves the others
         defer { try? first?.drop() }
+        // With --schema and one storage combination, the validation replay is "<schema>_val", kept with
+        // --keep and reused with --reuse: tuning serving knobs again costs no replay.
+        let named = schema.map { "\($0)_val" }
+        if named != nil, groups.count > 1 { say("grid: several storage combinations; the validation replays are not kept") }
         for (storage, serving) in groups.sorted(by: { $0.key.description < $1.key.description }) {
-            let replay = EvalReplay(app: app, schema: "rec_eval_val_\(UUID().uuidString.prefix(8).lowercased())", logger: logger)
+            let kept = groups.count == 1 ? named : nil
+            let replay = EvalReplay(app: app, schema: kept ?? "rec_eval_val_\(UUID().uuidString.prefix(8).lowercased())", logger: logger)
             try await load(replay, train: validation.train, data: data, app: app.overriding(storage), catalogFrom: first, logger: logger, say: say)
-            defer { if first?.schema != replay.schema { try? replay.drop() } }
-            if first == nil { first = replay }
+            defer { if first?.schema != replay.schema && !(keep && kept != nil) { try? replay.drop() } }
+            if first == nil && !(keep && kept != nil) { first = replay }
             let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: try replay.url, maxConnections: max(concurrency * 2, 4)))
             defer { pool.close() }
             for c in serving {

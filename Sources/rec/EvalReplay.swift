@@ -54,16 +54,12 @@ struct EvalReplay {
         let config = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID, embedConcurrency: 16)
         let transport = CurlHTTPTransport()
         let ingest = CatalogIngest(pool: pool, embedder: embedder, fetcher: ImageFetcher(transport: transport), configuration: config, logger: logger)
-        let occurredAt = Date(timeIntervalSince1970: 0)
         var rejected = [String]()
         var done = 0
         let start = ContinuousClock.now
         for chunk in stride(from: 0, to: items.count, by: 256).map({ items[$0..<min($0 + 256, items.count)] }) {
             var messages = chunk.enumerated().map { k, item in
-                let image: CatalogImage? = item.image.map { $0.contains("://") ? .url($0) : .url(URL(fileURLWithPath: $0).absoluteString) }
-                let product = CatalogProduct(id: item.id, title: item.text, categories: item.categories, image: image, publishedAt: item.publishedAt)
-                let event = CatalogEvent.upserted(eventID: EvalReplay.uuid("catalog", item.id), occurredAt: occurredAt, product: product)
-                return KafkaMessage(topic: "eval.catalog", partition: 0, offset: Int64(done + k), key: Array(item.id.utf8), value: event.jsonBytes)
+                KafkaMessage(topic: "eval.catalog", partition: 0, offset: Int64(done + k), key: Array(item.id.utf8), value: Self.catalogEvent(item).jsonBytes)
             }
             // A transient failure (throttling) is retried, as the consumer's paused partition would be.
             for attempt in 1...20 where !messages.isEmpty {
@@ -86,6 +82,13 @@ struct EvalReplay {
         return (items.count - rejected.count, rejected)
     }
 
+    /// An item as a `product.upserted` event (an image path becomes a `file://` URL).
+    static func catalogEvent(_ item: EvalItem) -> CatalogEvent {
+        let image: CatalogImage? = item.image.map { $0.contains("://") ? .url($0) : .url(URL(fileURLWithPath: $0).absoluteString) }
+        let product = CatalogProduct(id: item.id, title: item.text, categories: item.categories, image: image, publishedAt: item.publishedAt)
+        return .upserted(eventID: uuid("catalog", item.id), occurredAt: Date(timeIntervalSince1970: 946_684_800), product: product)
+    }
+
     /// Copies the catalog another replay of the same dataset already ingested (items and vectors), instead
     /// of embedding it again: grid points that change what is stored replay only the interactions.
     func copyCatalog(from other: EvalReplay) throws {
@@ -97,33 +100,32 @@ struct EvalReplay {
             """)
     }
 
-    /// Replays interactions (already in time order) through the interaction consumer's transaction, in
-    /// batches of `batchSize`. Events carry a session id derived from gaps: a user's session ends after
-    /// `sessionGap` without events (what a client's session would be).
-    func replayInteractions(_ events: [EvalEvent], store: ProfileStore, batchSize: Int, sessionGap: TimeInterval,
-                            progress: (String) -> Void) async throws {
+    /// The events as the product's interactions, in the same order: deterministic event ids, and a session
+    /// id derived from gaps (a user's session ends after `sessionGap` without events: what a client's
+    /// session would be; rating datasets carry none).
+    static func interactions(_ events: [EvalEvent], sessionGap: TimeInterval) -> [Interaction] {
         var lastAt = [String: (time: Date, session: Int)]()
-        var batch = [Interaction]()
-        batch.reserveCapacity(batchSize)
-        var done = 0
-        let start = ContinuousClock.now
-        for e in events {
+        return events.map { e in
             var s = lastAt[e.user] ?? (e.time, 0)
             if e.time.timeIntervalSince(s.time) > sessionGap { s.session += 1 }
             s.time = e.time
             lastAt[e.user] = s
-            batch.append(Interaction(eventID: Self.uuid(e.user, e.item, String(e.index)), occurredAt: e.time, userID: UserID(e.user),
-                                     itemID: ItemID(e.item), type: e.type, value: e.value, sessionID: "\(e.user)-s\(s.session)"))
-            if batch.count >= batchSize {
-                try await store.record(batch)
-                done += batch.count
-                batch.removeAll(keepingCapacity: true)
-                progress("interactions: \(done)/\(events.count) replayed (\(ContinuousClock.now - start))")
-            }
+            return Interaction(eventID: uuid(e.user, e.item, String(e.index)), occurredAt: e.time, userID: UserID(e.user),
+                               itemID: ItemID(e.item), type: e.type, value: e.value, sessionID: "\(e.user)-s\(s.session)")
         }
-        if !batch.isEmpty { try await store.record(batch); done += batch.count }
+    }
+
+    /// Replays interactions (already in time order) through the interaction consumer's transaction, in
+    /// batches of `batchSize`.
+    func replayInteractions(_ events: [EvalEvent], store: ProfileStore, batchSize: Int, sessionGap: TimeInterval,
+                            progress: (String) -> Void) async throws {
+        let all = Self.interactions(events, sessionGap: sessionGap)
+        let start = ContinuousClock.now
+        for from in stride(from: 0, to: all.count, by: batchSize) {
+            try await store.record(Array(all[from..<min(from + batchSize, all.count)]))
+            progress("interactions: \(min(from + batchSize, all.count))/\(all.count) replayed (\(ContinuousClock.now - start))")
+        }
         while try await store.foldPending(limit: 50_000) > 0 {}
-        progress("interactions: \(done)/\(events.count) replayed (\(ContinuousClock.now - start))")
     }
 
     /// A deterministic UUID (SHA-256 of the parts, version 8 layout): the same data gives the same event ids.
