@@ -33,16 +33,21 @@ CREATE INDEX items_live_published_idx ON items ((coalesce(published_at, created_
 -- other event of the same user within `window` positions of it (consecutive events in time order) adds a
 -- directed edge from the earlier item to the later one, weighted by position (closer counts more) and,
 -- like popularity, kept as log2(Σ w · 2^(t/h)) with t the later event's time, so recent behaviour
--- weighs more and rows compare at one instant. Maintained by the interaction consumer in the same
+-- weighs more and rows compare at one instant. Written by the interaction consumer in the same
 -- transaction as the profile fold (exactly once with it).
+--
+-- Append-only: each batch appends its edges, merged per (src, dst) within the batch; an edge's weight is
+-- the log-sum of its rows, which readers compute while aggregating anyway. An upsert per edge (unique
+-- index probe, and rewriting both index entries on every update) cost 3-5x an append and made edge upkeep
+-- most of the consumer's transaction; `rec transitions compact` merges the rows of each edge (run it
+-- periodically, e.g. hourly; readers give the same scores before and after, up to the top-M cut per source).
 CREATE TABLE item_transitions (
     src_item    text NOT NULL,
     dst_item    text NOT NULL,
     score_log2  double precision NOT NULL,
-    events      bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (src_item, dst_item)
+    events      bigint NOT NULL DEFAULT 0
 );
--- Candidate generation reads the strongest edges out of each of a user's recent items.
+-- Candidate generation reads the strongest rows out of each of a user's recent items.
 CREATE INDEX item_transitions_src_score_idx ON item_transitions (src_item, score_log2 DESC);
 
 -- log₂(2^a + 2^b) for the counters above, without leaving log space: 2^(lo − hi) is skipped below 2^-60

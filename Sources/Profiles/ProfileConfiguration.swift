@@ -41,10 +41,10 @@ public struct ProfileConfiguration: Sendable, Equatable {
         sessionHalfLife: TimeInterval = 30 * 60,
         negativeHalfLife: TimeInterval = 30 * 86_400,
         popularityHalfLife: TimeInterval = 7 * 86_400,
-        transitionWindow: Int = 5,
+        transitionWindow: Int = 10,
         transitionPositionDecay: Double = 0.7,
         transitionHalfLife: TimeInterval = 180 * 86_400,
-        transitionReverseWeight: Double = 0.5
+        transitionReverseWeight: Double = 0
     ) throws {
         guard [256, 384, 1024].contains(dimension) else {
             throw RecError(.configuration, "profile dimension must be 256, 384 or 1024, not \(dimension)")

@@ -169,10 +169,14 @@ public final class ProfileStore: Sendable {
         result.pending = fresh.count - foldable.count
         result.profilesWritten = try fold(foldable, items: items, on: conn)
         lap("fold")
+        let edges = Self.transitions(new: fresh, tails: tails, configuration: configuration)
+        lap("edges")
+        try updateTransitions(edges, on: conn)
+        lap("transitions")
+        // Last: popularity rows are the ones concurrent consumers share most (every hot item, every
+        // category), so they are locked for the shortest time before the commit.
         try updatePopularity(fresh, items: items, on: conn)
         lap("popularity")
-        try updateTransitions(Self.transitions(new: fresh, tails: tails, configuration: configuration), on: conn)
-        lap("transitions")
         if logger.logLevel <= .debug {
             timings["events"] = "\(batch.count)"
             timings["profiles"] = "\(result.profilesWritten)"
@@ -612,24 +616,57 @@ public final class ProfileStore: Sendable {
         return out
     }
 
-    /// Upserts this batch's transition edges (log-added, sorted keys so concurrent consumers lock rows in
-    /// one order), in statements of 50,000 edges.
+    /// Appends this batch's transition edges (each merged within the batch) with COPY, in (source, target)
+    /// order so consecutive rows land on the same index pages. COPY parses about twice as fast as the same
+    /// rows through `INSERT … SELECT unnest(…)`, and edges are most of what a batch writes.
     func updateTransitions(_ edges: [TransitionKey: PopularityCounter], on conn: PGConnection) throws {
         guard !edges.isEmpty else { return }
         let keys = edges.keys.sorted()
-        for start in stride(from: 0, to: keys.count, by: 50_000) {
-            let chunk = keys[start..<min(start + 50_000, keys.count)]
-            try conn.query("""
-                INSERT INTO item_transitions AS t (src_item, dst_item, score_log2, events)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[])
-                ON CONFLICT (src_item, dst_item) DO UPDATE SET
-                    score_log2 = log2_add(t.score_log2, EXCLUDED.score_log2), events = t.events + EXCLUDED.events
-                """, [
-                    BinaryArray.texts(chunk.map(\.src)),
-                    BinaryArray.texts(chunk.map(\.dst)),
-                    BinaryArray.doubles(chunk.map { edges[$0]!.score.log2 }),
-                    BinaryArray.int64s(chunk.map { edges[$0]!.events }),
-                ])
+        try conn.copyIn("COPY item_transitions (src_item, dst_item, score_log2, events) FROM STDIN",
+                        lines: keys.lazy.map { k in
+                            let e = edges[k]!
+                            return "\(Self.copyText(k.src))\t\(Self.copyText(k.dst))\t\(e.score.log2)\t\(e.events)"
+                        })
+    }
+
+    /// `text` escaped for COPY's text format (backslash, tab, newline, carriage return).
+    static func copyText(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return text }
+        var out = ""
+        for ch in text.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// Merges the rows of each edge into one (the log-sum of their weights, the sum of their events), for
+    /// up to `sources` source items after `after`, in one transaction. Rows appended meanwhile by consumers
+    /// are not in this transaction's snapshot and stay as they are, so no weight is lost or counted twice.
+    ///
+    /// - Returns: rows read and written, and the last source compacted (nil when there are no more).
+    public func compactTransitions(after: String = "", sources: Int = 500) async throws -> (read: Int, written: Int, last: String?) {
+        try await pool.transaction { conn in
+            let range = try conn.query(
+                "SELECT max(src_item) FROM (SELECT DISTINCT src_item FROM item_transitions WHERE src_item > $1 ORDER BY src_item LIMIT $2) s",
+                [after, sources])
+            guard let first = range.first, !first.isNull(0) else { return (0, 0, nil) }
+            let last = try first.string(0)
+            let rows = try conn.query(
+                "DELETE FROM item_transitions WHERE src_item > $1 AND src_item <= $2 RETURNING src_item, dst_item, score_log2, events",
+                [after, last], resultFormat: .binary)
+            var merged = [TransitionKey: PopularityCounter]()
+            for r in rows {
+                merged[TransitionKey(src: try r.string(0), dst: try r.string(1)), default: PopularityCounter()]
+                    .merge(PopularityCounter(score: DecayedScore(log2: try r.double(2)), events: try r.int(3)))
+            }
+            try self.updateTransitions(merged, on: conn)
+            return (rows.count, merged.count, last)
         }
     }
 

@@ -23,7 +23,7 @@ public struct RecommenderConfiguration: Sendable {
     /// Behavioural candidates: how many of the user's newest engaged events are sources. Default: 20.
     public var covisitRecentItems: Int = 20
     /// Weight of the `k`-th newest source: `covisitRecentDecay^k`. Default: 0.8.
-    public var covisitRecentDecay: Double = 0.8
+    public var covisitRecentDecay: Double = 0.5
     /// Strongest transitions read out of each source. Default: 50.
     public var covisitPerSource: Int = 50
     /// Behavioural candidates kept after aggregation. Default: 100.

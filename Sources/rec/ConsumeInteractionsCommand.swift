@@ -34,7 +34,11 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
     @Option(help: "Seconds between passes that fold interactions whose item vector arrived late.")
     var pendingInterval: Double = 5
 
+    @Option(help: "Minutes between passes that merge the appended rows of each transition edge (item_transitions).")
+    var compactMinutes: Double = 60
+
     func validate() throws {
+        guard compactMinutes > 0 else { throw ValidationError("--compact-minutes must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard pendingInterval > 0 else { throw ValidationError("--pending-interval must be positive") }
     }
@@ -68,6 +72,7 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
             configuration: BatchConsumerConfiguration(name: "interactions", maxBatchSize: batchSize),
             logger: logger)
         logger.info("interaction pipeline ready", metadata: ["topic": "\(topic)", "group": "\(group)", "dimension": "\(store.configuration.dimension)"])
-        return [service, PendingFoldService(store: store, interval: interval, logger: logger)]
+        return [service, PendingFoldService(store: store, interval: interval, logger: logger),
+                TransitionCompactionService(store: store, interval: .seconds(Int64(compactMinutes * 60)), logger: logger)]
     }
 }

@@ -126,6 +126,8 @@ struct EvalReplay {
             progress("interactions: \(min(from + batchSize, all.count))/\(all.count) replayed (\(ContinuousClock.now - start))")
         }
         while try await store.foldPending(limit: 50_000) > 0 {}
+        let (read, written) = try await TransitionCompactionService.compactAll(store)
+        progress("transitions: \(read) rows compacted into \(written) edges")
     }
 
     /// A deterministic UUID (SHA-256 of the parts, version 8 layout): the same data gives the same event ids.

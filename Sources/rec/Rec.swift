@@ -18,6 +18,7 @@ struct Rec: AsyncParsableCommand {
             ServeCommand.self,
             APIKeysCommand.self,
             EvalCommand.self,
+            TransitionsCommand.self,
         ]
     )
 }
