@@ -3,7 +3,7 @@ import Logging
 import Profiles
 import ServiceLifecycle
 
-/// Merges the appended rows of each transition edge (``ProfileStore/compactTransitions(after:sources:)``)
+/// Merges the appended rows of each transition edge (``ProfileStore/compactTransitions(sourcesPerTransaction:)``)
 /// every `interval`, a slice of source items per transaction, next to the interaction consumer: batches
 /// append edges cheaply and this keeps the table at about one row per edge. Several consumers may run it
 /// at once (their deletes of the same rows serialize; the later one merges what is left).
@@ -25,28 +25,12 @@ public struct TransitionCompactionService: Service {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }
                 do {
-                    let (read, written) = try await Self.compactAll(store)
+                    let (read, written) = try await store.compactTransitions()
                     if read > written { logger.info("compacted transitions", metadata: ["rows": "\(read)", "edges": "\(written)"]) }
                 } catch {
                     logger.warning("compacting transitions failed; will try again", metadata: ["error": "\(error)"])
                 }
             }
         }
-    }
-
-    /// One pass over every source item.
-    ///
-    /// - Returns: rows read and edges written.
-    public static func compactAll(_ store: ProfileStore) async throws -> (read: Int, written: Int) {
-        var after = ""
-        var read = 0, written = 0
-        while !Task.isCancelled {
-            let r = try await store.compactTransitions(after: after)
-            read += r.read
-            written += r.written
-            guard let last = r.last else { break }
-            after = last
-        }
-        return (read, written)
     }
 }

@@ -645,12 +645,30 @@ public final class ProfileStore: Sendable {
         return out
     }
 
+    /// Merges the appended rows of each transition edge into one, over every source item, `sourcesPerTransaction`
+    /// source items per transaction (see ``compactTransitions(after:sources:)``).
+    ///
+    /// - Returns: rows read and edges written.
+    @discardableResult
+    public func compactTransitions(sourcesPerTransaction: Int = 500) async throws -> (read: Int, written: Int) {
+        var after = ""
+        var read = 0, written = 0
+        while !Task.isCancelled {
+            let r = try await compactTransitions(after: after, sources: max(sourcesPerTransaction, 1))
+            read += r.read
+            written += r.written
+            guard let last = r.last else { break }
+            after = last
+        }
+        return (read, written)
+    }
+
     /// Merges the rows of each edge into one (the log-sum of their weights, the sum of their events), for
     /// up to `sources` source items after `after`, in one transaction. Rows appended meanwhile by consumers
     /// are not in this transaction's snapshot and stay as they are, so no weight is lost or counted twice.
     ///
     /// - Returns: rows read and written, and the last source compacted (nil when there are no more).
-    public func compactTransitions(after: String = "", sources: Int = 500) async throws -> (read: Int, written: Int, last: String?) {
+    func compactTransitions(after: String, sources: Int) async throws -> (read: Int, written: Int, last: String?) {
         try await pool.transaction { conn in
             let range = try conn.query(
                 "SELECT max(src_item) FROM (SELECT DISTINCT src_item FROM item_transitions WHERE src_item > $1 ORDER BY src_item LIMIT $2) s",

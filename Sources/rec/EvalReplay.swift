@@ -126,7 +126,7 @@ struct EvalReplay {
             progress("interactions: \(min(from + batchSize, all.count))/\(all.count) replayed (\(ContinuousClock.now - start))")
         }
         while try await store.foldPending(limit: 50_000) > 0 {}
-        let (read, written) = try await TransitionCompactionService.compactAll(store)
+        let (read, written) = try await store.compactTransitions()
         progress("transitions: \(read) rows compacted into \(written) edges")
     }
 

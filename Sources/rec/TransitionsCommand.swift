@@ -25,7 +25,7 @@ struct TransitionsCompactCommand: AsyncParsableCommand {
         defer { pool.close() }
         let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration())
         let start = ContinuousClock.now
-        let (read, written) = try await TransitionCompactionService.compactAll(store)
+        let (read, written) = try await store.compactTransitions()
         print("transitions compact: \(read) rows merged into \(written) edges in \(ContinuousClock.now - start)")
     }
 }

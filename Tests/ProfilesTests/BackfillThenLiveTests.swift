@@ -70,4 +70,47 @@ struct BackfillThenLiveTests {
         #expect(abs(w("c", "a")! - 0.25 * 0.5 * exp2(20 / 86_400.0)) < 1e-9, "the reverse edge: its weight times the reverse weight")
         #expect(edges.values.allSatisfy { $0.events == 1 })
     }
+
+    @Test func appendedTransitionRowsCompactToOneRowPerEdgeWithTheSameWeight() async throws {
+        try await ProfilesTestDatabase.withSchema { url in
+            var g = SeededGenerator(seed: 43)
+            let conn = try PGConnection(url: url)
+            for k in 0..<5 {
+                try ProfilesTestDatabase.insertItem(conn, id: "p\(k)", vector: (0..<dim).map { _ in Float.random(in: -1...1, using: &g) })
+            }
+            let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 2))
+            defer { pool.close() }
+            let store = ProfileStore(pool: pool, configuration: try ProfileConfiguration(dimension: dim, transitionWindow: 3))
+            let t0 = Date(timeIntervalSince1970: 1_500_000_000)
+            // Three batches of the same habits: p0 → p1 → p2 by many users; each batch appends its own rows.
+            for batch in 0..<3 {
+                let events = (0..<20).flatMap { u in (0..<3).map { k in
+                    Interaction(eventID: UUID(), occurredAt: t0.addingTimeInterval(Double(batch * 86_400 + u * 600 + k * 60)),
+                                userID: UserID("u\(u)"), itemID: ItemID("p\(k)"), type: .view)
+                } }
+                try await store.record(events)
+            }
+            func edges() throws -> [String: (log2: Double, events: Int, rows: Int)] {
+                var out = [String: (log2: Double, events: Int, rows: Int)]()
+                for r in try conn.query("SELECT src_item || '>' || dst_item, score_log2, events FROM item_transitions") {
+                    let k = try r.string(0)
+                    let old = out[k] ?? (-.infinity, 0, 0)
+                    out[k] = (DecayedScore.logAdd(old.log2, try r.double(1)), old.events + (try r.int(2)), old.rows + 1)
+                }
+                return out
+            }
+            let before = try edges()
+            #expect(before.values.contains { $0.rows > 1 }, "later batches append rows for edges that exist")
+            let (read, written) = try await store.compactTransitions()
+            let after = try edges()
+            #expect(read > written && written == after.count)
+            #expect(Set(after.keys) == Set(before.keys))
+            for (k, b) in before {
+                let a = try #require(after[k])
+                #expect(a.rows == 1 && a.events == b.events && abs(a.log2 - b.log2) < 1e-9, "\(k)")
+            }
+            // p1 follows p0 right away three times per user; p0 comes two steps after p1 only twice.
+            #expect(try #require(after["p0>p1"]).log2 > (try #require(after["p1>p0"]).log2))
+        }
+    }
 }
