@@ -19,17 +19,19 @@ public struct ProfileConfiguration: Sendable, Equatable {
     /// Item and category popularity half-life. Default: 7 days.
     public var popularityHalfLife: TimeInterval
 
-    /// Behavioural transitions: how many consecutive events after an event each form an edge from it
-    /// (0 turns transition upkeep off). Default: 5.
+    /// Behavioural transitions: how many consecutive events before an event each form an edge to it
+    /// (0 turns transition upkeep off). Default: 10 (3, 5, 10, 20 scored 0.060, 0.067, 0.072, 0.072 strict
+    /// NDCG@10 on the MovieLens-1M validation split at a 180-day half-life; each edge costs the consumer about
+    /// 4 µs, see docs/profiles.md).
     public var transitionWindow: Int
     /// An edge between events `d` positions apart weighs `transitionPositionDecay^(d−1)`. Default: 0.7.
     public var transitionPositionDecay: Double
-    /// Weight of the reverse edge (later item → earlier item) relative to the forward one: what people
-    /// did just before also says something when the order within a sitting is loose (events of the same
-    /// minute). 0: strictly directional. Default: 0.5.
+    /// Weight of the reverse edge (later item → earlier item) relative to the forward one. 0: strictly
+    /// directional. Default: 0 (0.5 and 1 scored lower on MovieLens-1M: order matters).
     public var transitionReverseWeight: Double
     /// Half-life of transition edges in event time: what people do next now weighs more than years ago.
-    /// Default: 180 days.
+    /// Default: 3,650 days: what follows what changes slowly (a sequel follows its film for good), and on
+    /// MovieLens-1M 180 days scored a quarter lower (strict NDCG@10 0.072 vs 0.095 on the validation split).
     public var transitionHalfLife: TimeInterval
 
     public static let `default` = try! ProfileConfiguration()
@@ -43,7 +45,7 @@ public struct ProfileConfiguration: Sendable, Equatable {
         popularityHalfLife: TimeInterval = 7 * 86_400,
         transitionWindow: Int = 10,
         transitionPositionDecay: Double = 0.7,
-        transitionHalfLife: TimeInterval = 180 * 86_400,
+        transitionHalfLife: TimeInterval = 3650 * 86_400,
         transitionReverseWeight: Double = 0
     ) throws {
         guard [256, 384, 1024].contains(dimension) else {

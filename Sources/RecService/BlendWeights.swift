@@ -17,9 +17,15 @@ public struct BlendWeights: Sendable, Equatable {
     public var popularity: Float = 0.15
     /// Weight of freshness in [0, 1]. Default: 0.05.
     public var freshness: Float = 0.05
-    /// Weight of behavioural transitions from the user's recent items, in [0, 1] relative to the request's
-    /// strongest candidate. Default: 1.0.
-    public var covisit: Float = 1.0
+    /// Weight of behavioural transitions from the user's recent items: the request's strongest candidate
+    /// contributes up to this much, the others in proportion (see ``covisitTerm(_:maxCovisit:)``). Default: 2.0 (on MovieLens-1M 1 and 2 score
+    /// alike with a long-term weight of 0.15; with the default long-term weight 1, 2 scores higher).
+    public var covisit: Float = 2.0
+    /// Evidence at which the behavioural term reaches half its weight: it is scaled by `n / (n + prior)`,
+    /// `n` the transition events behind it, so one stray co-occurrence in a sparse log cannot outweigh the
+    /// profile (on MovieLens-1M, with thousands of events behind most candidates, it changes nothing).
+    /// Default: 5 events.
+    public var covisitPrior: Double = 5
     /// Weight of request-time context items (cart, viewed page). Default: 0.8.
     public var context: Float = 0.8
     /// Half-life of the session weight, in seconds since the session's last event. Default: 1 h.
@@ -51,6 +57,14 @@ public struct BlendWeights: Sendable, Equatable {
         score.value(at: now, halfLife: popularityHalfLife)
     }
 
+    /// The behavioural term of `candidate`: its transition score relative to the request's strongest
+    /// (`maxCovisit`), times the weight, shrunk by its evidence (``covisitPrior``).
+    public func covisitTerm(_ candidate: Candidate, maxCovisit: Double) -> Float {
+        guard maxCovisit > 0, candidate.covisit > 0 else { return 0 }
+        let confidence = candidate.covisitSupport / (candidate.covisitSupport + covisitPrior)
+        return covisit * Float(candidate.covisit / maxCovisit * confidence)
+    }
+
     /// Popularity in [0, 1] on a log scale relative to the most popular item, so one
     /// viral item does not flatten every other item's signal to zero.
     public static func normalizedPopularity(_ score: Double, max maxScore: Double) -> Float {
@@ -64,6 +78,7 @@ public struct BlendWeights: Sendable, Equatable {
                           ("freshness", freshness), ("context", context), ("covisit", covisit)] where !(v >= 0 && v.isFinite) {
             throw RecServiceError(.configuration, "blend weight \(name) must be a non-negative number")
         }
+        guard covisitPrior >= 0, covisitPrior.isFinite else { throw RecServiceError(.configuration, "the covisit prior must be a non-negative number") }
         guard sessionHalfLife > 0, freshnessHalfLife > 0, popularityHalfLife > 0 else {
             throw RecServiceError(.configuration, "half-lives must be positive")
         }

@@ -23,7 +23,7 @@ public struct Blender: Sendable {
                 if let n = query.negative, n.count == v.count { e.negative = -weights.negative * VectorMath.dot(n, v) }
                 if let q = query.query, q.count == v.count { e.query = query.queryWeight * VectorMath.dot(q, v) }
             }
-            if maxCovisit > 0 { e.covisit = weights.covisit * Float(c.covisit / maxCovisit) }
+            e.covisit = weights.covisitTerm(c, maxCovisit: maxCovisit)
             e.popularity = weights.popularity * BlendWeights.normalizedPopularity(weights.popularityNow(c.popularity, now: now), max: maxNow)
             e.freshness = weights.freshness * weights.freshness(publishedAt: c.publishedAt, now: now)
             return ScoredItem(candidate: c, explanation: e)

@@ -19,13 +19,15 @@ public struct Candidate: Sendable {
     /// against the item's popularity; 0 when no transition leads here. On a scale of its own: the blender
     /// divides by the largest of the request.
     public var covisit: Double
+    /// How many transition events back ``covisit`` (one user going from a source to this item is one).
+    public var covisitSupport: Double
     public var available: Bool
     public var price: Double?
     /// Which sources produced it (`knn`, `covisit`, `popular`, `fresh`).
     public var sources: Set<String>
 
     public init(itemID: String, vector: [Float]?, title: String = "", categories: [String] = [], publishedAt: Date? = nil,
-                popularity: DecayedScore = .empty, covisit: Double = 0, available: Bool = true, price: Double? = nil,
+                popularity: DecayedScore = .empty, covisit: Double = 0, covisitSupport: Double = 0, available: Bool = true, price: Double? = nil,
                 sources: Set<String> = []) {
         self.itemID = itemID
         self.vector = vector.map { VectorMath.normalized($0)[...] }
@@ -34,6 +36,7 @@ public struct Candidate: Sendable {
         self.publishedAt = publishedAt
         self.popularity = popularity
         self.covisit = covisit
+        self.covisitSupport = covisitSupport
         self.available = available
         self.price = price
         self.sources = sources
@@ -53,7 +56,7 @@ extension Candidate {
                 if let i = position[c.itemID] {
                     out[i].sources.formUnion(c.sources)
                     if out[i].vector == nil { out[i].vector = c.vector }
-                    out[i].covisit = max(out[i].covisit, c.covisit)
+                    if c.covisit > out[i].covisit { (out[i].covisit, out[i].covisitSupport) = (c.covisit, c.covisitSupport) }
                 } else {
                     position[c.itemID] = out.count
                     out.append(c)

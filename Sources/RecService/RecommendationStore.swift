@@ -85,7 +85,7 @@ struct RecommendationStore: Sendable {
         var with = ""
         for v in plan.vectors where plan.knn > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns), pp.score_log2, NULL::float8 AS cv "
+            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns), pp.score_log2, NULL::float8 AS cv, NULL::float8 AS cvn "
                 + "FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id"
                 + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
                 + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
@@ -108,24 +108,25 @@ struct RecommendationStore: Sendable {
             }
             let nowScale = p.add(now.timeIntervalSince1970 / c.transitionHalfLife)
             with = "WITH src(item_id, w) AS (\(src)), cv AS (SELECT t.dst_item AS id, "
-                + "sum(src.w * power(2::float8, greatest(t.score_log2 - \(nowScale)::float8, -1000)) / power(greatest(ps.events, 1)::float8, \(p.add(c.covisitSourceNorm))::float8)) AS s "
+                + "sum(src.w * power(2::float8, greatest(t.score_log2 - \(nowScale)::float8, -1000)) / power(greatest(ps.events, 1)::float8, \(p.add(c.covisitSourceNorm))::float8)) AS s, "
+                + "sum(t.events) AS n "
                 + "FROM src LEFT JOIN item_popularity ps ON ps.item_id = src.item_id CROSS JOIN LATERAL ("
-                + "SELECT dst_item, score_log2 FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC LIMIT \(p.add(c.covisitPerSource))) t "
+                + "SELECT dst_item, score_log2, events FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC LIMIT \(p.add(c.covisitPerSource))) t "
                 + "GROUP BY t.dst_item) "
             let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
             parts.append("(SELECT i.id, 'covisit', \(fingerprintProbe), \(itemColumns), pp.score_log2, "
-                + "cv.s / power(greatest(pp.events, 1)::float8, \(p.add(c.covisitTargetNorm))::float8) AS cvs "
+                + "cv.s / power(greatest(pp.events, 1)::float8, \(p.add(c.covisitTargetNorm))::float8) AS cvs, cv.n::float8 "
                 + "FROM cv JOIN items i ON i.id = cv.id LEFT JOIN item_popularity pp ON pp.item_id = i.id"
                 + " WHERE true\(cond) ORDER BY cvs DESC LIMIT \(c.covisitCandidates))")
         }
         if plan.popular > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT i.id, 'popular', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8 FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
+            parts.append("(SELECT i.id, 'popular', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8, NULL::float8 FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
                 + " WHERE true\(cond) ORDER BY pp.score_log2 DESC LIMIT \(plan.popular))")
         }
         if plan.fresh > 0 {
             let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT i.id, 'fresh', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8 FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
+            parts.append("(SELECT i.id, 'fresh', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8, NULL::float8 FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
                 + " WHERE true\(cond) ORDER BY coalesce(i.published_at, i.created_at) DESC LIMIT \(plan.fresh))")
         }
         guard !parts.isEmpty else { return ([], .empty) }
@@ -159,13 +160,13 @@ struct RecommendationStore: Sendable {
         var fingerprints = [String: [UInt8]]()  // item id → its vector's fingerprint (no entry: no vector)
         for r in rows {
             let id = try r.string(0)
-            if !r.isNull(10) { maxPop = DecayedScore(log2: try r.double(10)) }
+            if !r.isNull(11) { maxPop = DecayedScore(log2: try r.double(11)) }
             if fingerprints[id] == nil, let fp = r.bytes(2) { fingerprints[id] = fp }
             let catText = try r.string(4)
             let cats = catText.isEmpty ? [] : catText.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
             out.append(Candidate(
                 itemID: id, vector: nil, title: try r.string(3), categories: cats,
-                publishedAt: try r.date(5), popularity: r.isNull(8) ? .empty : DecayedScore(log2: try r.double(8)), covisit: r.isNull(9) ? 0 : try r.double(9),
+                publishedAt: try r.date(5), popularity: r.isNull(8) ? .empty : DecayedScore(log2: try r.double(8)), covisit: r.isNull(9) ? 0 : try r.double(9), covisitSupport: r.isNull(10) ? 0 : try r.double(10),
                 available: try r.bool(6), price: r.isNull(7) ? nil : try r.double(7), sources: [try r.string(1)]))
         }
         // An item several sources produced comes once per source: one candidate each, in id order.

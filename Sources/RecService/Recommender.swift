@@ -126,7 +126,7 @@ public final class Recommender: Sendable {
             let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters,
                                                 covisit: .items([itemID], weights: [1]), now: now)
             let (candidates, _) = try store.candidates(conn, plan: plan)
-            let scored = Self.queryScores(candidates, query: v, covisitWeight: config.weights.covisit)
+            let scored = Self.queryScores(candidates, query: v, weights: config.weights)
             return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
                                         strategy: "similar", fallback: false)
         }
@@ -192,7 +192,7 @@ public final class Recommender: Sendable {
                     throw RecServiceError(.invalidInput, "the examples cancel out")
                 }
                 let (candidates, _) = try store.candidates(conn, plan: .init(vectors: [q], knn: knn, filters: filters, covisit: behaviour, now: now))
-                let scored = Self.queryScores(candidates, query: VectorMath.normalized(q), covisitWeight: config.weights.covisit)
+                let scored = Self.queryScores(candidates, query: VectorMath.normalized(q), weights: config.weights)
                 return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
                                             strategy: strategy.rawValue, fallback: false)
             case .bestScore:
@@ -205,7 +205,7 @@ public final class Recommender: Sendable {
                 let scored = candidates.map { c -> ScoredItem in
                     var e = ScoreExplanation()
                     if let v = c.vector { e.query = ExampleStrategy.bestScore(v, positive: pv, negative: nv) }
-                    if maxCovisit > 0 { e.covisit = config.weights.covisit * Float(c.covisit / maxCovisit) }
+                    e.covisit = config.weights.covisitTerm(c, maxCovisit: maxCovisit)
                     return ScoredItem(candidate: c, explanation: e)
                 }
                 return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
@@ -215,12 +215,12 @@ public final class Recommender: Sendable {
     }
 
     /// Cosine to `query` plus, when some candidate has one, the behavioural term on the request's scale.
-    static func queryScores(_ candidates: [Candidate], query: [Float], covisitWeight: Float) -> [ScoredItem] {
+    static func queryScores(_ candidates: [Candidate], query: [Float], weights: BlendWeights) -> [ScoredItem] {
         let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
         return candidates.map { c in
             var e = ScoreExplanation()
             if let v = c.vector, v.count == query.count { e.query = VectorMath.dot(v, query) }
-            if maxCovisit > 0 { e.covisit = covisitWeight * Float(c.covisit / maxCovisit) }
+            e.covisit = weights.covisitTerm(c, maxCovisit: maxCovisit)
             return ScoredItem(candidate: c, explanation: e)
         }
     }

@@ -22,8 +22,9 @@ public struct RecommenderConfiguration: Sendable {
     public var seenLimit: Int
     /// Behavioural candidates: how many of the user's newest engaged events are sources. Default: 20.
     public var covisitRecentItems: Int = 20
-    /// Weight of the `k`-th newest source: `covisitRecentDecay^k`. Default: 0.8.
-    public var covisitRecentDecay: Double = 0.5
+    /// Weight of the `k`-th newest source: `covisitRecentDecay^k`. Default: 0.7 (chosen on the MovieLens-1M
+    /// validation split with `rec eval --grid`; 0.3–0.7 score within noise of each other, 0.8 lower).
+    public var covisitRecentDecay: Double = 0.7
     /// Strongest transitions read out of each source. Default: 50.
     public var covisitPerSource: Int = 50
     /// Behavioural candidates kept after aggregation. Default: 100.
@@ -31,12 +32,12 @@ public struct RecommenderConfiguration: Sendable {
     /// Transition weights are divided by `events(source)^covisitSourceNorm` (1: the conditional probability
     /// of going on to the item, so a source with many transitions does not drown the others). Default: 1.
     public var covisitSourceNorm: Double = 1
-    /// ... and by `events(target)^covisitTargetNorm`, so items that follow everything (the most popular) do
-    /// not win every list. Default: 0.3.
-    public var covisitTargetNorm: Double = 0.3
+    /// ... and by `events(target)^covisitTargetNorm` (> 0: items that follow everything, the most popular,
+    /// win fewer lists, at some accuracy: 0.3 and 0.6 scored lower on MovieLens-1M). Default: 0.
+    public var covisitTargetNorm: Double = 0
     /// Half-life the transition edges were written with (``DecayedScore``; REC_TRANSITION_HALF_LIFE_DAYS),
-    /// to put them on the scale of a request's "now". Default: 180 days.
-    public var transitionHalfLife: TimeInterval = 180 * 86_400
+    /// to put them on the scale of a request's "now". Default: 3,650 days.
+    public var transitionHalfLife: TimeInterval = 3650 * 86_400
     /// Run the hot statements (profile, item vectors, candidates) as per-connection prepared statements,
     /// which saves their parse and, once the server uses a generic plan, planning. Default: true.
     public var preparedStatements: Bool = true

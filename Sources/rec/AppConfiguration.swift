@@ -73,7 +73,7 @@ struct AppConfiguration: Sendable {
     /// `REC_HNSW_MAX_SCAN_TUPLES` (20000), `REC_POPULAR_CANDIDATES` (30), `REC_FRESH_CANDIDATES` (20),
     /// `REC_SEEN_EVENT_TYPES` (all types, comma-separated; empty: none), `REC_SEEN_LIMIT` (5000 newest events),
     /// weights `REC_W_LONG` (1), `REC_W_SESSION` (0.6), `REC_W_NEGATIVE` (0.5), `REC_W_POPULARITY` (0.15),
-    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), `REC_W_COVISIT` (1), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
+    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), `REC_W_COVISIT` (2), `REC_COVISIT_PRIOR` (5 events), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
     /// `REC_FRESHNESS_HALF_LIFE_H` (336); the popularity and transition half-lives are the writers'
     /// (`REC_POPULARITY_HALF_LIFE_DAYS`, `REC_TRANSITION_HALF_LIFE_DAYS`);
     /// behavioural candidates `REC_COVISIT_RECENT_ITEMS` (20), `REC_COVISIT_RECENT_DECAY` (0.8), `REC_COVISIT_PER_SOURCE` (50),
@@ -93,6 +93,7 @@ struct AppConfiguration: Sendable {
         w.freshness = Float(try num("REC_W_FRESHNESS", Double(w.freshness)))
         w.context = Float(try num("REC_W_CONTEXT", Double(w.context)))
         w.covisit = Float(try num("REC_W_COVISIT", Double(w.covisit)))
+        w.covisitPrior = try num("REC_COVISIT_PRIOR", w.covisitPrior)
         w.sessionHalfLife = try num("REC_SESSION_HALF_LIFE_H", w.sessionHalfLife / 3600) * 3600
         w.freshnessHalfLife = try num("REC_FRESHNESS_HALF_LIFE_H", w.freshnessHalfLife / 3600) * 3600
         // The counters' own half-lives (written by the interaction consumer): one variable for writer and reader.

@@ -16,8 +16,8 @@ struct RecommenderCoreTests {
         w.freshness = 0.1
         let query = BlendQuery(longTerm: [1, 0, 0], session: [0, 1, 0], sessionWeight: 0.5, negative: [0, 0, 1], context: [1, 1, 0])
         let pop = DecayedScore(weight: 10, at: now, halfLife: w.popularityHalfLife)
-        let liked = Candidate(itemID: "liked", vector: [1, 0.2, 0], publishedAt: now, popularity: pop, covisit: 3)
-        let disliked = Candidate(itemID: "disliked", vector: [0.2, 0, 1], publishedAt: now.addingTimeInterval(-90 * 86_400), covisit: 1)
+        let liked = Candidate(itemID: "liked", vector: [1, 0.2, 0], publishedAt: now, popularity: pop, covisit: 3, covisitSupport: 45)
+        let disliked = Candidate(itemID: "disliked", vector: [0.2, 0, 1], publishedAt: now.addingTimeInterval(-90 * 86_400), covisit: 1, covisitSupport: 5)
         let scored = Blender(weights: w).score([liked, disliked], query: query, maxPopularity: pop, now: now)
         for s in scored {
             let e = s.explanation
@@ -27,8 +27,8 @@ struct RecommenderCoreTests {
         #expect(scored[1].explanation.negative < -0.4)
         #expect(abs(scored[0].explanation.popularity - 0.2) < 1e-5, "the most popular item gets the full popularity weight")
         #expect(abs(scored[0].explanation.freshness - 0.1) < 1e-5, "an item published now is fully fresh")
-        #expect(abs(scored[0].explanation.covisit - w.covisit) < 1e-6, "the strongest transition gets the full weight")
-        #expect(abs(scored[1].explanation.covisit - w.covisit / 3) < 1e-6, "others in proportion")
+        #expect(abs(scored[0].explanation.covisit - w.covisit * 0.9) < 1e-6, "the strongest transition: the weight, shrunk by 45 / (45 + 5) events")
+        #expect(abs(scored[1].explanation.covisit - w.covisit / 3 * 0.5) < 1e-6, "others in proportion, 5 events: half")
         #expect(scored[1].explanation.freshness < 0.1 * 0.02)
     }
 
