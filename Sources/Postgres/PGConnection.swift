@@ -168,6 +168,8 @@ public final class PGConnection {
     /// Escapes one value for COPY's text format.
     public static func copyEscape(_ s: String?) -> String {
         guard let s else { return "\\N" }
+        // Most values need no escape: return them as they are (no per-character copy).
+        guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {

@@ -625,24 +625,8 @@ public final class ProfileStore: Sendable {
         try conn.copyIn("COPY item_transitions (src_item, dst_item, score_log2, events) FROM STDIN",
                         lines: keys.lazy.map { k in
                             let e = edges[k]!
-                            return "\(Self.copyText(k.src))\t\(Self.copyText(k.dst))\t\(e.score.log2)\t\(e.events)"
+                            return "\(PGConnection.copyEscape(k.src))\t\(PGConnection.copyEscape(k.dst))\t\(e.score.log2)\t\(e.events)"
                         })
-    }
-
-    /// `text` escaped for COPY's text format (backslash, tab, newline, carriage return).
-    static func copyText(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return text }
-        var out = ""
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
     }
 
     /// Merges the appended rows of each transition edge into one, over every source item, `sourcesPerTransaction`
