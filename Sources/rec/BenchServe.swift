@@ -32,6 +32,7 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Scenarios to measure, comma-separated: raw, recommendations, similar, search, health (the HTTP floor: GET /health, no SQL).")
     var scenarios = "raw,recommendations,similar,search"
     @Option(help: "Rounds of every measurement (ratios are reported per round and as the median).") var rounds = 1
+    @Flag(help: "Recommend without behavioural transitions (REC_W_COVISIT=0: no covisit branch in the candidate statement), for before/after comparisons.") var noCovisit = false
     @Flag(help: "Skip the item vector cache warm-up that `rec serve` runs at start (measures a cold cache).") var cold = false
 
     var selected: Set<String> { Set(scenarios.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
@@ -68,6 +69,7 @@ struct BenchServe: AsyncParsableCommand {
 
         var recConfig = try RecommenderConfiguration(dimensions: dims)
         recConfig.preparedStatements = !unprepared
+        if noCovisit { recConfig.weights.covisit = 0 }
         let k = recConfig.knnCandidates(limit: 20)
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: poolSize ?? max(4, min(concurrency, 16))))
         defer { pool.close() }
