@@ -581,9 +581,8 @@ public final class ProfileStore: Sendable {
     /// The edges this batch adds (pure): per user, the logged tail and the new events in time order (the
     /// batch's order among equal times); every pair `a → b` at most `window` positions apart of which at
     /// least one event is new adds `decay^(distance−1)` at `b`'s time (and `b → a` that times the reverse
-    /// weight). Pairs of two logged events were
-    /// counted when the later one arrived. A late event older than the whole logged tail links only to
-    /// the tail (what is known without reading the user's whole history).
+    /// weight). Pairs of two logged events were counted when the later one arrived. A late event older than
+    /// the whole logged tail links only to the tail (what is known without reading the user's whole history).
     static func transitions(new events: [Interaction], tails: [String: [SequenceEvent]], configuration c: ProfileConfiguration)
         -> [TransitionKey: PopularityCounter] {
         guard c.transitionWindow > 0 else { return [:] }

@@ -92,8 +92,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
 
         let replay = EvalReplay(app: app, schema: schema ?? "rec_eval_\(UUID().uuidString.prefix(8).lowercased())", logger: logger)
+        defer { if !keep { try? replay.drop() } }  // also when loading fails half-way
         try await load(replay, train: testSplit.train, data: data, app: app.overriding(chosen), logger: logger, say: say)
-        defer { if !keep { try? replay.drop() } }
 
         let training = EvalTraining(train: testSplit.train, catalog: data.catalog)
         var report = EvalReport()
