@@ -55,8 +55,9 @@ public enum InteractionEvent {
         let product = try required(w.productId, "productId")
         let typeText = try required(w.type, "type")
         guard let type = EventType(rawValue: typeText) else { throw InteractionEventError(.unknownType, "unknown event type") }
-        for (name, v) in [("userId", user), ("productId", product), ("sessionId", w.sessionId ?? "")] where v.utf8.count > maxIdentifierLength {
-            throw InteractionEventError(.invalidField, "\(name) is longer than \(maxIdentifierLength) bytes")
+        for (name, v) in [("userId", user), ("productId", product), ("sessionId", w.sessionId ?? "")] {
+            if v.utf8.count > maxIdentifierLength { throw InteractionEventError(.invalidField, "\(name) is longer than \(maxIdentifierLength) bytes") }
+            if IdentifierRule.hasControlCharacter(v) { throw InteractionEventError(.invalidField, "\(name) contains a control character (NUL, newline, ...)") }
         }
         if let v = w.value, !v.isFinite { throw InteractionEventError(.invalidField, "value is not a finite number") }
         if type == .rating, w.value == nil { throw InteractionEventError(.invalidField, "a rating needs a value") }

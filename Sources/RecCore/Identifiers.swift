@@ -25,3 +25,14 @@ public struct UserID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
 }
+
+/// The rule every entry point (HTTP paths, query lists, events from the API or Kafka) applies to an
+/// identifier's characters.
+public enum IdentifierRule {
+    /// Whether `text` holds a control character (U+0000–U+001F, U+007F–U+009F). PostgreSQL text cannot store
+    /// NUL at all (libpq would cut the value there, so `id%00x` would alias `id`), and no identifier needs
+    /// the others; rejecting them at the edge keeps one id one row.
+    public static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+}

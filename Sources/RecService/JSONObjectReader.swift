@@ -60,11 +60,12 @@ public struct JSONObjectReader: Sendable {
         return a
     }
 
+    /// A list of identifiers (item ids, categories): non-empty, at most `maxLength` bytes, no control characters.
     public func stringArray(_ k: String, maxCount: Int, maxLength: Int = 256) throws -> [String]? {
         guard let a = try array(k, maxCount: maxCount) else { return nil }
         return try a.map { v in
-            guard case .string(let s) = v, !s.isEmpty, s.utf8.count <= maxLength else {
-                throw RecServiceError(.invalidInput, "\(path).\(k) must hold non-empty strings of at most \(maxLength) bytes")
+            guard case .string(let s) = v, !s.isEmpty, s.utf8.count <= maxLength, !IdentifierRule.hasControlCharacter(s) else {
+                throw RecServiceError(.invalidInput, "\(path).\(k) must hold non-empty strings of at most \(maxLength) bytes without control characters")
             }
             return s
         }

@@ -97,6 +97,7 @@ public struct RecAPI: Sendable {
         guard let raw = context.parameters.get(name) else { throw RecServiceError(.invalidInput, "missing \(name)") }
         let v = raw.removingPercentEncoding ?? raw
         guard (1...256).contains(v.utf8.count) else { throw RecServiceError(.invalidInput, "\(name) must be 1 to 256 bytes") }
+        guard !IdentifierRule.hasControlCharacter(v) else { throw RecServiceError(.invalidInput, "\(name) must not contain control characters") }
         return v
     }
 
@@ -137,6 +138,7 @@ public struct RecAPI: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard values.count <= max else { throw RecServiceError(.invalidInput, "\(name) lists more than \(max) values") }
         guard values.allSatisfy({ $0.utf8.count <= 256 }) else { throw RecServiceError(.invalidInput, "\(name) values must be at most 256 bytes") }
+        guard !values.contains(where: IdentifierRule.hasControlCharacter) else { throw RecServiceError(.invalidInput, "\(name) values must not contain control characters") }
         return values
     }
 
@@ -282,12 +284,14 @@ public struct RecAPI: Sendable {
         func examples(_ key: String) throws -> [Recommender.Example] {
             try (o.array(key, maxCount: 64) ?? []).enumerated().map { i, v in
                 switch v {
-                case .string(let s) where (1...256).contains(s.utf8.count): return .init(id: s)
+                case .string(let s) where (1...256).contains(s.utf8.count) && !IdentifierRule.hasControlCharacter(s): return .init(id: s)
                 case .object:
                     let e = try JSONObjectReader(v, path: "body.\(key)[\(i)]")
                     try e.onlyAllow(["id", "weight"])
                     let id = try e.string("id", required: true)!
-                    guard !id.isEmpty else { throw RecServiceError(.invalidInput, "body.\(key)[\(i)].id must not be empty") }
+                    guard (1...256).contains(id.utf8.count), !IdentifierRule.hasControlCharacter(id) else {
+                        throw RecServiceError(.invalidInput, "body.\(key)[\(i)].id must be 1 to 256 bytes without control characters")
+                    }
                     let w = try e.number("weight", in: 0.000001...1000) ?? 1
                     return .init(id: id, weight: Float(w))
                 default: throw RecServiceError(.invalidInput, "body.\(key)[\(i)] must be an item id or {\"id\",\"weight\"}")

@@ -23,7 +23,7 @@ import RecCore
     }
 
     @Test func encodeThenDecodeRoundTrips() throws {
-        let i = Interaction(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_796_085_025.125), userID: "u \"quoted\"\n", itemID: "p\\1", type: .addToCart, value: nil, sessionID: "s")
+        let i = Interaction(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_796_085_025.125), userID: "u \"quoted\" ü", itemID: "p\\1", type: .addToCart, value: nil, sessionID: "s")
         let back = try InteractionEvent.decode(Array(InteractionEvent.encode(i).utf8))
         #expect(back == i)
     }
@@ -39,6 +39,9 @@ import RecCore
         (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"like""#, .unknownType),
         (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"rating""#, .invalidField),
         (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":7,"productId":"p","type":"view""#, .malformedJSON),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u\u0000x","productId":"p","type":"view""#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p\u0000","type":"view""#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"view","sessionId":"s\n1""#, .invalidField),
     ])
     func rejectsInvalidEvents(fields: String, code: InteractionEventError.Code) {
         #expect(throws: InteractionEventError.self) { try InteractionEvent.decode(json(fields)) }

@@ -389,6 +389,17 @@ struct RecAPIIntegrationTests {
             (.post, "/v1/events", "{\"events\":[" + event.replacingOccurrences(of: "\"view\"", with: "\"like\"") + "]}", 400),
             (.post, "/v1/events", "{\"events\":[" + event.replacingOccurrences(of: "2026-01-15T08:00:00Z", with: "soon") + "]}", 400),
             (.get, "/v1/no-such-route", nil, 404),
+            // NUL would cut the id in libpq (aliasing another id); control characters are no part of an id.
+            (.get, "/v1/items/dresses-red-1%00x", nil, 400),
+            (.get, "/v1/items/dresses-red-1%00x/similar", nil, 400),
+            (.get, "/v1/users/u%00zz/profile", nil, 400),
+            (.delete, "/v1/users/u%00zz", nil, 400),
+            (.get, "/v1/users/u/recommendations?exclude=a%00b", nil, 400),
+            (.get, "/v1/users/u/recommendations?categories=dresses%0A", nil, 400),
+            (.post, "/v1/users/u/recommendations", #"{"filters":{"exclude":["a\u0000b"]}}"#, 400),
+            (.post, "/v1/recommend", #"{"positive":["dresses-red-1\u0000"]}"#, 400),
+            (.post, "/v1/events", "{\"events\":[" + event.replacingOccurrences(of: #""userId":"u""#, with: #""userId":"u\u0000zz""#) + "]}", 400),
+            (.post, "/v1/events", "{\"events\":[" + event.replacingOccurrences(of: #""productId":"p""#, with: #""productId":"p\u0000","sessionId":"s""#) + "]}", 400),
         ]
         try await withApp { client, _, _, _ in
             for (method, uri, body, expected) in cases {
