@@ -108,6 +108,9 @@ public enum CatalogEvent: Sendable, Equatable {
         case upsertedType:
             guard let p = env.product else { throw CatalogEventError(.missingField, "missing required field 'product'") }
             try checkID(p.id, field: "product.id")
+            for c in p.categories ?? [] where IdentifierRule.hasControlCharacter(c) || c.utf8.count > 256 {
+                throw CatalogEventError(.invalidField, "product.categories must hold strings of at most 256 bytes without control characters")
+            }
             guard !p.title.allSatisfy(\.isWhitespace) else { throw CatalogEventError(.invalidField, "product.title is empty") }
             if let price = p.price, !(price.isFinite && price >= 0) { throw CatalogEventError(.invalidField, "product.price must be a finite number >= 0") }
             var publishedAt: Date?
@@ -154,8 +157,12 @@ public enum CatalogEvent: Sendable, Equatable {
         guard TitanInput.imageFormat(bytes) != nil else { throw CatalogEventError(.badImage, "the image is neither PNG nor JPEG") }
     }
 
+    /// Ids are counted in code points, as PostgreSQL's `length()` in the `items.id` check does (Swift's
+    /// `count` counts grapheme clusters: 512 combining marks passed as 256 and were retried forever), and
+    /// hold no control character (``IdentifierRule``).
     private static func checkID(_ id: String, field: String) throws(CatalogEventError) {
-        guard !id.isEmpty, id.count <= 256 else { throw CatalogEventError(.invalidField, "\(field) must have 1 to 256 characters") }
+        guard !id.isEmpty, id.unicodeScalars.count <= 256 else { throw CatalogEventError(.invalidField, "\(field) must have 1 to 256 characters") }
+        guard !IdentifierRule.hasControlCharacter(id) else { throw CatalogEventError(.invalidField, "\(field) contains a control character (NUL, newline, ...)") }
     }
 
     private static func checkImageURL(_ url: String) throws(CatalogEventError) {

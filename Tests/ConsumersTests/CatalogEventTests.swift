@@ -42,6 +42,9 @@ import Testing
         (#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","imageUrl":"ftp://x/y.png"}}"#, .badImage),
         (#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","imageBase64":"R0lGODlhAQABAAAAACw="}}"#, .badImage),
         (#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"","title":"t"}}"#, .invalidField),
+        (#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a\u0000b","title":"t"}}"#, .invalidField),
+        (#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","categories":["x\u0000"]}}"#, .invalidField),
+        ("{\"type\":\"product.upserted\",\"eventId\":\"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00\",\"occurredAt\":\"2026-11-29T10:00:00Z\",\"product\":{\"id\":\"e" + String(repeating: "\u{301}", count: 300) + "\",\"title\":\"t\"}}", .invalidField),
         (#"{"type":"product.renamed","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z"}"#, .unknownType),
         (#"{"type":"product.deleted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z"}"#, .missingField),
     ])
