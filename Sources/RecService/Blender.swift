@@ -13,7 +13,7 @@ public struct Blender: Sendable {
     public func score(_ candidates: [Candidate], query: BlendQuery, maxPopularity: DecayedScore, now: Date) -> [ScoredItem] {
         let maxNow = weights.popularityNow(maxPopularity, now: now)
         // Transition scores are on the request's own scale: the strongest candidate gets the full weight.
-        let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
+        let maxCovisit = Candidate.strongestCovisit(candidates)
         return candidates.map { c in
             var e = ScoreExplanation()
             if let v = c.vector {

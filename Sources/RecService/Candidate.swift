@@ -44,6 +44,11 @@ public struct Candidate: Sendable {
 }
 
 extension Candidate {
+    /// The largest ``covisit`` of `candidates` (0 when none has one): the scale of the behavioural term.
+    static func strongestCovisit(_ candidates: [Candidate]) -> Double {
+        candidates.reduce(0) { max($0, $1.covisit) }
+    }
+
     /// Candidates of one or several statements as one list: an item that several sources produced appears
     /// once, with the first one's columns and every source; in item id order, so equal scores rank the
     /// same on every request.

@@ -201,7 +201,7 @@ public final class Recommender: Sendable {
                 if seeds.isEmpty, let away = ExampleStrategy.averageVector(positive: [], negative: neg) { seeds = [away] }
                 let (candidates, _) = try store.candidates(conn, plan: .init(vectors: seeds, knn: knn, filters: filters, covisit: behaviour, now: now))
                 let pv = pos.map(\.vector), nv = neg.map(\.vector)
-                let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
+                let maxCovisit = Candidate.strongestCovisit(candidates)
                 let scored = candidates.map { c -> ScoredItem in
                     var e = ScoreExplanation()
                     if let v = c.vector { e.query = ExampleStrategy.bestScore(v, positive: pv, negative: nv) }
@@ -216,7 +216,7 @@ public final class Recommender: Sendable {
 
     /// Cosine to `query` plus, when some candidate has one, the behavioural term on the request's scale.
     static func queryScores(_ candidates: [Candidate], query: [Float], weights: BlendWeights) -> [ScoredItem] {
-        let maxCovisit = candidates.reduce(0) { max($0, $1.covisit) }
+        let maxCovisit = Candidate.strongestCovisit(candidates)
         return candidates.map { c in
             var e = ScoreExplanation()
             if let v = c.vector, v.count == query.count { e.query = VectorMath.dot(v, query) }

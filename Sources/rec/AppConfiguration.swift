@@ -124,6 +124,13 @@ struct AppConfiguration: Sendable {
         }
     }
 
+    /// `DATABASE_URL` with `search_path` set to `schema`, then `public` (where pgvector lives): the
+    /// benchmarks' and evaluations' own schemas.
+    func databaseURL(schema: String) throws -> String {
+        let base = try requireDatabaseURL()
+        return base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
+    }
+
     func requireDatabaseURL() throws -> String {
         guard let databaseURL else { throw ConfigurationError("DATABASE_URL is not set (for the local stack: eval \"$(deploy/local/stack env)\")") }
         return databaseURL

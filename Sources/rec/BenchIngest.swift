@@ -84,7 +84,7 @@ struct BenchIngest: AsyncParsableCommand {
         let admin = try PGConnection(url: base)
         try admin.execute("CREATE SCHEMA \(schema)")
         defer { _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
+        let url = try app.databaseURL(schema: schema)
         _ = try Migrator(migrations: try Migration.load(from: app.migrationsDirectory)).migrate(try PGConnection(url: url))
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: writeConcurrency + 2))
         defer { pool.close() }

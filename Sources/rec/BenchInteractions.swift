@@ -55,7 +55,7 @@ struct BenchInteractions: AsyncParsableCommand {
 
         let base = try app.requireDatabaseURL()
         let schema = "bench_interactions_" + UUID().uuidString.prefix(8).lowercased()
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
+        let url = try app.databaseURL(schema: schema)
         let admin = try PGConnection(url: base)
         try admin.execute("CREATE SCHEMA \(schema)")
         defer { if !keep { _ = try? admin.execute("DROP SCHEMA \(schema) CASCADE") } }

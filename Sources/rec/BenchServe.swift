@@ -50,7 +50,7 @@ struct BenchServe: AsyncParsableCommand {
         }
         let config = try AppConfiguration.fromEnvironment()
         let base = try config.requireDatabaseURL()
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
+        let url = try config.databaseURL(schema: schema)
         let seeder = BenchSeeder(dims: dims, items: items, users: users)
         let admin = try PGConnection(url: base)
         var seeded = false

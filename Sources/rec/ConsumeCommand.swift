@@ -99,9 +99,7 @@ struct ConsumeAll: AsyncParsableCommand {
         var services: [any Service] = []
         if let catalog { services.append(try await catalog.makeService(app, pool: pool, producer: producer, logger: logger)) }
         if let interactions {
-            let admin = try KafkaAdmin(configuration: try app.kafkaConfiguration())
-            if try await admin.createTopic(interactions.topic, partitions: app.catalogPartitions) { logger.info("created topic \(interactions.topic)") }
-            _ = try await admin.createTopic(Topics.deadLetter(of: interactions.topic), partitions: 1)
+            try await interactions.createTopics(app, logger: logger)
             services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
         }
         if let port = try app.metricsPort() {

@@ -59,6 +59,13 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 
+    /// Creates the topic and its dead-letter topic when missing (`rec consume all`, `rec eval --through-kafka`).
+    func createTopics(_ config: AppConfiguration, logger: Logger) async throws {
+        let admin = try KafkaAdmin(configuration: try config.kafkaConfiguration())
+        if try await admin.createTopic(topic, partitions: config.catalogPartitions) { logger.info("created topic \(topic)") }
+        _ = try await admin.createTopic(Topics.deadLetter(of: topic), partitions: 1)
+    }
+
     /// The interaction consumer and its pending-fold timer, for this command and for
     /// `rec consume all` (`services += try ConsumeInteractionsCommand().makeServices(...)`).
     func makeServices(_ config: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) throws -> [any Service] {

@@ -19,10 +19,7 @@ struct EvalReplay {
 
     /// The schema's libpq URL (`search_path` = the schema, then `public` for pgvector).
     var url: String {
-        get throws {
-            let base = try app.requireDatabaseURL()
-            return base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
-        }
+        get throws { try app.databaseURL(schema: schema) }
     }
 
     /// Whether the schema exists and holds a replay (a previous run with `--keep`).

@@ -26,7 +26,6 @@ struct EvalThroughKafka {
         let catalogTopic = "\(replay.schema).catalog", eventsTopic = "\(replay.schema).interactions"
         let app = try self.app.overriding(["DATABASE_URL": try replay.url, "REC_CATALOG_TOPIC": catalogTopic, "REC_EVENTS_TOPIC": eventsTopic])
         let kafka = try app.kafkaConfiguration()
-        let admin = try KafkaAdmin(configuration: kafka)
         let pool = try app.makePool()
         let producer = try KafkaProducer(configuration: kafka)
         defer { producer.close(); pool.close() }
@@ -36,8 +35,7 @@ struct EvalThroughKafka {
         ]
         let interactions = try ConsumeInteractionsCommand.parse(["--topic", eventsTopic, "--group", "\(replay.schema)-interactions",
                                                                   "--batch-size", "50000", "--pending-interval", "1"])
-        _ = try await admin.createTopic(eventsTopic, partitions: app.catalogPartitions)
-        _ = try await admin.createTopic(Topics.deadLetter(of: eventsTopic), partitions: 1)
+        try await interactions.createTopics(app, logger: logger)
         services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
         let recommender = Recommender(pool: pool, configuration: try app.recommenderConfiguration())
         let deps = RecAPIDependencies(pool: pool, recommender: recommender, auth: .disabled, embedder: nil,
