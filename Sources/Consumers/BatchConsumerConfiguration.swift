@@ -13,9 +13,16 @@ public struct BatchConsumerConfiguration: Sendable {
     public var maxBackoff: Duration
     /// How often consumer lag is reported as a metric. Default: 5 s.
     public var lagInterval: Duration
+    /// Attempts of a message that fails on its own with an error of unknown kind before it is dead-lettered
+    /// (transient failures are retried without limit, permanent ones dead-lettered at once). Default: 8.
+    public var maxAttempts: Int
+    /// Which failures are the message's fault (see ``FailureClass``). Default: ``FailureClass/of(_:)``.
+    public var classify: @Sendable (any Error) -> FailureClass
 
     public init(name: String = "consumer", maxBatchSize: Int = 256, pollTimeout: Duration = .milliseconds(250),
-                initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(15), lagInterval: Duration = .seconds(5)) {
+                initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(15), lagInterval: Duration = .seconds(5),
+                maxAttempts: Int = 8, classify: @escaping @Sendable (any Error) -> FailureClass = FailureClass.of) {
+        precondition(maxAttempts > 0, "maxAttempts must be positive")
         precondition(maxBatchSize > 0, "maxBatchSize must be positive")
         precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must be positive and capped above its start")
         self.name = name
@@ -24,6 +31,8 @@ public struct BatchConsumerConfiguration: Sendable {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.lagInterval = lagInterval
+        self.maxAttempts = maxAttempts
+        self.classify = classify
     }
 
     /// The delay before retry number `attempt` (1-based), jittered by `unit` in [0, 1).

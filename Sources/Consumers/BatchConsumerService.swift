@@ -24,7 +24,13 @@
 //   (at-least-once delivery: crashes, retries and rebalances hand messages in again).
 // - `.deadLetter(reason)`: the original bytes go to the DLQ, acked, then the message counts as done and
 //   consumption continues. If the DLQ publish fails, the message is retried like `.retryLater`.
-// - `.retryLater` (or `handle` throwing anything): the failed messages' partitions are paused (other partitions
+// - `handle` throwing: the error is classified (``FailureClass``, `configuration.classify`). Transient (database
+//   connection, deadlock, resources, broker): the whole batch is retried as below, without limit. Permanent
+//   (SQLSTATE classes 22 and 23) or unknown: the batch is split in halves and handled again (BatchIsolation), so
+//   the good messages are applied and the failing ones found in O(log n) calls; a message rejected for good on
+//   its own is dead-lettered with the error (`rec_consumer_poison_total{kind=rejected}`), one failing on its own
+//   with an unknown error is retried and dead-lettered after `maxAttempts` (`{kind=attempts_exhausted}`).
+// - `.retryLater`: the failed messages' partitions are paused (other partitions
 //   keep flowing), and the failed messages (and only those, in offset order) are handed in again after a jittered
 //   exponential backoff (`initialBackoff` doubling up to `maxBackoff`); the partition resumes once they succeed.
 //   Nothing is skipped and the loop never spins: while all partitions wait, poll blocks until the next retry is due.
@@ -36,7 +42,8 @@
 //   Plain task cancellation does the same but may interrupt the handler.
 // - Metrics (swift-metrics, dimension `pipeline` = configuration.name): counter `rec_consumer_messages_total`
 //   {outcome=done|dead_letter|retry}, counter `rec_consumer_dlq_total`, timer `rec_consumer_batch_duration`,
-//   gauge `rec_consumer_lag` {topic, partition}, gauge `rec_consumer_paused_partitions`.
+//   gauge `rec_consumer_lag` {topic, partition}, gauge `rec_consumer_paused_partitions`, counter
+//   `rec_consumer_poison_total` {kind=rejected|attempts_exhausted}.
 import Foundation
 import Kafka
 import Logging
@@ -108,6 +115,11 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
         let retryCounter = Counter(label: "rec_consumer_messages_total", dimensions: dims + [("outcome", "retry")])
         let dlqCounter = Counter(label: "rec_consumer_dlq_total", dimensions: dims)
         let pausedGauge = Gauge(label: "rec_consumer_paused_partitions", dimensions: dims)
+        let poisonCounter = Counter(label: "rec_consumer_poison_total", dimensions: dims + [("kind", "rejected")])
+        let exhaustedCounter = Counter(label: "rec_consumer_poison_total", dimensions: dims + [("kind", "attempts_exhausted")])
+        let isolation = BatchIsolation(handler: handler, classify: configuration.classify)
+        // Attempts of messages that failed on their own with an unknown error, to give up after maxAttempts.
+        var strikes = [MessagePosition: Int]()
         var pending: [KafkaTopicPartition: Pending] = [:]
         var nextLag = clock.now + configuration.lagInterval
         // Messages polled (and prepared) while the previous batch was being handled.
@@ -133,6 +145,8 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                     for tp in tps where pending.removeValue(forKey: tp) != nil {
                         logger.info("dropping pending retries of revoked partition", metadata: ["partition": "\(tp)"])
                     }
+                    let revoked = Set(tps)
+                    strikes = strikes.filter { !revoked.contains(KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition)) }
                     tracker.withLock { $0.forget(tps) }
                 case .assigned(let tps):
                     // A re-assigned partition must not stay paused from an earlier retry.
@@ -173,18 +187,38 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
             // the commit, pause and rebalance rules are those of a poll after the handler.
             async let next = pollAndPrepare(timeout: timeout)
             let started = clock.now
-            var results: [MessageOutcome]
-            do {
-                results = try await handler.handle(batch).results
-                if results.count != batch.count {
-                    logger.error("handler returned \(results.count) outcomes for \(batch.count) messages: retrying the batch")
-                    results = Array(repeating: .retryLater(reason: "outcome count mismatch"), count: batch.count)
-                }
-            } catch {
-                logger.warning("batch failed, will retry", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
-                results = Array(repeating: .retryLater(reason: "\(error)"), count: batch.count)
+            let (isolated, calls) = await isolation.handle(batch)
+            if calls > 1 {
+                logger.warning("batch failed; isolated the failing messages", metadata: ["messages": "\(batch.count)", "handler_calls": "\(calls)"])
             }
-
+            var results = [MessageOutcome]()
+            results.reserveCapacity(batch.count)
+            for (m, r) in zip(batch, isolated) {
+                switch r {
+                case .outcome(let o):
+                    results.append(o)
+                case .rejected(let reason):
+                    poisonCounter.increment()
+                    logger.warning("message rejected for good, isolated from its batch", metadata: [
+                        "partition": "\(m.topicPartition)", "offset": "\(m.offset)", "reason": "\(reason)",
+                    ])
+                    results.append(.deadLetter(reason: reason))
+                case .struck(let reason):
+                    let key = MessagePosition(m)
+                    let n = (strikes[key] ?? 0) + 1
+                    if n >= configuration.maxAttempts {
+                        strikes[key] = nil
+                        exhaustedCounter.increment()
+                        logger.error("message failed on its own \(n) times; dead-lettering it", metadata: [
+                            "partition": "\(m.topicPartition)", "offset": "\(m.offset)", "reason": "\(reason)",
+                        ])
+                        results.append(.deadLetter(reason: "failed \(n) times: \(reason)"))
+                    } else {
+                        strikes[key] = n
+                        results.append(.retryLater(reason: reason))
+                    }
+                }
+            }
             var failed = [KafkaTopicPartition: [KafkaMessage]]()
             var lastReason = [KafkaTopicPartition: String]()
             for (m, outcome) in zip(batch, results) {
@@ -193,6 +227,7 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                 case .done:
                     tracker.withLock { $0.finished(tp, offset: m.offset) }
                     doneCounter.increment()
+                    if !strikes.isEmpty { strikes[MessagePosition(m)] = nil }
                 case .deadLetter(let reason):
                     if failed[tp] != nil {
                         failed[tp]!.append(m)  // keep partition order behind an earlier retry
@@ -203,6 +238,7 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                         tracker.withLock { $0.finished(tp, offset: m.offset) }
                         dlqCounter.increment()
                         dlqMessages.increment()
+                        if !strikes.isEmpty { strikes[MessagePosition(m)] = nil }
                         logger.warning("message dead-lettered", metadata: ["partition": "\(tp)", "offset": "\(m.offset)", "reason": "\(reason)"])
                     } catch {
                         logger.warning("dead-letter publish failed, will retry", metadata: ["error": "\(error)"])

@@ -42,7 +42,10 @@ public struct CatalogProduct: Sendable, Equatable {
 /// Required: `type`, `eventId` (UUID), `occurredAt` (RFC 3339); for `product.upserted` a `product` with
 /// non-empty `id` (at most 256 characters) and non-empty `title`; `description` (default empty),
 /// `categories` (strings), `attributes` (object), `price` (finite, >= 0), `available` (default true) and
-/// `publishedAt` (RFC 3339; freshness counts from it) are optional;
+/// `publishedAt` (RFC 3339; freshness counts from it) are optional; `occurredAt` within ``EventTimeWindow``;
+/// no NUL in any stored text (title, description, attribute keys and strings; ``TextRule``), titles of at
+/// most 2,000 characters, descriptions of at most 100,000, attributes of at most 100,000 bytes, at most 100
+/// categories;
 /// at most one of `imageUrl` (http, https, file or s3 URL) and `imageBase64` (PNG/JPEG, at most 5 MB);
 /// for `product.deleted` a non-empty `productId`. Wrong types are errors, never coerced.
 public enum CatalogEvent: Sendable, Equatable {
@@ -86,10 +89,20 @@ public enum CatalogEvent: Sendable, Equatable {
         var publishedAt: String?
     }
 
+    /// Longest title, in characters (code points).
+    public static let maxTitleLength = 2_000
+    /// Longest description, in characters (code points).
+    public static let maxDescriptionLength = 100_000
+    /// Largest attributes object, in bytes of compact JSON.
+    public static let maxAttributesBytes = 100_000
+    /// Most categories of one product.
+    public static let maxCategories = 100
+
     /// Decodes and validates one message value.
     ///
+    /// - Parameter now: the receiver's clock, for ``EventTimeWindow``.
     /// - Throws: ``CatalogEventError`` saying what is wrong (it becomes the `dlq-error` header).
-    public static func decode(_ bytes: [UInt8]) throws(CatalogEventError) -> CatalogEvent {
+    public static func decode(_ bytes: [UInt8], now: Date = Date()) throws(CatalogEventError) -> CatalogEvent {
         let env: Envelope
         do {
             env = try JSONDecoder().decode(Envelope.self, from: Data(bytes))
@@ -104,6 +117,7 @@ public enum CatalogEvent: Sendable, Equatable {
         }
         guard let eventID = UUID(uuidString: env.eventId) else { throw CatalogEventError(.invalidField, "eventId is not a UUID") }
         guard let occurredAt = RFC3339.parse(env.occurredAt) else { throw CatalogEventError(.invalidField, "occurredAt is not an RFC 3339 timestamp") }
+        if let why = EventTimeWindow.violation(occurredAt, now: now) { throw CatalogEventError(.invalidField, "occurredAt \(why)") }
         switch env.type {
         case upsertedType:
             guard let p = env.product else { throw CatalogEventError(.missingField, "missing required field 'product'") }
@@ -111,11 +125,26 @@ public enum CatalogEvent: Sendable, Equatable {
             for c in p.categories ?? [] where IdentifierRule.hasControlCharacter(c) || c.utf8.count > 256 {
                 throw CatalogEventError(.invalidField, "product.categories must hold strings of at most 256 bytes without control characters")
             }
+            if (p.categories?.count ?? 0) > maxCategories { throw CatalogEventError(.invalidField, "product.categories holds more than \(maxCategories) entries") }
             guard !p.title.allSatisfy(\.isWhitespace) else { throw CatalogEventError(.invalidField, "product.title is empty") }
+            guard p.title.unicodeScalars.count <= maxTitleLength else { throw CatalogEventError(.invalidField, "product.title is longer than \(maxTitleLength) characters") }
+            if let d = p.description, d.unicodeScalars.count > maxDescriptionLength {
+                throw CatalogEventError(.invalidField, "product.description is longer than \(maxDescriptionLength) characters")
+            }
+            for (field, text) in [("title", p.title), ("description", p.description ?? "")] where TextRule.hasNUL(text) {
+                throw CatalogEventError(.invalidField, "product.\(field) contains a NUL character, which cannot be stored")
+            }
+            let attributes = JSONValue.object(p.attributes ?? [:])
+            if TextRule.hasNUL(attributes) { throw CatalogEventError(.invalidField, "product.attributes contains a NUL character, which cannot be stored") }
+            let attributesJSON = attributes.jsonText
+            if attributesJSON.utf8.count > maxAttributesBytes { throw CatalogEventError(.invalidField, "product.attributes is larger than \(maxAttributesBytes) bytes") }
             if let price = p.price, !(price.isFinite && price >= 0) { throw CatalogEventError(.invalidField, "product.price must be a finite number >= 0") }
             var publishedAt: Date?
             if let text = p.publishedAt {
                 guard let t = RFC3339.parse(text) else { throw CatalogEventError(.invalidField, "product.publishedAt is not an RFC 3339 timestamp") }
+                guard t >= Date(timeIntervalSince1970: 0), t <= now.addingTimeInterval(EventTimeWindow.maxScheduleAhead) else {
+                    throw CatalogEventError(.invalidField, "product.publishedAt must be from 1970 to ten years from now")
+                }
                 publishedAt = t
             }
             var image: CatalogImage?
@@ -136,7 +165,7 @@ public enum CatalogEvent: Sendable, Equatable {
                 break
             }
             let product = CatalogProduct(id: p.id, title: p.title, description: p.description ?? "", categories: p.categories ?? [],
-                                         attributesJSON: JSONValue.object(p.attributes ?? [:]).jsonText, image: image,
+                                         attributesJSON: attributesJSON, image: image,
                                          price: p.price, available: p.available ?? true, publishedAt: publishedAt)
             return .upserted(eventID: eventID, occurredAt: occurredAt, product: product)
         case deletedType:

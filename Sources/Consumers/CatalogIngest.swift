@@ -86,6 +86,8 @@ public final class CatalogIngest: BatchHandler {
         // When Titan rejects the winner for good, the next newest event of that product is tried, so a bad
         // update never hides an earlier good one of the same batch (and nothing is marked processed unapplied).
         var pending = live
+        // Events whose image the endpoint rejected, with the reason: their next round is text-only.
+        var imageErrors = [Int: String]()
         while !pending.isEmpty {
             var winners = [String: (index: Int, event: CatalogEvent)]()
             for d in pending {
@@ -93,9 +95,14 @@ public final class CatalogIngest: BatchHandler {
                 if Self.isNewer(d, than: cur) { winners[d.event.productID] = d }
             }
             let superseded = Dictionary(grouping: pending.filter { winners[$0.event.productID]?.index != $0.index }, by: \.event.productID)
-            let round = try await ingest(winners: winners, superseded: superseded)
+            let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors)
             for (i, outcome) in round.outcomes { results[i] = outcome }
             pending = round.rejected.flatMap { superseded[$0] ?? [] }
+            for (i, reason) in round.imageRejected {
+                guard let w = winners.values.first(where: { $0.index == i }) else { continue }
+                imageErrors[i] = reason
+                pending += [w] + (superseded[w.event.productID] ?? [])
+            }
         }
         return BatchOutcome(results)
     }
@@ -106,13 +113,16 @@ public final class CatalogIngest: BatchHandler {
         var outcomes: [Int: MessageOutcome] = [:]
         /// Products whose winning event was dead-lettered: their superseded events get the next round.
         var rejected: [String] = []
+        /// Events (by batch index) whose image the endpoint rejected for good: retried text-only next round.
+        var imageRejected: [Int: String] = [:]
     }
 
     /// Applies one event per product (`winners`); `superseded` are older events of the same products in the batch,
     /// marked processed in the same transaction as their winner, retried with it, or left for the next round.
     private func ingest(winners: [String: (index: Int, event: CatalogEvent)],
-                        superseded: [String: [(index: Int, event: CatalogEvent)]]) async throws -> Round {
+                        superseded: [String: [(index: Int, event: CatalogEvent)]], imageErrors: [Int: String]) async throws -> Round {
         var results = [Int: MessageOutcome]()
+        var imageRejected = [Int: String]()
         var writes = CatalogStore.Writes()  // deletes and settled events; upserts are written in chunks below
         func settle(_ id: String) {
             for s in superseded[id] ?? [] { writes.processed.append((s.event.eventID, id)) }
@@ -136,7 +146,12 @@ public final class CatalogIngest: BatchHandler {
                 settle(id)
             case .upserted(let eventID, let at, let product):
                 var c = Candidate(index: w.index, eventID: eventID, occurredAt: at, product: product)
-                if case .inline(let bytes)? = product.image { c.image = bytes }
+                if let reason = imageErrors[w.index] {
+                    c.product.image = nil  // the endpoint rejected it: text-only, with the reason stored
+                    c.imageError = reason
+                } else if case .inline(let bytes)? = product.image {
+                    c.image = bytes
+                }
                 candidates.append(c)
             }
         }
@@ -237,6 +252,12 @@ public final class CatalogIngest: BatchHandler {
             for i in indices {
                 let c = candidates[i]
                 if let e = c.pieces.compactMap({ failures[$0.hash] }).first {
+                    if Self.permanent(e), c.image != nil, configuration.brokenImagePolicy == .textOnly {
+                        // A product is never lost because of its image: store it text-only, with the reason.
+                        imageRejected[c.index] = "the embedding endpoint rejected the image: \(e.message)"
+                        logger.info("image rejected by the endpoint, storing text-only", metadata: ["product": "\(c.product.id)", "reason": "\(e.message)"])
+                        continue
+                    }
                     results[c.index] = Self.permanent(e) ? .deadLetter(reason: "embedding rejected: \(e)") : .retryLater(reason: "\(e)")
                     continue
                 }
@@ -308,6 +329,7 @@ public final class CatalogIngest: BatchHandler {
             }
         }
         round.outcomes = results
+        round.imageRejected = imageRejected
         return round
     }
 

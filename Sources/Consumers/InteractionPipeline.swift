@@ -9,11 +9,11 @@ import RecCore
 /// and fold the whole batch in one ``ProfileStore`` transaction.
 ///
 /// Invalid messages (not JSON, missing ids, unknown type, bad timestamp) go to
-/// the DLQ with the reason. A database error that retrying may cure throws, so
-/// ``BatchConsumerService`` pauses and retries the batch (nothing is skipped; the
-/// store's event-id dedup makes the retry harmless). A statement the server
-/// rejects for good is narrowed down to the offending messages, which are
-/// dead-lettered, so one poison event cannot stall its partition.
+/// the DLQ with the reason. A database error throws: ``BatchConsumerService``
+/// retries the batch when it is transient and, when the server rejects the data
+/// for good, narrows the batch down by halves to the offending events, which are
+/// dead-lettered (``FailureClass``, ``BatchIsolation``); the store's event-id
+/// dedup makes every re-handling harmless.
 ///
 /// After a batch, and at least every ``pendingFoldInterval``, it also folds
 /// logged interactions whose item has gained a vector since (see
@@ -54,19 +54,7 @@ public struct InteractionPipeline: BatchHandler {
             }
         }
         if !valid.isEmpty {
-            do {
-                try await store.record(valid.map(\.interaction))
-            } catch where Self.isPoison(error) {
-                // Something in the batch is rejected for good: find it, one event at a time.
-                logger.warning("batch rejected by the database; retrying event by event", metadata: ["error": "\(error)"])
-                for (i, interaction) in valid {
-                    do {
-                        try await store.record([interaction])
-                    } catch where Self.isPoison(error) {
-                        results[i] = .deadLetter(reason: "rejected by the database: \(error)")
-                    }
-                }
-            }
+            try await store.record(valid.map(\.interaction))
         }
         await foldPendingIfDue()
         return BatchOutcome(results)
@@ -77,14 +65,6 @@ public struct InteractionPipeline: BatchHandler {
         var stash = [MessagePosition: Result<Interaction, InteractionEventError>](minimumCapacity: messages.count)
         for (i, result) in await Self.decode(messages) { stash[MessagePosition(messages[i])] = result }
         prepared.withLock { $0 = stash }
-    }
-
-    /// Where a message sits in its topic.
-    struct MessagePosition: Hashable, Sendable {
-        var topic: String
-        var partition: Int32
-        var offset: Int64
-        init(_ m: KafkaMessage) { (topic, partition, offset) = (m.topic, m.partition, m.offset) }
     }
 
     /// Messages decoded per task: large batches are decoded in slices on all cores
@@ -101,18 +81,6 @@ public struct InteractionPipeline: BatchHandler {
         guard batch.count > decodeSlice else { return run(batch.indices) }
         let ranges = stride(from: 0, to: batch.count, by: decodeSlice).map { $0..<min($0 + decodeSlice, batch.count) }
         return await boundedMap(ranges, limit: ProcessInfo.processInfo.activeProcessorCount, run).flatMap { $0 }
-    }
-
-    /// Whether `error` says the data itself is unacceptable (so retrying cannot help):
-    /// a data exception (SQLSTATE class 22), an integrity violation (23), or a
-    /// stored profile that cannot be decoded. Anything else (connection loss,
-    /// timeouts, lock or resource trouble) is retried, never dead-lettered.
-    static func isPoison(_ error: Error) -> Bool {
-        if let pg = error as? PostgresError, pg.code == .server, let state = pg.sqlState {
-            return state.hasPrefix("22") || state.hasPrefix("23")
-        }
-        if let store = error as? ProfileStoreError { return store.code == .corruptProfile }
-        return false
     }
 
     /// Runs a pending-fold pass if the last one is older than ``pendingFoldInterval``.

@@ -85,3 +85,11 @@ public struct OffsetTracker: Sendable {
         for tp in revoked { partitions[tp] = nil }
     }
 }
+
+/// Where a message sits in its topic (a message's bytes never change).
+struct MessagePosition: Hashable, Sendable {
+    var topic: String
+    var partition: Int32
+    var offset: Int64
+    init(_ m: KafkaMessage) { (topic, partition, offset) = (m.topic, m.partition, m.offset) }
+}

@@ -23,6 +23,9 @@ public struct EventWeights: Sendable, Equatable {
 
     public func weight(for type: EventType) -> Float { weights[type] ?? 0 }
 
+    /// Largest absolute weight ``parse(_:base:)`` accepts.
+    public static let maxWeight: Float = 1_000
+
     /// The signed weight of one event: positive feeds the long-term and session
     /// profiles, negative (its absolute value) feeds the negative profile.
     ///
@@ -57,7 +60,13 @@ public struct EventWeights: Sendable, Equatable {
             guard kv.count == 2, let number = Float(kv[1]), number.isFinite else {
                 throw RecError(.configuration, "event weight '\(part)' is not name=number")
             }
-            if kv[0] == "neutral" { out.ratingNeutral = number; continue }
+            if kv[0] == "neutral" {
+                guard (0...5).contains(number) else { throw RecError(.configuration, "the neutral rating must be from 0 to 5") }
+                out.ratingNeutral = number
+                continue
+            }
+            // Larger weights overflow a profile vector's Float sums to infinity, which pgvector rejects.
+            guard abs(number) <= maxWeight else { throw RecError(.configuration, "event weight '\(part)' must be from -\(Int(maxWeight)) to \(Int(maxWeight))") }
             guard let type = EventType(rawValue: kv[0]) else {
                 throw RecError(.configuration, "unknown event type '\(kv[0])' in event weights")
             }

@@ -20,17 +20,21 @@ public enum InteractionEvent {
         var sessionId: String?
     }
 
+    /// Largest absolute `value` (the API's documented range); ratings are 0 to 5.
+    public static let maxAbsoluteValue = 1e9
+
     /// Decodes and validates one message.
     ///
+    /// - Parameter now: the receiver's clock, for ``EventTimeWindow``.
     /// - Throws: ``InteractionEventError`` saying which rule the message broke.
-    public static func decode(_ bytes: [UInt8]) throws(InteractionEventError) -> Interaction {
+    public static func decode(_ bytes: [UInt8], now: Date = Date()) throws(InteractionEventError) -> Interaction {
         let wire: Wire
         do {
             wire = try JSONDecoder().decode(Wire.self, from: Data(bytes))
         } catch {
             throw InteractionEventError(.malformedJSON, "not an interactions.v1 JSON object")
         }
-        return try validate(wire)
+        return try validate(wire, now: now)
     }
 
     /// Encodes `interaction` in the wire format (producers, tests and the bench).
@@ -42,7 +46,7 @@ public enum InteractionEvent {
         return s + "}"
     }
 
-    private static func validate(_ w: Wire) throws(InteractionEventError) -> Interaction {
+    private static func validate(_ w: Wire, now: Date) throws(InteractionEventError) -> Interaction {
         func required(_ v: String?, _ name: String) throws(InteractionEventError) -> String {
             guard let v, !v.isEmpty else { throw InteractionEventError(.missingField, "\(name) is missing") }
             return v
@@ -51,6 +55,7 @@ public enum InteractionEvent {
         guard let eventID = UUID(uuidString: idText) else { throw InteractionEventError(.invalidField, "eventId is not a UUID") }
         let at = try required(w.occurredAt, "occurredAt")
         guard let occurredAt = RFC3339.parse(at) else { throw InteractionEventError(.invalidField, "occurredAt is not an RFC 3339 timestamp") }
+        if let why = EventTimeWindow.violation(occurredAt, now: now) { throw InteractionEventError(.invalidField, "occurredAt \(why)") }
         let user = try required(w.userId, "userId")
         let product = try required(w.productId, "productId")
         let typeText = try required(w.type, "type")
@@ -59,8 +64,13 @@ public enum InteractionEvent {
             if v.utf8.count > maxIdentifierLength { throw InteractionEventError(.invalidField, "\(name) is longer than \(maxIdentifierLength) bytes") }
             if IdentifierRule.hasControlCharacter(v) { throw InteractionEventError(.invalidField, "\(name) contains a control character (NUL, newline, ...)") }
         }
-        if let v = w.value, !v.isFinite { throw InteractionEventError(.invalidField, "value is not a finite number") }
-        if type == .rating, w.value == nil { throw InteractionEventError(.invalidField, "a rating needs a value") }
+        if let v = w.value, !(v.isFinite && abs(v) <= maxAbsoluteValue) {
+            throw InteractionEventError(.invalidField, "value must be a finite number from -1e9 to 1e9")
+        }
+        if type == .rating {
+            guard let v = w.value else { throw InteractionEventError(.invalidField, "a rating needs a value") }
+            guard (0...5).contains(v) else { throw InteractionEventError(.invalidField, "a rating's value must be from 0 to 5") }
+        }
         let session = w.sessionId.flatMap { $0.isEmpty ? nil : $0 }
         return Interaction(eventID: eventID, occurredAt: occurredAt, userID: UserID(user), itemID: ItemID(product), type: type, value: w.value, sessionID: session)
     }

@@ -44,7 +44,6 @@ public struct SubmittedEvent: Sendable, Equatable {
         guard let id = UUID(uuidString: idText) else { throw RecServiceError(.invalidInput, "\(path).eventId must be a UUID") }
         let at = try o.string("occurredAt", maxLength: 64, required: true)!
         guard let date = RFC3339.parse(at) else { throw RecServiceError(.invalidInput, "\(path).occurredAt must be an RFC 3339 timestamp") }
-        guard date <= now.addingTimeInterval(86_400) else { throw RecServiceError(.invalidInput, "\(path).occurredAt is more than a day in the future") }
         let user = try o.string("userId", required: true)!
         let product = try o.string("productId", required: true)!
         guard !user.isEmpty, !product.isEmpty else { throw RecServiceError(.invalidInput, "\(path).userId and productId must not be empty") }
@@ -53,16 +52,13 @@ public struct SubmittedEvent: Sendable, Equatable {
             throw RecServiceError(.invalidInput, "\(path).type must be one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let value = try o.number("value", in: -1e9...1e9)
-        if type == .rating {
-            guard let value, (0...5).contains(value) else { throw RecServiceError(.invalidInput, "\(path).value must be a rating from 0 to 5") }
-        }
         let session = try o.string("sessionId")
         let event = SubmittedEvent(eventID: id, occurredAt: date, occurredAtText: at, userID: user, productID: product, type: type,
                                    value: value, sessionID: session)
         // The consumer's rules decide what a profile can fold: an event this API
         // accepts must never be dead-lettered downstream.
         do {
-            _ = try InteractionEvent.decode(event.json.encoded())
+            _ = try InteractionEvent.decode(event.json.encoded(), now: now)
         } catch {
             throw RecServiceError(.invalidInput, "\(path): \(error.message)")
         }

@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func roundTripsThroughItsOwnJSON() throws {
-        let e = CatalogEvent.upserted(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_800_000_000.5),
+        let e = CatalogEvent.upserted(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_790_000_000.5),
                                       product: CatalogProduct(id: "x", title: "T", description: "D", categories: ["a"], attributesJSON: #"{"k":1}"#,
                                                               image: .url("https://example.com/a.png"), price: 3, available: true))
         #expect(try CatalogEvent.decode(e.jsonBytes) == e)
@@ -51,6 +51,30 @@ import Testing
     func rejectsInvalidEventsWithAReason(input: String, code: CatalogEventError.Code) {
         let e = #expect(throws: CatalogEventError.self) { try CatalogEvent.decode(Array(input.utf8)) }
         #expect(e?.code == code, "\(e?.description ?? "")")
+    }
+
+    /// Stored text without NUL, times inside the event window, bounded sizes (issue #13: each of these was
+    /// retried forever or silently cut before).
+    @Test(arguments: [
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t\u0000cut"}}"#,
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","description":"d\u0000"}}"#,
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","attributes":{"k":["ok",{"deep":"x\u0000"}]}}}"#,
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","attributes":{"k\u0000":1}}}"#,
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"9999-12-31T23:59:59Z","product":{"id":"a","title":"t"}}"#,
+        #"{"type":"product.deleted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"9999-12-31T23:59:59Z","productId":"a"}"#,
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"1970-01-01T00:00:00Z","product":{"id":"a","title":"t"}}"#,
+        #"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2026-11-29T10:00:00Z","product":{"id":"a","title":"t","publishedAt":"9999-01-01T00:00:00Z"}}"#,
+        "{\"type\":\"product.upserted\",\"eventId\":\"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00\",\"occurredAt\":\"2026-11-29T10:00:00Z\",\"product\":{\"id\":\"a\",\"title\":\"" + String(repeating: "x", count: 2_001) + "\"}}",
+    ])
+    func rejectsWhatCannotBeStoredAsSent(input: String) {
+        let e = #expect(throws: CatalogEventError.self) { try CatalogEvent.decode(Array(input.utf8)) }
+        #expect(e?.code == .invalidField, "\(e?.description ?? "")")
+    }
+
+    @Test func acceptsOldEventsForBackfillsAndStoredTextWithNewlines() throws {
+        let e = try CatalogEvent.decode(json(#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2000-01-01T00:00:00Z","product":{"id":"a","title":"line 1\nline 2\tend","publishedAt":"1999-12-31T00:00:00Z"}}"#))
+        guard case .upserted(_, _, let p) = e else { Issue.record("not an upsert"); return }
+        #expect(p.title == "line 1\nline 2\tend")
     }
 
     @Test func rejectsImagesOverFiveMegabytes() {

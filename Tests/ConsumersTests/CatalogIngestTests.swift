@@ -75,12 +75,12 @@ struct CatalogHarness {
 
 func upsert(_ id: String, _ title: String, at seconds: Double, description: String = "", image: CatalogImage? = nil,
             categories: [String] = ["test"]) -> CatalogEvent {
-    .upserted(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_800_000_000 + seconds),
+    .upserted(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_780_000_000 + seconds),
               product: CatalogProduct(id: id, title: title, description: description, categories: categories, image: image, price: 9.5))
 }
 
 func delete(_ id: String, at seconds: Double) -> CatalogEvent {
-    .deleted(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_800_000_000 + seconds), productID: id)
+    .deleted(eventID: UUID(), occurredAt: Date(timeIntervalSince1970: 1_780_000_000 + seconds), productID: id)
 }
 
 @Suite(.enabled(if: TestStack.integration), .serialized) struct CatalogIngestTests {

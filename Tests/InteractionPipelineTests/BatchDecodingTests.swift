@@ -11,7 +11,7 @@ import Testing
 @Suite struct BatchDecodingTests {
     @Test func slicedDecodingKeepsEveryOutcomeInBatchOrder() async throws {
         let count = InteractionPipeline.decodeSlice * 2 + 17
-        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let start = Date(timeIntervalSince1970: 1_780_000_000)
         var messages = [KafkaMessage]()
         var expected = [Interaction?]()
         for i in 0..<count {

@@ -7,13 +7,13 @@ import Testing
 /// either loses valid events to the DLQ or stalls a partition forever.
 @Suite struct PoisonClassificationTests {
     @Test func dataErrorsArePoisonTransientOnesAreNot() {
-        #expect(InteractionPipeline.isPoison(PostgresError(.server, "value too long", sqlState: "22001")))
-        #expect(InteractionPipeline.isPoison(PostgresError(.server, "check violation", sqlState: "23514")))
-        #expect(InteractionPipeline.isPoison(ProfileStoreError(.corruptProfile, "bad counters")))
-        #expect(!InteractionPipeline.isPoison(PostgresError(.connectionLost, "server closed the connection")))
-        #expect(!InteractionPipeline.isPoison(PostgresError(.server, "deadlock detected", sqlState: "40P01")))
-        #expect(!InteractionPipeline.isPoison(PostgresError(.server, "too many connections", sqlState: "53300")))
-        #expect(!InteractionPipeline.isPoison(PostgresError(.server, "canceling statement due to statement timeout", sqlState: "57014")))
-        #expect(!InteractionPipeline.isPoison(ProfileStoreError(.schema, "pgvector missing")))
+        #expect(FailureClass.of(PostgresError(.server, "value too long", sqlState: "22001")) == .permanent)
+        #expect(FailureClass.of(PostgresError(.server, "check violation", sqlState: "23514")) == .permanent)
+        #expect(FailureClass.of(ProfileStoreError(.corruptProfile, "bad counters")) == .permanent)
+        #expect(FailureClass.of(PostgresError(.connectionLost, "server closed the connection")) == .transient)
+        #expect(FailureClass.of(PostgresError(.server, "deadlock detected", sqlState: "40P01")) == .transient)
+        #expect(FailureClass.of(PostgresError(.server, "too many connections", sqlState: "53300")) == .transient)
+        #expect(FailureClass.of(PostgresError(.server, "canceling statement due to statement timeout", sqlState: "57014")) == .transient)
+        #expect(FailureClass.of(ProfileStoreError(.schema, "pgvector missing")) == .transient)
     }
 }

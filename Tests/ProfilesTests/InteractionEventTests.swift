@@ -31,6 +31,11 @@ import RecCore
     @Test(arguments: [
         (#""occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"view""#, InteractionEventError.Code.missingField),
         (#""eventId":"nope","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"view""#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"9999-12-31T23:59:59Z","userId":"u","productId":"p","type":"view""#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"1970-01-01T00:00:00Z","userId":"u","productId":"p","type":"view""#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"rating","value":1e300"#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"rating","value":7"#, .invalidField),
+        (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25Z","userId":"u","productId":"p","type":"view","value":1e300"#, .invalidField),
         (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"yesterday","userId":"u","productId":"p","type":"view""#, .invalidField),
         (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-02-30T00:00:00Z","userId":"u","productId":"p","type":"view""#, .invalidField),
         (#""eventId":"6f1c2a9e-3b4d-4c5e-8f70-112233445566","occurredAt":"2026-11-29T00:30:25","userId":"u","productId":"p","type":"view""#, .invalidField),
