@@ -16,7 +16,8 @@ public struct TitanQueryEmbedder: QueryEmbedder {
         do {
             return try await client.embed(text: text, image: image, dimensions: dimensions).vector
         } catch {
-            if error.code == .invalidInput { throw RecServiceError(.invalidInput, error.message) }
+            // The endpoint's 400 (ValidationException: a corrupt image, too many tokens) is the input's fault too.
+            if error.code == .invalidInput || error.code == .validation { throw RecServiceError(.invalidInput, error.message) }
             if error.isThrottle || error.isRetriable {
                 throw RecServiceError(.unavailable, "the embedding service is busy; retry shortly", isRetriable: true)
             }
