@@ -34,6 +34,8 @@ struct BenchInteractions: AsyncParsableCommand {
     var consumers: Int = 2
     @Option(help: "Most events per batch (one transaction). Larger batches fold more events per profile write.")
     var batchSize: Int = 100_000
+    @Option(help: "Events the database rejects for good (SQLSTATE 22023, raised by a trigger on this bench's schema), spread over the backlog: measures how the consumer isolates them (dead-lettered, the rest applied).")
+    var poison: Int = 0
     @Flag(help: "Keep the bench schema and topic afterwards.")
     var keep = false
     @Flag(help: "Log each batch's phase timings (debug level).")
@@ -43,6 +45,7 @@ struct BenchInteractions: AsyncParsableCommand {
         guard events > 0, users > 0, items > 0 else { throw ValidationError("--events, --users and --items must be positive") }
         guard [256, 384, 1024].contains(dimension) else { throw ValidationError("--dimension must be 256, 384 or 1024") }
         guard partitions > 0, consumers > 0, consumers <= partitions, batchSize > 0 else { throw ValidationError("check --partitions, --consumers, --batch-size") }
+        guard poison >= 0, poison <= events else { throw ValidationError("--poison must be from 0 to --events") }
     }
 
     func run() async throws {
@@ -79,6 +82,18 @@ struct BenchInteractions: AsyncParsableCommand {
             FROM generate_series(0, $1 - 1) AS i
             """, [items, dimension])
         say(String(format: "  catalog seeded in %.1f s", (ContinuousClock.now - setup).seconds))
+        if poison > 0 {
+            // A database-side rejection no validation catches, like the events the hostile-input review found.
+            try conn.execute("""
+                CREATE FUNCTION bench_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.user_id LIKE 'poison-%' THEN RAISE EXCEPTION 'bench poison event' USING ERRCODE = '22023'; END IF;
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER bench_poison BEFORE INSERT ON interactions FOR EACH ROW EXECUTE FUNCTION bench_poison();
+                """)
+            say("  \(poison) poison event(s) among the \(events)")
+        }
 
         let kadmin = try KafkaAdmin(configuration: try app.kafkaConfiguration())
         _ = try await kadmin.createTopic(topic, partitions: partitions)
@@ -97,7 +112,7 @@ struct BenchInteractions: AsyncParsableCommand {
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: consumers + 1))
         defer { pool.close() }
         let store = ProfileStore(pool: pool, configuration: try ProfileConfiguration(dimension: dimension), logger: logger)
-        let meter = Meter(total: events)
+        let meter = Meter(total: events - poison)
         let rssStart = Self.rssMB()
         var services = [BatchConsumerService<CountingHandler>]()
         for _ in 0..<consumers {
@@ -117,6 +132,10 @@ struct BenchInteractions: AsyncParsableCommand {
         let stats = meter.snapshot()
         let rate = Double(stats.count) / stats.seconds
         let logged = try conn.query("SELECT count(*) FROM interactions").first!.int(0)
+        if poison > 0 {
+            let dlq = try await countDeadLetters(topic: topic, kafka: kafka)
+            say("  poison events dead-lettered: \(dlq) of \(poison); good events logged: \(logged) of \(events - poison)")
+        }
         let profiles = try conn.query("SELECT count(*), sum(event_count)::int8 FROM user_profiles").first!
         say(String(format: "  pipeline to committed profiles: %7.0f events/s  (%.1f s for %d events, %.2fx raw)", rate, stats.seconds, stats.count, rate / rawRate))
         say("  log rows \(logged), profiles \(try profiles.int(0)) with \(try profiles.int(1)) events folded")
@@ -141,8 +160,9 @@ struct BenchInteractions: AsyncParsableCommand {
                 var type = EventType.view
                 for (t, p) in types { if roll < p { type = t; break }; roll -= p }
                 let user = Int.random(in: 0..<users, using: &g)
+                let poisoned = poison > 0 && i % (events / poison) == events / poison / 2 && i / (events / poison) < poison
                 let e = Interaction(eventID: UUID(), occurredAt: start + Double(i) * (30 * 86_400 / Double(events)),
-                                    userID: UserID("u\(user)"), itemID: ItemID("p\(Int.random(in: 0..<items, using: &g))"), type: type,
+                                    userID: UserID(poisoned ? "poison-\(i)" : "u\(user)"), itemID: ItemID("p\(Int.random(in: 0..<items, using: &g))"), type: type,
                                     value: type == .rating ? Double(Int.random(in: 1...5, using: &g)) : nil,
                                     sessionID: "s\(user)-\(i / (20 * users))")
                 records.append(KafkaProducerRecord(topic: topic, key: e.userID.rawValue, value: InteractionEvent.encode(e)))
@@ -169,6 +189,16 @@ struct BenchInteractions: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - first!).seconds
         await consumer.close()
         return Double(count) / seconds
+    }
+
+    /// Messages in the topic's DLQ (read until `--poison` are in, or for 15 s).
+    private func countDeadLetters(topic: String, kafka: KafkaConfiguration) async throws -> Int {
+        let consumer = try KafkaConsumer(configuration: kafka, groupID: "bench-dlq-" + topic, topics: [Topics.deadLetter(of: topic)])
+        var n = 0
+        let end = ContinuousClock.now + .seconds(15)
+        while n < poison, ContinuousClock.now < end { n += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(500)).count }
+        await consumer.close()
+        return n
     }
 
     /// Prints and flushes, so progress shows when stdout is a file.
