@@ -9,7 +9,7 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
             case serviceQuotaExceeded, modelError, internalServer, serviceUnavailable
             case unrecognizedClient, invalidSignature, expiredToken, unknownServiceError
             // transport
-            case dnsFailure, connectFailure, tlsFailure, timeout, connectionReset, transport, responseTooLarge
+            case dnsFailure, connectFailure, tlsFailure, timeout, connectionReset, transport, responseTooLarge, destinationRefused
             // client side
             case invalidInput, invalidResponse, credentialsUnavailable, configuration, cancelled
         }
@@ -57,6 +57,9 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
         public static let transport = Code(base: .transport)
         /// The response body exceeded the request's `maxResponseBytes` (the download was aborted). Not retried.
         public static let responseTooLarge = Code(base: .responseTooLarge)
+        /// The request's ``AddressPolicy`` refused where it led: the address its host (or a redirect's) resolved
+        /// to, or a redirect to a scheme other than http/https. Nothing was sent there. Not retried.
+        public static let destinationRefused = Code(base: .destinationRefused)
         /// A client-side input check failed; nothing was sent.
         public static let invalidInput = Code(base: .invalidInput)
         /// The response could not be decoded or had the wrong vector length.

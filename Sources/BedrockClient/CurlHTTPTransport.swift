@@ -52,6 +52,10 @@ final class CurlJob: @unchecked Sendable {
     var cancelled = false
     /// The body outgrew `request.maxResponseBytes` and the transfer was aborted.
     var exceededLimit = false
+    /// The latest address `request.addressPolicy` refused, and the connections it allowed, since the last response
+    /// began (a redirect hop starts afresh): a failed connect is reported as refused when nothing was allowed.
+    var refusal: String?
+    var allowedConnects = 0
 
     init(request: HTTPTransportRequest) { self.request = request }
 
@@ -142,6 +146,10 @@ final class CurlMultiLoop: @unchecked Sendable {
                 release(handle)
                 if job.exceededLimit || code == CURLE_FILESIZE_EXCEEDED {
                     job.finish(.failure(BedrockError(.responseTooLarge, "response larger than \(job.request.maxResponseBytes ?? 0) bytes")))
+                } else if let refusal = job.refusal, code == CURLE_ABORTED_BY_CALLBACK || (code == CURLE_COULDNT_CONNECT && job.allowedConnects == 0) {
+                    job.finish(.failure(BedrockError(.destinationRefused, refusal)))
+                } else if job.request.addressPolicy != nil, code == CURLE_UNSUPPORTED_PROTOCOL {
+                    job.finish(.failure(BedrockError(.destinationRefused, "only http and https URLs are allowed, on redirects too")))
                 } else if code == CURLE_OK {
                     job.finish(.success(HTTPTransportResponse(status: status, headers: job.headers, body: job.body)))
                 } else {
@@ -241,6 +249,8 @@ final class CurlMultiLoop: @unchecked Sendable {
                 let line = bytes[lower..<upper]
                 if line.starts(with: "HTTP/".utf8) {
                     job.headers.removeAll() // a new response (after 100 Continue or a redirect)
+                    job.refusal = nil
+                    job.allowedConnects = 0
                 } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
                     var valueStart = colon + 1
                     while valueStart < upper, isSpace(bytes[valueStart]) { valueStart += 1 }
@@ -251,8 +261,52 @@ final class CurlMultiLoop: @unchecked Sendable {
             return n
         }
         _ = ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, opaque)
+        if r.addressPolicy != nil { restrict(handle, opaque) }
         active[handle] = job
         curl_multi_add_handle(multi, handle)
+    }
+
+    /// Applies the request's ``AddressPolicy`` where libcurl decides where to connect, so that it holds for the
+    /// addresses actually used: the open-socket callback sees each resolved address before any packet is sent
+    /// (every redirect hop, every address tried), and the pre-request callback sees the connection a request is
+    /// about to use, including one reused from the cache that an unrestricted request (Bedrock, credentials)
+    /// opened. DNS rebinding gains nothing: what is checked is what is connected to. Proxies are disabled, since
+    /// the check would otherwise see only the proxy, and only http/https are allowed, on redirects too.
+    private func restrict(_ handle: UnsafeMutableRawPointer, _ opaque: UnsafeMutableRawPointer) {
+        _ = ccurl_setopt_str(handle, CURLOPT_NOPROXY, "*")
+        _ = ccurl_setopt_str(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = ccurl_setopt_str(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        _ = ccurl_setopt_opensocket(handle) { user, _, address in
+            let job = Unmanaged<CurlJob>.fromOpaque(user!).takeUnretainedValue()
+            guard let address else { return CURL_SOCKET_BAD }
+            var raw = [UInt8](repeating: 0, count: 16)
+            let count = Int(ccurl_sockaddr_ip(address, &raw))
+            guard let ip = IPAddress(bytes: Array(raw.prefix(count))) else {
+                job.refusal = "only IPv4 and IPv6 destinations are allowed"
+                return CURL_SOCKET_BAD
+            }
+            if let reason = job.request.addressPolicy?.refusal(ip) {
+                job.refusal = reason
+                return CURL_SOCKET_BAD
+            }
+            job.allowedConnects += 1
+            return ccurl_open_socket(address)
+        }
+        _ = ccurl_setopt_ptr(handle, CURLOPT_OPENSOCKETDATA, opaque)
+        _ = ccurl_setopt_prereq(handle) { user, primaryIP, _, _, _ in
+            let job = Unmanaged<CurlJob>.fromOpaque(user!).takeUnretainedValue()
+            let text = primaryIP.map { String(cString: $0) } ?? ""
+            guard let ip = IPAddress(String(text.prefix { $0 != "%" })) else {
+                job.refusal = "the destination address is unknown"
+                return Int32(CURL_PREREQFUNC_ABORT)
+            }
+            if let reason = job.request.addressPolicy?.refusal(ip) {
+                job.refusal = reason
+                return Int32(CURL_PREREQFUNC_ABORT)
+            }
+            return Int32(CURL_PREREQFUNC_OK)
+        }
+        _ = ccurl_setopt_ptr(handle, CURLOPT_PREREQDATA, opaque)
     }
 
     static func mapError(_ code: CURLcode, url: String) -> BedrockError {

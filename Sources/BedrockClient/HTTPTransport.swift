@@ -14,9 +14,16 @@ public struct HTTPTransportRequest: Sendable {
     public var maxResponseBytes: Int?
     /// Follow up to 5 redirects (image downloads); Bedrock calls never redirect.
     public var followRedirects: Bool
+    /// For URLs from untrusted input: every address connected to (after DNS, on every redirect, and a reused
+    /// connection's) must pass the policy, else ``BedrockError/Code-swift.struct/destinationRefused``; no proxy is used
+    /// (the policy applies to the real destination) and only `http`/`https` are spoken, on redirects too.
+    /// Nil (default): unrestricted (Bedrock, credential endpoints).
+    public var addressPolicy: AddressPolicy?
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                timeout: Double = 30, connectTimeout: Double = 3, maxResponseBytes: Int? = nil, followRedirects: Bool = false) {
+                timeout: Double = 30, connectTimeout: Double = 3, maxResponseBytes: Int? = nil, followRedirects: Bool = false,
+                addressPolicy: AddressPolicy? = nil) {
+        self.addressPolicy = addressPolicy
         self.maxResponseBytes = maxResponseBytes
         self.followRedirects = followRedirects
         self.method = method

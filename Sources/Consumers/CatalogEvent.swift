@@ -2,7 +2,7 @@ import BedrockClient
 import Foundation
 import RecCore
 
-/// A product's image: a URL to fetch (`http(s)://`, `file://`, `s3://bucket/key`) or inline bytes.
+/// A product's image: a URL to fetch (`http(s)://`, `s3://bucket/key`, `file://` where enabled: ``ImageFetcher``) or inline bytes.
 public enum CatalogImage: Sendable, Equatable {
     case url(String)
     case inline([UInt8])

@@ -18,6 +18,15 @@ struct ConsumeCommand: AsyncParsableCommand {
 
 /// Options of the catalog pipeline; each falls back to the environment (see `AppConfiguration+Catalog.swift`).
 struct CatalogOptions: ParsableArguments {
+    /// What the catalog pipeline's image URLs may reach (the `--help` of the commands that run it).
+    static let imageDiscussion = """
+        Image URLs come from catalog events, so http(s):// and s3:// downloads connect only to public addresses: \
+        loopback, private, link-local (instance metadata), CGNAT, multicast and reserved addresses are refused after DNS \
+        and on every redirect, no proxy is used, redirects stay on http(s). REC_IMAGE_ALLOW_CIDRS (comma-separated \
+        blocks, e.g. 127.0.0.0/8,::1) allows ranges anyway. file:// is refused unless REC_IMAGE_FILE_DIR names the \
+        directory it may read (symlinks and .. resolved; nothing outside it).
+        """
+
     @Option(help: "Catalog topic. Env REC_CATALOG_TOPIC; default catalog.v1.")
     var topic: String?
     @Option(help: "Consumer group. Env REC_CATALOG_GROUP; default rec-products.")
@@ -50,15 +59,18 @@ struct CatalogOptions: ParsableArguments {
         let transport = CurlHTTPTransport()
         let s3 = ImageFetcher.S3(credentials: CredentialProviderChain.default(env: app.environment, transport: transport),
                                  region: embedder.configuration.region, endpoint: app.s3Endpoint)
+        let fetcher = try app.imageFetcher(transport: transport, s3: s3)
         let admin = try KafkaAdmin(configuration: kafka)
         if try await admin.createTopic(topic, partitions: app.catalogPartitions) { logger.info("created topic \(topic)") }
         _ = try await admin.createTopic(Topics.deadLetter(of: topic), partitions: 1)
-        let handler = CatalogIngest(pool: pool, embedder: embedder, fetcher: ImageFetcher(transport: transport, s3: s3),
+        let handler = CatalogIngest(pool: pool, embedder: embedder, fetcher: fetcher,
                                     configuration: ingestConfig, logger: logger)
         let consumer = try KafkaConsumer(configuration: kafka, groupID: group ?? app.catalogGroup, topics: [topic], logger: logger)
         logger.info("catalog pipeline ready", metadata: [
             "topic": "\(topic)", "mode": "\(mode.rawValue)", "dimensions": "\(dims)", "model": "\(ingestConfig.modelID)",
             "endpoint": "\(embedder.configuration.endpoint)",
+            "imageAllowCIDRs": "\(fetcher.addressPolicy.allowed.map(\.description).joined(separator: ","))",
+            "imageFileDir": "\(fetcher.fileDirectory?.path ?? "off")",
         ])
         return BatchConsumerService(consumer: consumer, handler: handler, deadLetters: DeadLetterPublisher(producer: producer),
                                     configuration: BatchConsumerConfiguration(name: "products", maxBatchSize: batchSize), logger: logger)
@@ -67,7 +79,8 @@ struct CatalogOptions: ParsableArguments {
 
 /// `rec consume products`: catalog events → items and Titan vectors in PostgreSQL.
 struct ConsumeProducts: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "products", abstract: "Ingest catalog events: embed products with Titan and keep pgvector current.")
+    static let configuration = CommandConfiguration(commandName: "products", abstract: "Ingest catalog events: embed products with Titan and keep pgvector current.",
+                                                    discussion: CatalogOptions.imageDiscussion)
 
     @OptionGroup var catalog: CatalogOptions
 
@@ -78,7 +91,8 @@ struct ConsumeProducts: AsyncParsableCommand {
 
 /// `rec consume all`: every pipeline in one process (one ServiceGroup).
 struct ConsumeAll: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every consumer pipeline in one process: products and interactions.")
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every consumer pipeline in one process: products and interactions.",
+                                                    discussion: CatalogOptions.imageDiscussion)
 
     @OptionGroup var catalog: CatalogOptions
 

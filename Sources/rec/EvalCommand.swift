@@ -15,7 +15,9 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: """
             Input: an items file (id, title or text, optional description, categories separated by |, image, publishedAt) and an \
             interactions file (user, item, type or rating/value, timestamp in Unix seconds or RFC 3339), CSV, TSV or JSONL by \
-            extension, with a header row. The catalog is embedded through the configured endpoint by catalog ingest, the training \
+            extension, with a header row. An image is a URL or a file path; files are read only inside the items file's folder \
+            (or REC_IMAGE_FILE_DIR), and URLs only on public addresses (or REC_IMAGE_ALLOW_CIDRS). The catalog is embedded \
+            through the configured endpoint by catalog ingest, the training \
             interactions are replayed in event-time order through the interaction consumer's transaction (profiles, popularity, \
             transitions) into a schema of their own, and every test user's list comes from the recommender with the request's \
             "now" set to the held-out event's time. Full ranking over the catalog (no sampled negatives), seen items excluded. \
@@ -74,7 +76,11 @@ struct EvalCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "rec.eval")
         logger.logLevel = .warning
-        let app = try AppConfiguration.fromEnvironment()
+        var app = try AppConfiguration.fromEnvironment()
+        if (app.environment["REC_IMAGE_FILE_DIR"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            // The dataset's own image files; catalog ingest reads file:// only inside one directory.
+            app = try app.overriding(["REC_IMAGE_FILE_DIR": URL(fileURLWithPath: items).deletingLastPathComponent().path])
+        }
         let started = ContinuousClock.now
         func say(_ s: String) { FileHandle.standardError.write(Data("[eval \(Self.elapsed(started))] \(s)\n".utf8)) }
 

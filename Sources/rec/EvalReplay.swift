@@ -50,7 +50,7 @@ struct EvalReplay {
         guard let dims = Int(app.embeddingDimensions) else { throw ConfigurationError("BEDROCK_EMBEDDING_DIMENSIONS must be 256, 384 or 1024") }
         let config = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID, embedConcurrency: 16)
         let transport = CurlHTTPTransport()
-        let ingest = CatalogIngest(pool: pool, embedder: embedder, fetcher: ImageFetcher(transport: transport), configuration: config, logger: logger)
+        let ingest = CatalogIngest(pool: pool, embedder: embedder, fetcher: try app.imageFetcher(transport: transport), configuration: config, logger: logger)
         var rejected = [String]()
         var done = 0
         let start = ContinuousClock.now

@@ -27,12 +27,13 @@ struct CatalogHarness {
                               pool: PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 4)))
     }
 
-    func ingest(mode: CatalogIngestConfiguration.EmbeddingMode = .fused, dims: Int = 256, maxAttempts: Int = 3) throws -> CatalogIngest {
+    /// - Parameter imageDirectory: where `file://` image URLs may read (none: refused).
+    func ingest(mode: CatalogIngestConfiguration.EmbeddingMode = .fused, dims: Int = 256, maxAttempts: Int = 3, imageDirectory: String? = nil) throws -> CatalogIngest {
         let client = TitanEmbeddingClient(
             configuration: try BedrockClientConfiguration(endpoint: fake.endpoint, dimensions: dims,
                                                           retryPolicy: RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.01, maxBackoff: 0.05)),
             credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials))
-        return CatalogIngest(pool: pool, embedder: client, fetcher: ImageFetcher(transport: CurlHTTPTransport(), timeout: 5),
+        return CatalogIngest(pool: pool, embedder: client, fetcher: ImageFetcher(transport: CurlHTTPTransport(), timeout: 5, fileDirectory: try imageDirectory.map { try ImageFileDirectory($0) }),
                              configuration: try CatalogIngestConfiguration(mode: mode, dimensions: dims))
     }
 
@@ -222,11 +223,11 @@ func delete(_ id: String, at seconds: Double) -> CatalogEvent {
                 upsert("chair", "Oak chair", at: 1, image: .url(file.absoluteString)),
                 upsert("broken", "Broken image", at: 1, image: .url("file://\(dir.path)/missing.png")),
             ])
-            #expect(try await h.run(try h.ingest(mode: .separate, dims: 384)) { try await h.processed() == 2 })
+            #expect(try await h.run(try h.ingest(mode: .separate, dims: 384, imageDirectory: dir.path)) { try await h.processed() == 2 })
             let kinds = try await h.pool.query("SELECT item_id || ':' || kind FROM item_embeddings WHERE dims = 384 ORDER BY 1").map { try $0.string(0) }
             #expect(kinds == ["broken:text", "chair:image", "chair:text"])
             let err = try await h.pool.query("SELECT image_error FROM items WHERE id = 'broken'").first?.optionalString(0)
-            #expect(err?.contains("cannot open") == true)
+            #expect(err == "no readable file at this path in the image directory")
         }
     }
 }
