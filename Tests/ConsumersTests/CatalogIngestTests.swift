@@ -176,6 +176,24 @@ func delete(_ id: String, at seconds: Double) -> CatalogEvent {
         }
     }
 
+    /// A product is never lost because of its image: when the endpoint rejects the image (a CMYK JPEG on a
+    /// model that cannot decode it), the product is embedded again without it and stored text-only.
+    @Test func anImageTheEndpointRejectsLeavesTheProductTextOnly() async throws {
+        try await TestStack.withSchema { url in
+            let fake = try FakeBedrockEndpoint(faults: [.error(.validation)])
+            let h = try await CatalogHarness.make(url: url, fake: fake, partitions: 1)
+            defer { h.close() }
+            let png = PNGEncoder.encode(width: 4, height: 4, rgb: [UInt8](repeating: 120, count: 48))
+            try await h.publish([upsert("p", "Kept without its image", at: 1, image: .inline(png))])
+            #expect(try await h.run(try h.ingest()) { try await h.processed() == 1 })
+            let row = try await h.pool.query("SELECT title, image_error FROM items WHERE id = 'p'").first
+            #expect(try row?.string(0) == "Kept without its image")
+            #expect(try row?.string(1).contains("the embedding endpoint rejected the image") == true)
+            #expect(try await h.count("SELECT count(*) FROM item_embeddings WHERE item_id = 'p'") == 1)
+            #expect(fake.requestCount == 2, "the rejected call and the text-only one")
+        }
+    }
+
     @Test func poisonMessagesAreDeadLetteredAndConsumptionContinues() async throws {
         try await TestStack.withSchema { url in
             let fake = try FakeBedrockEndpoint()
