@@ -53,12 +53,6 @@ import ServiceLifecycle
 /// Runs a ``BatchHandler`` over a Kafka consumer with durable-only commits, dead-lettering,
 /// paused-partition retries, rebalance handling and graceful shutdown (see the comment at the top of this file).
 public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendable {
-    private struct Pending: Sendable {
-        var messages: [KafkaMessage]
-        var attempt: Int
-        var due: ContinuousClock.Instant
-    }
-
     public let consumer: KafkaConsumer
     public let handler: Handler
     public let configuration: BatchConsumerConfiguration
@@ -118,17 +112,14 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
         let poisonCounter = Counter(label: "rec_consumer_poison_total", dimensions: dims + [("kind", "rejected")])
         let exhaustedCounter = Counter(label: "rec_consumer_poison_total", dimensions: dims + [("kind", "attempts_exhausted")])
         let isolation = BatchIsolation(handler: handler, classify: configuration.classify)
-        // Attempts of messages that failed on their own with an unknown error, to give up after maxAttempts.
-        var strikes = [MessagePosition: Int]()
-        var pending: [KafkaTopicPartition: Pending] = [:]
+        var state = ConsumerLoop(configuration: configuration)
         var nextLag = clock.now + configuration.lagInterval
         // Messages polled (and prepared) while the previous batch was being handled.
         var prefetched: [KafkaMessage]?
 
         while !stopping.current, !Task.isCancelled {
-            var timeout = configuration.pollTimeout
-            if let due = pending.values.map(\.due).min() { timeout = max(.milliseconds(1), min(timeout, due - clock.now)) }
-            let polled: [KafkaMessage]
+            let timeout = state.pollTimeout(now: clock.now)
+            var polled: [KafkaMessage]
             if let p = prefetched {
                 polled = p
                 prefetched = nil
@@ -139,39 +130,24 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                     return
                 }
             }
+            var lost = Set<KafkaTopicPartition>()
             for event in consumer.drainRebalanceEvents() {
                 switch event {
                 case .revoked(let tps, _):
-                    for tp in tps where pending.removeValue(forKey: tp) != nil {
+                    for tp in state.revoked(tps) {
                         logger.info("dropping pending retries of revoked partition", metadata: ["partition": "\(tp)"])
                     }
-                    let revoked = Set(tps)
-                    strikes = strikes.filter { !revoked.contains(KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition)) }
                     tracker.withLock { $0.forget(tps) }
+                    lost.formUnion(tps)
                 case .assigned(let tps):
-                    // A re-assigned partition must not stay paused from an earlier retry.
-                    try? consumer.resume(tps.filter { pending[$0] == nil })
+                    try? consumer.resume(state.assigned(tps))
+                    lost.subtract(tps)
                 }
             }
+            polled = ConsumerLoop.owned(polled, lost: lost)
 
-            // The batch: retries that are due (in offset order), then new messages.
-            let now = clock.now
-            var batch = [KafkaMessage]()
-            var retried = [KafkaTopicPartition: Int]()
-            for (tp, p) in pending where p.due <= now {
-                batch += p.messages
-                retried[tp] = p.attempt
-                pending[tp] = nil
-            }
-            for m in polled {
-                let tp = m.topicPartition
-                tracker.withLock { $0.started(tp, offset: m.offset) }
-                if pending[tp] != nil {
-                    pending[tp]!.messages.append(m)  // fetched before the pause took effect: keep order
-                } else {
-                    batch.append(m)
-                }
-            }
+            tracker.withLock { t in for m in polled { t.started(m.topicPartition, offset: m.offset) } }
+            let batch = state.batch(polled: polled, now: clock.now)
             if clock.now >= nextLag {
                 nextLag = clock.now + configuration.lagInterval
                 if let lags = try? await consumer.lag() {
@@ -180,57 +156,44 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                     }
                 }
             }
-            guard !batch.isEmpty else { continue }
+            guard !batch.messages.isEmpty else { continue }
 
             // Poll and prepare the next batch while this one is handled. Nothing of it is
             // committed or counted as started before this batch's outcomes are processed, so
             // the commit, pause and rebalance rules are those of a poll after the handler.
             async let next = pollAndPrepare(timeout: timeout)
             let started = clock.now
-            let (isolated, calls) = await isolation.handle(batch)
+            let (isolated, calls) = await isolation.handle(batch.messages)
             if calls > 1 {
-                logger.warning("batch failed; isolated the failing messages", metadata: ["messages": "\(batch.count)", "handler_calls": "\(calls)"])
+                logger.warning("batch failed; isolated the failing messages", metadata: ["messages": "\(batch.messages.count)", "handler_calls": "\(calls)"])
             }
-            var results = [MessageOutcome]()
-            results.reserveCapacity(batch.count)
-            for (m, r) in zip(batch, isolated) {
-                switch r {
-                case .outcome(let o):
-                    results.append(o)
+            let decisions = state.decide(batch.messages, isolated)
+
+            var failed = [KafkaTopicPartition: (messages: [KafkaMessage], reason: String)]()
+            for (m, decision) in zip(batch.messages, decisions) {
+                let tp = m.topicPartition
+                switch decision {
                 case .rejected(let reason):
                     poisonCounter.increment()
                     logger.warning("message rejected for good, isolated from its batch", metadata: [
-                        "partition": "\(m.topicPartition)", "offset": "\(m.offset)", "reason": "\(reason)",
+                        "partition": "\(tp)", "offset": "\(m.offset)", "reason": "\(reason)",
                     ])
-                    results.append(.deadLetter(reason: reason))
-                case .struck(let reason):
-                    let key = MessagePosition(m)
-                    let n = (strikes[key] ?? 0) + 1
-                    if n >= configuration.maxAttempts {
-                        strikes[key] = nil
-                        exhaustedCounter.increment()
-                        logger.error("message failed on its own \(n) times; dead-lettering it", metadata: [
-                            "partition": "\(m.topicPartition)", "offset": "\(m.offset)", "reason": "\(reason)",
-                        ])
-                        results.append(.deadLetter(reason: "failed \(n) times: \(reason)"))
-                    } else {
-                        strikes[key] = n
-                        results.append(.retryLater(reason: reason))
-                    }
+                case .exhausted(let reason, let n):
+                    exhaustedCounter.increment()
+                    logger.error("message failed on its own \(n) times; dead-lettering it", metadata: [
+                        "partition": "\(tp)", "offset": "\(m.offset)", "reason": "\(reason)",
+                    ])
+                case .outcome:
+                    break
                 }
-            }
-            var failed = [KafkaTopicPartition: [KafkaMessage]]()
-            var lastReason = [KafkaTopicPartition: String]()
-            for (m, outcome) in zip(batch, results) {
-                let tp = m.topicPartition
-                switch outcome {
+                switch decision.outcome {
                 case .done:
                     tracker.withLock { $0.finished(tp, offset: m.offset) }
                     doneCounter.increment()
-                    if !strikes.isEmpty { strikes[MessagePosition(m)] = nil }
+                    state.settled(m)
                 case .deadLetter(let reason):
                     if failed[tp] != nil {
-                        failed[tp]!.append(m)  // keep partition order behind an earlier retry
+                        failed[tp]!.messages.append(m)  // keep partition order behind an earlier retry
                         continue
                     }
                     do {
@@ -238,39 +201,32 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                         tracker.withLock { $0.finished(tp, offset: m.offset) }
                         dlqCounter.increment()
                         dlqMessages.increment()
-                        if !strikes.isEmpty { strikes[MessagePosition(m)] = nil }
+                        state.settled(m)
                         logger.warning("message dead-lettered", metadata: ["partition": "\(tp)", "offset": "\(m.offset)", "reason": "\(reason)"])
                     } catch {
                         logger.warning("dead-letter publish failed, will retry", metadata: ["error": "\(error)"])
-                        failed[tp, default: []].append(m)
-                        lastReason[tp] = "dead-letter publish failed"
+                        failed[tp] = ((failed[tp]?.messages ?? []) + [m], "dead-letter publish failed")
                     }
                 case .retryLater(let reason):
-                    failed[tp, default: []].append(m)
-                    lastReason[tp] = reason
+                    failed[tp] = ((failed[tp]?.messages ?? []) + [m], reason)
                     retryCounter.increment()
                 }
             }
             batchTimer.recordInterval(since: started, now: clock.now)
 
-            let touched = Set(batch.map(\.topicPartition))
-            for tp in touched {
-                if let msgs = failed[tp] {
-                    let attempt = (retried[tp] ?? 0) + 1
-                    let delay = configuration.backoff(attempt: attempt, unit: Double.random(in: 0..<1))
-                    // Messages polled for this partition while it was pending stay behind the failed ones.
-                    let later = pending[tp]?.messages ?? []
-                    pending[tp] = Pending(messages: msgs + later, attempt: attempt, due: clock.now + delay)
-                    if retried[tp] == nil { try? consumer.pause([tp]) }
+            for action in state.handled(batch, failed: failed, now: clock.now, unit: { Double.random(in: 0..<1) }) {
+                switch action {
+                case .pause(let tp, let attempt, let delay, let reason):
+                    try? consumer.pause([tp])
                     logger.warning("partition paused for retry", metadata: [
-                        "partition": "\(tp)", "attempt": "\(attempt)", "delay": "\(delay)", "reason": "\(lastReason[tp] ?? "")",
+                        "partition": "\(tp)", "attempt": "\(attempt)", "delay": "\(delay)", "reason": "\(reason)",
                     ])
-                } else if retried[tp] != nil, pending[tp] == nil {
+                case .resume(let tp):
                     try? consumer.resume([tp])
                     logger.info("partition resumed", metadata: ["partition": "\(tp)"])
                 }
             }
-            pausedGauge.record(pending.count)
+            pausedGauge.record(state.pending.count)
             await commitDurable()
             do {
                 prefetched = try await next
