@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Consumers", dependencies: [
-            "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore",
+            "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -7,14 +7,17 @@ import Postgres
 
 /// The catalog pipeline: a ``BatchHandler`` that turns `catalog.v1` events into item rows and Titan vectors.
 ///
-/// Per batch: decode strictly (invalid → dead letter); drop events already applied (`processed_catalog_events`)
-/// and, per product, all but the newest event of the batch (a delete wins a tie; if Titan rejects the newest,
-/// the next newest is applied instead); drop events not newer than
-/// the stored `version_at`; fetch images and embed with bounded concurrency, skipping Bedrock whenever the
-/// content hash (caption bytes, image bytes, model, dimension, kind) matches the item's stored vector or the
-/// shared `embedding_cache`; then write everything — items, vectors, cache entries, dedup records — in one
-/// transaction. Transient failures (throttling, 5xx, image timeouts, database) come back as `retryLater`
-/// (or a thrown error), so the runner pauses the partition and retries.
+/// Per batch: decode strictly (invalid → dead letter); drop events already applied (`processed_catalog_events`);
+/// then, in rounds, an ``IngestPlan`` (a value) picks the newest event per product (a delete wins a tie; if Titan
+/// rejects the newest, the next round applies the next newest; if it rejects the image, the next round embeds the
+/// product text-only), drops events not newer than the stored `version_at`, and lists the Titan inputs whose
+/// content hash (caption bytes, image bytes, model, dimension, kind) differs from the stored vector's; this type
+/// executes it: fetches images, takes vectors from the shared `embedding_cache` or embeds them with bounded
+/// concurrency, and writes while embeds are still in flight. Writes go in chunks of ``writeChunkSize`` items,
+/// each one transaction holding its items, vectors, new cache entries and the dedup records of their events
+/// (and of the events they supersede), so every product's effects are atomic; offsets are committed after the
+/// batch. Transient failures (throttling, 5xx, image timeouts, database) come back as `retryLater` (or a thrown
+/// error), so the runner pauses the partition and retries.
 public final class CatalogIngest: BatchHandler {
     public let store: CatalogStore
     public let embedder: TitanEmbeddingClient
@@ -41,24 +44,6 @@ public final class CatalogIngest: BatchHandler {
         embedTimer = Metrics.Timer(label: "rec_catalog_embed_duration")
         imageFailures = Counter(label: "rec_catalog_image_failures_total")
         embedFailures = Counter(label: "rec_catalog_embed_failures_total")
-    }
-
-    /// One Titan input of one item.
-    private struct Piece: Sendable {
-        var kind: String
-        var text: String?
-        var image: [UInt8]?
-        var hash: [UInt8]
-    }
-
-    private struct Candidate: Sendable {
-        var index: Int
-        var eventID: UUID
-        var occurredAt: Date
-        var product: CatalogProduct
-        var image: [UInt8]?
-        var imageError: String?
-        var pieces: [Piece] = []
     }
 
     public func handle(_ batch: [KafkaMessage]) async throws -> BatchOutcome {
@@ -89,12 +74,7 @@ public final class CatalogIngest: BatchHandler {
         // Events whose image the endpoint rejected, with the reason: their next round is text-only.
         var imageErrors = [Int: String]()
         while !pending.isEmpty {
-            var winners = [String: (index: Int, event: CatalogEvent)]()
-            for d in pending {
-                guard let cur = winners[d.event.productID] else { winners[d.event.productID] = d; continue }
-                if Self.isNewer(d, than: cur) { winners[d.event.productID] = d }
-            }
-            let superseded = Dictionary(grouping: pending.filter { winners[$0.event.productID]?.index != $0.index }, by: \.event.productID)
+            let (winners, superseded) = IngestPlan.winners(pending)
             let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors)
             for (i, outcome) in round.outcomes { results[i] = outcome }
             pending = round.rejected.flatMap { superseded[$0] ?? [] }
@@ -123,45 +103,13 @@ public final class CatalogIngest: BatchHandler {
                         superseded: [String: [(index: Int, event: CatalogEvent)]], imageErrors: [Int: String]) async throws -> Round {
         var results = [Int: MessageOutcome]()
         var imageRejected = [Int: String]()
-        var writes = CatalogStore.Writes()  // deletes and settled events; upserts are written in chunks below
-        func settle(_ id: String) {
-            for s in superseded[id] ?? [] { writes.processed.append((s.event.eventID, id)) }
-        }
         let state = try await store.state(Array(winners.keys))
-        var candidates = [Candidate]()
-        for (id, w) in winners {
-            if let stored = state.versions[id] {
-                let stale: Bool
-                if case .deleted = w.event { stale = w.event.occurredAt < stored } else { stale = w.event.occurredAt <= stored }
-                if stale {
-                    writes.processed.append((w.event.eventID, id))
-                    settle(id)
-                    continue
-                }
-            }
-            switch w.event {
-            case .deleted(let eventID, let at, _):
-                writes.deletes.append(.init(id: id, occurredAt: at))
-                writes.processed.append((eventID, id))
-                settle(id)
-            case .upserted(let eventID, let at, let product):
-                var c = Candidate(index: w.index, eventID: eventID, occurredAt: at, product: product)
-                if let reason = imageErrors[w.index] {
-                    c.product.image = nil  // the endpoint rejected it: text-only, with the reason stored
-                    c.imageError = reason
-                } else if case .inline(let bytes)? = product.image {
-                    c.image = bytes
-                }
-                candidates.append(c)
-            }
-        }
+        let plan = IngestPlan(winners: winners, superseded: superseded, versions: state.versions, imageErrors: imageErrors)
+        var candidates = plan.candidates
 
         // Images.
         let fetcher = self.fetcher
-        let toFetch = candidates.indices.compactMap { i -> (Int, String)? in
-            if case .url(let u)? = candidates[i].product.image { return (i, u) }
-            return nil
-        }
+        let toFetch = candidates.indices.compactMap { i in candidates[i].imageURL.map { (i, $0) } }
         let fetched = await boundedMap(toFetch, limit: configuration.fetchConcurrency) { (i, url) in
             do { return (i, Result<[UInt8], ImageFetchError>.success(try await fetcher.fetch(url))) } catch { return (i, .failure(error as? ImageFetchError ?? ImageFetchError("\(error)", isRetriable: true))) }
         }
@@ -191,32 +139,24 @@ public final class CatalogIngest: BatchHandler {
             }
         }
 
-        // Titan inputs and their content hashes.
+        // Titan inputs and their content hashes; unchanged vectors need nothing, the rest come from the cache
+        // or from Bedrock (once per distinct hash).
+        let model = configuration.modelID, dims = configuration.dimensions
         for i in candidates.indices where !dropped.contains(i) {
             let caption = CatalogCaption.make(title: candidates[i].product.title, description: candidates[i].product.description).text
-            let image = candidates[i].image
-            switch configuration.mode {
-            case .fused:
-                candidates[i].pieces = [piece("fused", caption, image)]
-            case .separate:
-                candidates[i].pieces = [piece("text", caption, nil)] + (image.map { [piece("image", nil, $0)] } ?? [])
+            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, mode: configuration.mode) { kind, text, image in
+                ContentHash.of(model: model, dimensions: dims, kind: kind, text: text, image: image)
             }
         }
-        // Unchanged vectors need nothing; the rest come from the cache or from Bedrock (once per distinct hash).
-        var needed = [[UInt8]: Piece]()
-        for i in candidates.indices where !dropped.contains(i) {
-            for p in candidates[i].pieces where state.hashes[candidates[i].product.id]?[p.kind] != p.hash {
-                needed[p.hash] = p
-            }
-        }
-        let unchangedCount = candidates.indices.filter { !dropped.contains($0) }.reduce(0) { $0 + candidates[$1].pieces.count } - needed.count
+        candidates = candidates.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+        let (needed, unchangedCount) = IngestPlan.changedPieces(candidates, stored: state.hashes)
         var vectors = try await store.cached(Array(needed.keys))
-        cacheHits.increment(by: max(0, unchangedCount) + vectors.count)
+        cacheHits.increment(by: unchangedCount + vectors.count)
         let toEmbed = needed.values.filter { vectors[$0.hash] == nil }
         cacheMisses.increment(by: toEmbed.count)
         // Embedding and writing overlap: items are written in chunks as soon as their vectors are in, by one
         // writer, while the remaining embeds are still in flight (so the database never idles the endpoint).
-        let embedder = self.embedder, dims = configuration.dimensions, model = configuration.modelID, timer = embedTimer
+        let embedder = self.embedder, timer = embedTimer
         let limit = configuration.embedConcurrency, store = self.store, chunkSize = Self.writeChunkSize
         let (embeds, embedSink) = AsyncStream.makeStream(of: ([UInt8], Result<[Float], BedrockError>).self)
         // Several writers, each with its own stream (one iterator per AsyncStream): vector index inserts
@@ -229,19 +169,7 @@ public final class CatalogIngest: BatchHandler {
             writerStreams[nextWriter % writerCount].continuation.yield(w)
             nextWriter += 1
         }
-        var waiting = [[UInt8]: [Int]]()
-        var remaining = [Int: Int]()
-        var ready = [Int]()
-        for i in candidates.indices where !dropped.contains(i) {
-            let id = candidates[i].product.id
-            let missing = Set(candidates[i].pieces.filter { state.hashes[id]?[$0.kind] != $0.hash && vectors[$0.hash] == nil }.map(\.hash))
-            if missing.isEmpty {
-                ready.append(i)
-            } else {
-                remaining[i] = missing.count
-                for h in missing { waiting[h, default: []].append(i) }
-            }
-        }
+        var (ready, waiting, remaining) = IngestPlan.schedule(candidates, stored: state.hashes, have: Set(vectors.keys))
         var failures = [[UInt8]: BedrockError]()
         var newCacheEntries = [(hash: [UInt8], kind: String, vector: [Float])]()
 
@@ -292,8 +220,8 @@ public final class CatalogIngest: BatchHandler {
             // First chunk: everything settled without Bedrock (deletes, stale and superseded events, unchanged or cached vectors).
             var first = makeWrites(ready)
             ready = []
-            first.deletes = writes.deletes
-            first.processed += writes.processed
+            first.deletes = plan.settled.deletes
+            first.processed += plan.settled.processed
             send(first)
             for await (hash, result) in embeds {
                 switch result {
@@ -341,36 +269,9 @@ public final class CatalogIngest: BatchHandler {
         e.code == .invalidInput || e.code == .validation || e.code == .modelError
     }
 
-    static func isNewer(_ a: (index: Int, event: CatalogEvent), than b: (index: Int, event: CatalogEvent)) -> Bool {
-        if a.event.occurredAt != b.event.occurredAt { return a.event.occurredAt > b.event.occurredAt }
-        let aDelete: Bool = { if case .deleted = a.event { return true }; return false }()
-        let bDelete: Bool = { if case .deleted = b.event { return true }; return false }()
-        if aDelete != bDelete { return aDelete }
-        return a.index > b.index
-    }
-
-    private func piece(_ kind: String, _ text: String?, _ image: [UInt8]?) -> Piece {
-        Piece(kind: kind, text: text, image: image,
-              hash: Self.contentHash(model: configuration.modelID, dimensions: configuration.dimensions, kind: kind, text: text, image: image))
-    }
-
-    /// SHA-256 over a versioned, length-prefixed encoding of model, dimension, kind, caption bytes and image bytes.
+    /// The catalog's content hash (see ``ContentHash``).
     public static func contentHash(model: String, dimensions: Int, kind: String, text: String?, image: [UInt8]?) -> [UInt8] {
-        var b = [UInt8]()
-        b.reserveCapacity(64 + (text?.utf8.count ?? 0) + (image?.count ?? 0))
-        func field(_ bytes: some Collection<UInt8>) {
-            withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { b += $0 }
-            b += bytes
-        }
-        field(Array("rec.catalog.v1".utf8))
-        field(Array(model.utf8))
-        field(Array(String(dimensions).utf8))
-        field(Array(kind.utf8))
-        b.append(text == nil ? 0 : 1)
-        field(Array((text ?? "").utf8))
-        b.append(image == nil ? 0 : 1)
-        field(image ?? [])
-        return SigV4Canonical.sha256(b)
+        ContentHash.of(model: model, dimensions: dimensions, kind: kind, text: text, image: image)
     }
 }
 

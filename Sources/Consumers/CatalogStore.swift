@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
 
-/// The catalog's SQL: reads that decide what to embed, and one transaction per batch that writes
-/// items, vectors, cache entries and the dedup record together (exactly-once effects).
+/// The catalog's SQL: reads that decide what to embed, and the write of one chunk of a batch (``apply(_:)``):
+/// one transaction with the chunk's items, vectors, cache entries and dedup records together, so each
+/// product's effects are exactly-once.
 public struct CatalogStore: Sendable {
     /// One upsert that won within its batch and is newer than the stored state.
     struct ItemUpsert: Sendable {
@@ -78,7 +79,7 @@ public struct CatalogStore: Sendable {
         return out
     }
 
-    /// Applies one batch's writes in one transaction.
+    /// Applies one chunk's writes in one transaction.
     ///
     /// Upserts apply only over older state (`version_at <` the event's time); deletes apply over older or
     /// equal state, so a delete wins over an upsert of the same instant. Vectors are written only for
