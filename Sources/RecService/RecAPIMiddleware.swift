@@ -3,10 +3,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import Postgres
 
 /// Outermost middleware: request ids, JSON errors for everything thrown (an unmapped error would be a
-/// bare 500), and per-route metrics.
+/// bare 500), 405 with `Allow` for a known path and another method, and per-route metrics (a client that
+/// went away mid-body is counted apart, never as a 500).
 struct RecAPIMiddleware: RouterMiddleware {
     typealias Context = RecRequestContext
     let metrics: ServiceMetrics
@@ -21,8 +24,29 @@ struct RecAPIMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         var response: Response
         var errorCode: String?
+        var route: String?
+        let method = Self.methodLabel(request.method)
         do {
             response = try await next(request, context)
+        } catch let error where Self.isClientDisconnect(error) {
+            // Nobody reads this response; the request is not a server error either.
+            let route = context.endpointPath ?? "unmatched"
+            metrics.recordClientDisconnect(method: method, route: route)
+            context.logger.debug("client disconnected", metadata: ["method": "\(method)", "route": "\(route)"])
+            return Self.errorResponse(status: 400, code: RecServiceError.Code.invalidInput.description, message: "the connection closed")
+        } catch let error as any HTTPResponseError where error.status == .notFound && context.endpointPath == "NotFound" {
+            let allowed = Self.allowedMethods(request.uri.path)
+            if allowed.isEmpty || allowed.contains(request.method.rawValue) {
+                errorCode = RecServiceError.Code.routeNotFound.description
+                response = Self.errorResponse(status: 404, code: errorCode!, message: "no such route")
+            } else {
+                let template = RouteTable.routes(matching: request.uri.path)[0].path
+                route = template
+                errorCode = RecServiceError.Code.methodNotAllowed.description
+                response = Self.errorResponse(status: 405, code: errorCode!,
+                                              message: "\(template) allows \(allowed.joined(separator: ", ")) only")
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
         } catch {
             let (status, code, message) = Self.map(error, logger: context.logger)
             errorCode = code
@@ -31,12 +55,39 @@ struct RecAPIMiddleware: RouterMiddleware {
         response.headers[Self.requestIDHeader] = rid
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let route = context.endpointPath ?? "unmatched"
-        metrics.record(method: request.method.rawValue, route: route, status: Int(response.status.code), seconds: seconds, errorCode: errorCode)
+        let label = route ?? context.endpointPath ?? "unmatched"
+        metrics.record(method: method, route: label, status: Int(response.status.code), seconds: seconds, errorCode: errorCode)
         // Route templates, not raw paths: ids and query strings stay out of the access log.
-        context.logger.debug("request", metadata: ["method": "\(request.method.rawValue)", "route": "\(route)",
+        context.logger.debug("request", metadata: ["method": "\(method)", "route": "\(label)",
                                                    "status": "\(response.status.code)", "ms": "\(Int(seconds * 1000))"])
         return response
+    }
+
+    /// The methods registered for `path`'s route template, in a stable order (empty: unknown path).
+    static func allowedMethods(_ path: String) -> [String] {
+        Array(Set(RouteTable.routes(matching: path).map(\.method))).sorted()
+    }
+
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]
+
+    /// The method as a metric label: any other token a client sends is `other` (bounded cardinality).
+    static func methodLabel(_ method: HTTPRequest.Method) -> String {
+        knownMethods.contains(method.rawValue) ? method.rawValue : "other"
+    }
+
+    /// Whether `error` means the connection ended under the request (reading its body): the client
+    /// disconnected, or the server closed it at the body timeout.
+    static func isClientDisconnect(_ error: any Error) -> Bool {
+        switch error {
+        case HTTPParserError.invalidEOFState: return true
+        case let e as ChannelError:
+            switch e {
+            case .ioOnClosedChannel, .eof, .inputClosed, .outputClosed, .alreadyClosed: return true
+            default: return false
+            }
+        case let e as IOError: return [ECONNRESET, EPIPE, ETIMEDOUT].contains(e.errnoCode)
+        default: return false
+        }
     }
 
     /// Client-supplied ids are echoed only when short and printable (they end up in logs).
@@ -66,6 +117,10 @@ struct RecAPIMiddleware: RouterMiddleware {
                 logger.error("database error", metadata: ["error": "\(e)"])
                 return (500, RecServiceError.Code.internal.description, "internal error")
             }
+        case let e as HTTPParserError:
+            // A malformed chunked body and the like: the client's fault.
+            logger.debug("malformed request", metadata: ["error": "\(e)"])
+            return (400, RecServiceError.Code.invalidInput.description, "malformed HTTP request")
         case let e as any HTTPResponseError:
             let status = Int(e.status.code)
             switch status {

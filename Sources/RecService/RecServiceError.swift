@@ -5,6 +5,7 @@ public struct RecServiceError: Error, Sendable, CustomStringConvertible {
             case invalidInput = "invalid_input", notFound = "not_found", unauthorized, forbidden
             case payloadTooLarge = "payload_too_large", unavailable, configuration, upstream, `internal`
             case routeNotFound = "route_not_found", methodNotAllowed = "method_not_allowed"
+            case requestTimeout = "request_timeout"
         }
         private let base: Base
         public static let invalidInput = Code(base: .invalidInput)
@@ -19,6 +20,8 @@ public struct RecServiceError: Error, Sendable, CustomStringConvertible {
         public static let `internal` = Code(base: .internal)
         public static let routeNotFound = Code(base: .routeNotFound)
         public static let methodNotAllowed = Code(base: .methodNotAllowed)
+        /// The request head or body did not arrive in time (written by the connection guard, not thrown).
+        public static let requestTimeout = Code(base: .requestTimeout)
         public var description: String { base.rawValue }
 
         /// The HTTP status this code is answered with.
@@ -29,6 +32,7 @@ public struct RecServiceError: Error, Sendable, CustomStringConvertible {
             case .forbidden: 403
             case .notFound, .routeNotFound: 404
             case .methodNotAllowed: 405
+            case .requestTimeout: 408
             case .payloadTooLarge: 413
             case .upstream: 502
             case .unavailable: 503

@@ -63,6 +63,17 @@ public enum RouteTable {
                   scope: nil, query: [], attributeFilters: false, body: .none, successStatus: 200),
     ]
 
+    /// The routes whose template matches `path` (a raw request path, no query), as the router matches it:
+    /// empty segments are ignored, a `{parameter}` matches any one segment.
+    public static func routes(matching path: String) -> [RouteSpec] {
+        let segments = path.split(separator: "/")
+        return all.filter { spec in
+            let template = spec.path.split(separator: "/")
+            return template.count == segments.count
+                && zip(template, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }
+        }
+    }
+
     /// The OpenAPI 3.0 document for ``all``.
     public static func openAPIDocument() -> JSONValue {
         let errorRef: JSONValue = ["$ref": "#/components/responses/Error"]
@@ -83,6 +94,11 @@ public enum RouteTable {
                     "400": errorRef, "401": errorRef, "403": errorRef, "404": errorRef, "413": errorRef, "503": errorRef,
                 ]),
             ]
+            if r.body != .none, case .object(var responses)? = op["responses"] {
+                // The body did not arrive within the body timeout (`rec serve --body-timeout`).
+                responses["408"] = errorRef
+                op["responses"] = .object(responses)
+            }
             if r.attributeFilters {
                 op["x-attribute-filters"] = "Query parameters attr.<name>=<value> keep items whose attributes contain name: value."
             }
@@ -96,7 +112,12 @@ public enum RouteTable {
         }
         return [
             "openapi": "3.0.3",
-            "info": ["title": "rec recommendations API", "version": "1.0.0"],
+            "info": [
+                "title": "rec recommendations API", "version": "1.0.0",
+                "description": .string("Errors are {\"error\":{\"code\",\"message\"}}. A method not listed for a path answers 405 "
+                    + "method_not_allowed with an Allow header; an unknown path 404 route_not_found; a request head or body that "
+                    + "does not arrive within the server's timeouts 408 request_timeout, and the connection is closed."),
+            ],
             "paths": .object(paths.mapValues { .object($0) }),
             "components": [
                 "securitySchemes": [

@@ -16,6 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
             Reads DATABASE_URL, KAFKA_BROKERS (for POST /v1/events and /ready), the Bedrock/Titan settings (search),
             REC_HTTP_HOST/REC_HTTP_PORT, REC_DB_POOL_SIZE, REC_AUTH, REC_EVENTS_TOPIC and the REC_W_* weights.
             API keys: rec apikeys create --name NAME --scopes read,events
+
+            Slow and hostile clients: a request head must arrive within the header timeout (from accept or from its first byte), its body within the body timeout (from the head); both answer 408 and close. An idle keep-alive connection closes after the idle timeout. A client is an IPv4 address or an IPv6 /64; at its own limit, or at the server's, a new connection replaces the longest-idle connection of that client (of the client holding the most), and is closed at once only when every such connection is being answered.
+            Environment: REC_HTTP_HEADER_TIMEOUT_S, REC_HTTP_BODY_TIMEOUT_S, REC_HTTP_IDLE_TIMEOUT_S, REC_HTTP_MAX_CONNECTIONS, REC_HTTP_MAX_CONNECTIONS_PER_CLIENT (the options below override them).
             """
     )
 
@@ -31,6 +34,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve without API keys (local use only; same as REC_AUTH=off).")
     var noAuth = false
 
+    @Option(help: "Seconds for a whole request head (default: $REC_HTTP_HEADER_TIMEOUT_S or 10).")
+    var headerTimeout: Double?
+
+    @Option(help: "Seconds for a whole request body after its head (default: $REC_HTTP_BODY_TIMEOUT_S or 30).")
+    var bodyTimeout: Double?
+
+    @Option(help: "Seconds an idle keep-alive connection stays open (default: $REC_HTTP_IDLE_TIMEOUT_S or 75).")
+    var idleTimeout: Double?
+
+    @Option(help: "Open connections at most (default: $REC_HTTP_MAX_CONNECTIONS or half the open-file limit, 16 to 4096).")
+    var maxConnections: Int?
+
+    @Option(help: "Open connections per client address at most (default: $REC_HTTP_MAX_CONNECTIONS_PER_CLIENT or an eighth of the limit).")
+    var maxConnectionsPerClient: Int?
+
     func run() async throws {
         AppMetrics.bootstrap()
         let config = try AppConfiguration.fromEnvironment()
@@ -39,6 +57,13 @@ struct ServeCommand: AsyncParsableCommand {
         let url = try config.requireDatabaseURL()
         let size = poolSize ?? config.databasePoolSize
         guard size >= 1 else { throw ValidationError("--pool-size must be at least 1") }
+        let connections: HTTPConnectionSettings
+        do {
+            connections = try config.httpConnectionSettings(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, idleTimeout: idleTimeout,
+                                                            maxConnections: maxConnections, maxConnectionsPerClient: maxConnectionsPerClient)
+        } catch let e as RecServiceError {
+            throw ValidationError(e.message)
+        }
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: size))
         defer { pool.close() }
         let recommender = Recommender(pool: pool, configuration: try config.recommenderConfiguration())
@@ -77,11 +102,14 @@ struct ServeCommand: AsyncParsableCommand {
         deps.moreMetrics = { AppMetrics.exposition() }
         let bindHost = host ?? config.httpHost
         let bindPort = try port ?? config.httpPort()
-        let app = Application(router: RecAPI(deps).makeRouter(),
+        let app = Application(router: RecAPI(deps).makeRouter(), server: .guardedHTTP1(connections, metrics: deps.metrics),
                               configuration: .init(address: .hostname(bindHost, port: bindPort), serverName: "rec"),
                               logger: logger)
         logger.info("serving", metadata: ["host": "\(bindHost)", "port": "\(bindPort)", "pool": "\(size)",
-                                          "dims": "\(recommender.configuration.dimensions)", "eventsTopic": "\(config.eventsTopic)"])
+                                          "dims": "\(recommender.configuration.dimensions)", "eventsTopic": "\(config.eventsTopic)",
+                                          "maxConnections": "\(connections.maxConnections)",
+                                          "maxConnectionsPerClient": "\(connections.maxConnectionsPerClient)",
+                                          "timeouts": "header \(connections.headerTimeout.seconds) s, body \(connections.bodyTimeout.seconds) s, idle \(connections.idleTimeout.seconds) s"])
         // Item vectors into the in-process cache while the server already answers (misses are fetched per
         // request until then), so a warm service needs no follow-up vector statement.
         let warmLogger = logger
