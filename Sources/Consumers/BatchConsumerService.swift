@@ -46,6 +46,7 @@
 //   `rec_consumer_poison_total` {kind=rejected|attempts_exhausted}.
 import Foundation
 import Kafka
+import RecCore
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -258,7 +259,6 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
 
 extension Metrics.Timer {
     fileprivate func recordInterval(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
-        let d = (now - start).components
-        recordNanoseconds(d.seconds * 1_000_000_000 + d.attoseconds / 1_000_000_000)
+        recordNanoseconds((now - start).nanoseconds)
     }
 }

@@ -1,6 +1,7 @@
 import BedrockClient
 import Foundation
 import Kafka
+import RecCore
 import Logging
 import Metrics
 import Postgres
@@ -273,8 +274,4 @@ public final class CatalogIngest: BatchHandler {
     public static func contentHash(model: String, dimensions: Int, kind: String, text: String?, image: [UInt8]?) -> [UInt8] {
         ContentHash.of(model: model, dimensions: dimensions, kind: kind, text: text, image: image)
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

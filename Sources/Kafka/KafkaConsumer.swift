@@ -1,4 +1,5 @@
 import CRdKafka
+import RecCore
 import Foundation
 import Logging
 
@@ -58,7 +59,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     ///
     /// - Throws: ``KafkaError`` `closed`, or a fatal consumer error.
     public func poll(maxMessages: Int = 500, timeout: Duration = .milliseconds(500)) async throws -> [KafkaMessage] {
-        let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let ms = Int32(clamping: timeout.milliseconds)
         return try await onQueue { [self] in
             var out = [KafkaMessage]()
             var wait = ms

@@ -1,3 +1,4 @@
+import RecCore
 import BedrockTestSupport
 import Foundation
 import Testing

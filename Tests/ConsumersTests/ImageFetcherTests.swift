@@ -1,3 +1,4 @@
+import RecCore
 import BedrockClient
 import BedrockTestSupport
 import Foundation

@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 import Testing
 @testable import Kafka

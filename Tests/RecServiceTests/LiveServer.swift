@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 import Hummingbird
 import Logging
