@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rec", targets: ["rec"]),
+        .executable(name: "rec-bench", targets: ["rec-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -80,14 +81,41 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
-        .executableTarget(name: "rec", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation",
+        /// The processes' configuration, read from the environment, shared by `rec` and `rec-bench`.
+        .target(name: "RecApp", dependencies: [
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "Profiles", "Consumers", "RecService",
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        /// `rec demo`: the end-to-end demo against the local stack.
+        .target(name: "RecDemo", dependencies: [
+            "RecApp", "RecCore", "Postgres", "Kafka", "BedrockClient", "Consumers", "RecService",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        /// The benchmarks of `rec-bench`, with the loopback Bedrock fake they measure against.
+        .target(name: "RecBench", dependencies: [
+            "RecApp", "RecCore", "Postgres", "Kafka", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Profiles", "Consumers", "RecService",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        /// The shipped binary: configuration and command wiring (no test support linked in).
+        .executableTarget(name: "rec", dependencies: [
+            "RecApp", "RecDemo", "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .executableTarget(name: "rec-bench", dependencies: [
+            "RecBench",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),

@@ -1,3 +1,4 @@
+import RecApp
 import ArgumentParser
 import BedrockClient
 import Consumers

@@ -1,3 +1,4 @@
+import RecApp
 import BedrockClient
 import Consumers
 import Evaluation

@@ -1,3 +1,4 @@
+import RecApp
 import Consumers
 import Evaluation
 import Foundation

@@ -1,3 +1,4 @@
+import RecApp
 import ArgumentParser
 
 /// `rec profiles …`: profile maintenance.

@@ -1,4 +1,6 @@
+import RecApp
 import ArgumentParser
+import RecDemo
 
 @main
 struct Rec: AsyncParsableCommand {
@@ -10,7 +12,7 @@ struct Rec: AsyncParsableCommand {
             MigrateCommand.self,
             DoctorCommand.self,
             TitanLocalCommand.self,
-            Bench.self,
+            BenchLauncher.self,
             ConsumeCommand.self,
             ProfilesCommand.self,
             UsersCommand.self,

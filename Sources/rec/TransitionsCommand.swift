@@ -1,3 +1,4 @@
+import RecApp
 import ArgumentParser
 import Consumers
 import Foundation

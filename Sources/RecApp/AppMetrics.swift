@@ -6,21 +6,21 @@ import Prometheus
 
 /// The process's swift-metrics backend: a Prometheus registry that every
 /// module's metrics (Bedrock client, consumers, profiles) land in.
-enum AppMetrics {
-    static let registry = PrometheusCollectorRegistry()
+public enum AppMetrics {
+    public static let registry = PrometheusCollectorRegistry()
     /// Runs once per process (a static `let` is initialized lazily and exactly once);
     /// swift-metrics allows a single bootstrap.
     private static let installed: Void = MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
     /// Installs the Prometheus backend (idempotent).
-    static func bootstrap() { _ = installed }
+    public static func bootstrap() { _ = installed }
 
     /// Everything recorded so far, in Prometheus text exposition.
-    static func exposition() -> String { registry.emitToString() }
+    public static func exposition() -> String { registry.emitToString() }
 
     /// A small HTTP endpoint serving `GET /metrics` (and `GET /health`) for processes
     /// without the API, such as `rec consume`; a swift-service-lifecycle service.
-    static func endpoint(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    public static func endpoint(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         let router = Router()
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -1,11 +1,13 @@
+import RecApp
 import ArgumentParser
 import Consumers
 import Foundation
 import Kafka
 
 /// `rec demo …`: demo helpers (the lead wires the full `rec demo`).
-struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Demo: AsyncParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "The end-to-end demo, and its pieces.",
         subcommands: [DemoRun.self, DemoPublishCatalog.self],

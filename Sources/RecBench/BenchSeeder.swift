@@ -1,3 +1,4 @@
+import RecApp
 import RecCore
 import Foundation
 import Postgres

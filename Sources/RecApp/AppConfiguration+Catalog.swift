@@ -15,18 +15,18 @@ import Consumers
 /// | `REC_IMAGE_ALLOW_CIDRS` | comma-separated address blocks image downloads may reach despite the address policy (loopback, private, link-local, ...) | none: public addresses only |
 /// | `REC_IMAGE_FILE_DIR` | the directory `file://` image URLs may read (resolved paths must stay inside) | unset: `file://` refused |
 extension AppConfiguration {
-    var catalogTopic: String { nonEmpty("REC_CATALOG_TOPIC") ?? Topics.catalog }
-    var catalogGroup: String { nonEmpty("REC_CATALOG_GROUP") ?? "rec-products" }
-    var embeddingMode: String { nonEmpty("REC_EMBEDDING_MODE") ?? CatalogIngestConfiguration.EmbeddingMode.fused.rawValue }
-    var embeddingDimensions: String { nonEmpty("BEDROCK_EMBEDDING_DIMENSIONS") ?? String(TitanModel.defaultDimension) }
-    var brokenImages: String { nonEmpty("REC_BROKEN_IMAGES") ?? CatalogIngestConfiguration.BrokenImagePolicy.textOnly.rawValue }
-    var catalogPartitions: Int { Int(nonEmpty("REC_CATALOG_PARTITIONS") ?? "") ?? 6 }
-    var s3Endpoint: String? { nonEmpty("AWS_ENDPOINT_URL_S3") }
+    public var catalogTopic: String { nonEmpty("REC_CATALOG_TOPIC") ?? Topics.catalog }
+    public var catalogGroup: String { nonEmpty("REC_CATALOG_GROUP") ?? "rec-products" }
+    public var embeddingMode: String { nonEmpty("REC_EMBEDDING_MODE") ?? CatalogIngestConfiguration.EmbeddingMode.fused.rawValue }
+    public var embeddingDimensions: String { nonEmpty("BEDROCK_EMBEDDING_DIMENSIONS") ?? String(TitanModel.defaultDimension) }
+    public var brokenImages: String { nonEmpty("REC_BROKEN_IMAGES") ?? CatalogIngestConfiguration.BrokenImagePolicy.textOnly.rawValue }
+    public var catalogPartitions: Int { Int(nonEmpty("REC_CATALOG_PARTITIONS") ?? "") ?? 6 }
+    public var s3Endpoint: String? { nonEmpty("AWS_ENDPOINT_URL_S3") }
 
     /// The image fetcher of catalog ingest, with the image address and file policies of the environment.
     ///
     /// - Throws: ``ConfigurationError`` for a malformed `REC_IMAGE_ALLOW_CIDRS` or a `REC_IMAGE_FILE_DIR` that is not a directory.
-    func imageFetcher(transport: any HTTPTransport, s3: ImageFetcher.S3? = nil) throws -> ImageFetcher {
+    public func imageFetcher(transport: any HTTPTransport, s3: ImageFetcher.S3? = nil) throws -> ImageFetcher {
         let policy: AddressPolicy
         do { policy = try AddressPolicy(allowList: nonEmpty("REC_IMAGE_ALLOW_CIDRS") ?? "") } catch {
             throw ConfigurationError("REC_IMAGE_ALLOW_CIDRS: \(error.message)")

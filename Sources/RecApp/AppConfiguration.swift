@@ -6,20 +6,20 @@ import RecService
 /// The one place that reads the process environment for `rec`.
 ///
 /// Every value has a documented default for the local stack (`deploy/local/stack env`).
-struct AppConfiguration: Sendable {
+public struct AppConfiguration: Sendable {
     /// `DATABASE_URL`: libpq URL. Default: none (required by database commands).
-    var databaseURL: String?
+    public var databaseURL: String?
     /// `KAFKA_BROKERS`: bootstrap servers. Default: none (required by Kafka commands).
-    var kafkaBrokers: String?
+    public var kafkaBrokers: String?
     /// `REC_MIGRATIONS_DIR`. Default: `./migrations`, else next to the repository the binary was built in.
-    var migrationsDirectory: URL
+    public var migrationsDirectory: URL
     /// `REC_DB_POOL_SIZE`. Default: 8.
-    var databasePoolSize: Int
+    public var databasePoolSize: Int
     /// `KAFKA_<PROPERTY>` passthrough: `KAFKA_SESSION_TIMEOUT_MS=6000` → `session.timeout.ms=6000`.
-    var kafkaProperties: [String: String]
-    let environment: [String: String]
+    public var kafkaProperties: [String: String]
+    public let environment: [String: String]
 
-    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
         var props = [String: String]()
         for (k, v) in env where k.hasPrefix("KAFKA_") && k != "KAFKA_BROKERS" {
             props[k.dropFirst(6).lowercased().replacingOccurrences(of: "_", with: ".")] = v
@@ -40,16 +40,16 @@ struct AppConfiguration: Sendable {
 
     /// `REC_HTTP_HOST`. Default: 127.0.0.1 (loopback; put a proxy in front for other hosts).
     /// `REC_METRICS_PORT`: where `rec consume` serves `GET /metrics` (Prometheus). Default: none (off).
-    func metricsPort() throws -> Int? {
+    public func metricsPort() throws -> Int? {
         guard let text = environment["REC_METRICS_PORT"], !text.isEmpty else { return nil }
         guard let p = Int(text), (1...65535).contains(p) else { throw ConfigurationError("REC_METRICS_PORT must be a port number") }
         return p
     }
 
-    var httpHost: String { environment["REC_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1" }
+    public var httpHost: String { environment["REC_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1" }
 
     /// `REC_HTTP_PORT`. Default: 28080.
-    func httpPort() throws -> Int {
+    public func httpPort() throws -> Int {
         guard let p = Int(environment["REC_HTTP_PORT"] ?? "28080"), (0...65535).contains(p) else {
             throw ConfigurationError("REC_HTTP_PORT must be a port number (0-65535)")
         }
@@ -57,7 +57,7 @@ struct AppConfiguration: Sendable {
     }
 
     /// `REC_AUTH`: `on` (default) or `off` (no API keys; local use only).
-    func authEnabled() throws -> Bool {
+    public func authEnabled() throws -> Bool {
         switch (environment["REC_AUTH"] ?? "on").lowercased() {
         case "on", "true", "1", "": return true
         case "off", "false", "0": return false
@@ -66,7 +66,7 @@ struct AppConfiguration: Sendable {
     }
 
     /// `REC_EVENTS_TOPIC`: where `POST /v1/events` produces. Default: interactions.v1.
-    var eventsTopic: String { environment["REC_EVENTS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? "interactions.v1" }
+    public var eventsTopic: String { environment["REC_EVENTS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? "interactions.v1" }
 
     /// The recommender's knobs:
     /// `REC_EMBEDDING_DIMS` (1024), `REC_EMBEDDING_KIND` (fused), `REC_HNSW_EF_SEARCH` (100),
@@ -79,7 +79,7 @@ struct AppConfiguration: Sendable {
     /// behavioural candidates `REC_COVISIT_RECENT_ITEMS` (20), `REC_COVISIT_RECENT_DECAY` (0.8), `REC_COVISIT_PER_SOURCE` (50),
     /// `REC_COVISIT_CANDIDATES` (100), `REC_COVISIT_SOURCE_NORM` (1), `REC_COVISIT_TARGET_NORM` (0.3);
     /// `REC_VECTOR_CACHE_ITEMS` (100000 item vectors kept in process at half precision, warmed at start, checked by content hash; 0 disables).
-    func recommenderConfiguration() throws -> RecommenderConfiguration {
+    public func recommenderConfiguration() throws -> RecommenderConfiguration {
         func num(_ k: String, _ d: Double) throws -> Double {
             guard let s = environment[k], !s.isEmpty else { return d }
             guard let v = Double(s), v.isFinite else { throw ConfigurationError("\(k) must be a number") }
@@ -126,22 +126,22 @@ struct AppConfiguration: Sendable {
 
     /// `DATABASE_URL` with `search_path` set to `schema`, then `public` (where pgvector lives): the
     /// benchmarks' and evaluations' own schemas.
-    func databaseURL(schema: String) throws -> String {
+    public func databaseURL(schema: String) throws -> String {
         let base = try requireDatabaseURL()
         return base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"
     }
 
-    func requireDatabaseURL() throws -> String {
+    public func requireDatabaseURL() throws -> String {
         guard let databaseURL else { throw ConfigurationError("DATABASE_URL is not set (for the local stack: eval \"$(deploy/local/stack env)\")") }
         return databaseURL
     }
 
-    func kafkaConfiguration() throws -> KafkaConfiguration {
+    public func kafkaConfiguration() throws -> KafkaConfiguration {
         guard let kafkaBrokers else { throw ConfigurationError("KAFKA_BROKERS is not set (for the local stack: eval \"$(deploy/local/stack env)\")") }
         return KafkaConfiguration(brokers: kafkaBrokers, properties: kafkaProperties)
     }
 
-    func makePool() throws -> PostgresPool {
+    public func makePool() throws -> PostgresPool {
         PostgresPool(configuration: try PostgresPoolConfiguration(url: try requireDatabaseURL(), maxConnections: databasePoolSize))
     }
 
@@ -155,7 +155,7 @@ struct AppConfiguration: Sendable {
 }
 
 /// A configuration problem, reported as one clear line.
-struct ConfigurationError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
 }

@@ -3,20 +3,20 @@ import Foundation
 import Glibc
 #endif
 
-/// A minimal blocking HTTP/1.1 keep-alive client for `rec bench serve`: one socket, one request at a time,
+/// A minimal blocking HTTP/1.1 keep-alive client for `rec-bench serve` and `rec eval --through-kafka` (loopback only): one socket, one request at a time,
 /// run on its own thread so the measured server is the only thing on the cooperative pool.
-final class BenchHTTPClient {
+public final class BenchHTTPClient {
     private var fd: Int32 = -1
     /// Received bytes; `buffer[start..<end]` is not consumed yet.
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private var start = 0
     private var end = 0
-    let port: UInt16
+    public let port: UInt16
     let headers: String
     /// The last response's body, when ``request(method:path:body:keepBody:)`` was asked to keep it.
-    private(set) var lastBody: [UInt8] = []
+    public private(set) var lastBody: [UInt8] = []
 
-    init(port: UInt16, headers: [(String, String)]) throws {
+    public init(port: UInt16, headers: [(String, String)]) throws {
         self.port = port
         self.headers = headers.map { "\($0.0): \($0.1)\r\n" }.joined()
         try connectSocket()
@@ -44,7 +44,7 @@ final class BenchHTTPClient {
     /// The client shares the 2 cores with the server it measures, so it reads into one reused buffer and
     /// parses the head as bytes (a 64 KB array allocated and zeroed per read, and the head decoded as a
     /// String, was a visible share of the bench process's samples).
-    func request(method: String, path: String, body: [UInt8]? = nil, keepBody: Bool = false) throws -> Int {
+    public func request(method: String, path: String, body: [UInt8]? = nil, keepBody: Bool = false) throws -> Int {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
@@ -125,7 +125,7 @@ final class BenchHTTPClient {
 }
 
 /// A benchmark failure reported as one line.
-struct ValidationErrorMessage: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct ValidationErrorMessage: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }

@@ -20,7 +20,7 @@ extension AppConfiguration {
     ///
     /// - Throws: ``ConfigurationError`` naming the variable that is not a number, or the settings' own
     ///   validation error.
-    func httpConnectionSettings(headerTimeout: Double? = nil, bodyTimeout: Double? = nil, idleTimeout: Double? = nil,
+    public func httpConnectionSettings(headerTimeout: Double? = nil, bodyTimeout: Double? = nil, idleTimeout: Double? = nil,
                                 maxConnections: Int? = nil, maxConnectionsPerClient: Int? = nil) throws -> HTTPConnectionSettings {
         func seconds(_ key: String, _ flag: Double?, _ d: Duration) throws -> Duration {
             if let flag { return .milliseconds(Int64((flag * 1000).rounded())) }
@@ -44,7 +44,7 @@ extension AppConfiguration {
     }
 
     /// The soft `RLIMIT_NOFILE` of this process (1,024 when it cannot be read).
-    static func openFileLimit() -> Int {
+    public static func openFileLimit() -> Int {
         var limit = rlimit()
         #if canImport(Glibc)
         let ok = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0

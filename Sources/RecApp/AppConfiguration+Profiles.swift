@@ -9,7 +9,7 @@ extension AppConfiguration {
     ///   `REC_NEGATIVE_HALF_LIFE_DAYS` (30), `REC_POPULARITY_HALF_LIFE_DAYS` (7).
     /// - Transitions: `REC_TRANSITION_WINDOW` (5 events; 0 turns them off), `REC_TRANSITION_POSITION_DECAY` (0.7),
     ///   `REC_TRANSITION_HALF_LIFE_DAYS` (180), `REC_TRANSITION_REVERSE_WEIGHT` (0.5).
-    func profileConfiguration() throws -> ProfileConfiguration {
+    public func profileConfiguration() throws -> ProfileConfiguration {
         func number(_ key: String, _ scale: Double, _ fallback: TimeInterval) throws -> TimeInterval {
             guard let raw = environment[key], !raw.isEmpty else { return fallback }
             guard let v = Double(raw), v > 0, v.isFinite else { throw ConfigurationError("\(key) must be a positive number") }
