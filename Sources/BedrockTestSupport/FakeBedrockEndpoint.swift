@@ -44,7 +44,8 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         afterScript = thenAlways
         self.latency = latency
         verifier = SigV4Verifier(secretsByAccessKeyID: [Self.accessKeyID: Self.secretAccessKey], region: region, service: "bedrock")
-        server = try LoopbackHTTPServer { [unowned self] request in handle(request) }
+        // Weak: a connection thread may still read a request while the endpoint is being deinitialised.
+        server = try LoopbackHTTPServer { [weak self] request in self?.handle(request) ?? .close }
     }
 
     deinit { server.shutdown() }
