@@ -72,6 +72,43 @@ struct TitanLocalServerTests {
         }
     }
 
+    @Test("a CMYK photo is embedded like its RGB original; an undecodable one is the input's fault (400)")
+    func photosOverHTTP() async throws {
+        let app = Application(router: try Self.server().makeRouter())
+        let picture = TestPictures.discAndBar(width: 160, height: 160)
+        var inverted: [UInt8] = []
+        for i in stride(from: 0, to: picture.pixels.count, by: 3) {
+            let r = Int(picture.pixels[i]), g = Int(picture.pixels[i + 1]), b = Int(picture.pixels[i + 2])
+            let k = 255 - max(r, g, b)
+            func ink(_ c: Int) -> Int { k == 255 ? 0 : 255 * (255 - c - k) / (255 - k) }
+            inverted += [UInt8(255 - ink(r)), UInt8(255 - ink(g)), UInt8(255 - ink(b)), UInt8(255 - k)]
+        }
+        let cmyk = try ImageCodec.encodeJPEG(samples: inverted, width: 160, height: 160, components: 4, quality: 92)
+        let rgb = try ImageCodec.encodeJPEG(picture, quality: 92)
+        let truncated = Array(rgb.prefix(rgb.count / 2))
+        try await app.test(.router) { client in
+            var vectors: [[Float]] = []
+            for image in [rgb, cmyk] {
+                let body = #"{"inputImage":"\#(image.base64())","embeddingConfig":{"outputEmbeddingLength":256}}"#
+                try await client.execute(uri: Self.invokePath, method: .post, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .ok)
+                    vectors.append(try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(buffer: response.body)).embedding)
+                }
+            }
+            if vectors.count == 2 {
+                let c = zip(vectors[0], vectors[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                #expect(c > 0.95, "cosine \(c)")
+            }
+            let body = #"{"inputImage":"\#(truncated.base64())"}"#
+            try await client.execute(uri: Self.invokePath, method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest)
+                #expect(Self.errorType(response) == "ValidationException")
+                let message = try Self.message(response)
+                #expect(message.contains("could not be decoded") && message.contains("Premature end"), "\(message)")
+            }
+        }
+    }
+
     @Test("input errors come back Bedrock-shaped: 400, ValidationException, a message")
     func validationErrors() async throws {
         let app = Application(router: try Self.server().makeRouter())
