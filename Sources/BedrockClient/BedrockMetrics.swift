@@ -7,11 +7,13 @@ import Metrics
 /// - `bedrock_retries_total`: retries scheduled.
 /// - `bedrock_throttles_total`: throttling-class answers (429 Throttling / ModelNotReady).
 /// - `bedrock_errors_total{type}`: failed attempts by error code.
+/// - `bedrock_token_limit_retries_total`: texts sent again cut harder after Bedrock refused them as too long.
 struct BedrockMetrics: Sendable {
     let requests: Counter
     let latency: Timer
     let retries: Counter
     let throttles: Counter
+    let tokenLimitRetries: Counter
     let model: String
     let factory: any MetricsFactory
 
@@ -25,6 +27,7 @@ struct BedrockMetrics: Sendable {
         latency = Timer(label: "bedrock_request_duration_seconds", dimensions: dims, factory: factory)
         retries = Counter(label: "bedrock_retries_total", dimensions: dims, factory: factory)
         throttles = Counter(label: "bedrock_throttles_total", dimensions: dims, factory: factory)
+        tokenLimitRetries = Counter(label: "bedrock_token_limit_retries_total", dimensions: dims, factory: factory)
     }
 
     func recordError(_ error: BedrockError) {

@@ -63,18 +63,53 @@ public final class TitanEmbeddingClient: Sendable {
     }
 
     /// Embeds one ``TitanInput``; see ``embed(text:image:dimensions:modelID:)``.
+    ///
+    /// With ``TitanTextPolicy/truncate``, a text Bedrock refuses as too long (``BedrockError/isTextTooLong``) is
+    /// cut harder and sent again with the same image, up to ``TitanTokenEstimator/maxTokenLimitRetries`` times;
+    /// the result then has ``TitanEmbedding/textWasTruncated`` set and counts the cuts in
+    /// ``TitanEmbedding/tokenLimitRetries``. These resends do not draw from the retry budget: they are a
+    /// different request, not a repeat of a failed one.
     public func embed(_ input: TitanInput, dimensions: Int? = nil, modelID: String? = nil) async throws(BedrockError) -> TitanEmbedding {
         let dimensions = dimensions ?? configuration.dimensions
-        let (text, truncated) = try input.validated(dimensions: dimensions, textPolicy: configuration.textPolicy)
-        let request = TitanEmbeddingRequest(inputText: text,
-                                            inputImage: input.image.map { Data($0).base64EncodedString() },
-                                            embeddingConfig: .init(outputEmbeddingLength: dimensions))
-        let body: [UInt8]
-        do { body = Array(try encoder.encode(request)) } catch {
-            throw BedrockError(.invalidInput, "could not encode the request")
-        }
+        var (text, truncated) = try input.validated(dimensions: dimensions, textPolicy: configuration.textPolicy)
+        let image = input.image.map { Data($0).base64EncodedString() }
         let url = configuration.invokeURL(modelID: modelID)
         let path = String(url.dropFirst(configuration.endpoint.count))
+        var attemptsSoFar = 0
+        var cuts = 0
+        while true {
+            let request = TitanEmbeddingRequest(inputText: text, inputImage: image,
+                                                embeddingConfig: .init(outputEmbeddingLength: dimensions))
+            let body: [UInt8]
+            do { body = Array(try encoder.encode(request)) } catch {
+                throw BedrockError(.invalidInput, "could not encode the request")
+            }
+            do {
+                let (vector, tokens, attempts) = try await send(url: url, path: path, body: body, dimensions: dimensions,
+                                                                attemptsSoFar: attemptsSoFar)
+                return TitanEmbedding(vector: vector, inputTextTokenCount: tokens, textWasTruncated: truncated,
+                                      attempts: attemptsSoFar + attempts, tokenLimitRetries: cuts)
+            } catch {
+                guard configuration.textPolicy == .truncate, error.isTextTooLong, let current = text,
+                      cuts < TitanTokenEstimator.maxTokenLimitRetries,
+                      let shorter = TitanTokenEstimator.cutHarder(current, after: error) else { throw error }
+                logger.info("Bedrock refused the text as too long; sending it cut harder",
+                            metadata: ["characters": "\(current.count)", "cutTo": "\(shorter.count)", "message": "\(error.message)"])
+                metrics.tokenLimitRetries.increment()
+                attemptsSoFar = error.attempts
+                cuts += 1
+                truncated = true
+                text = shorter
+            }
+        }
+    }
+
+    /// Sends one request body with the retry policy.
+    ///
+    /// - Parameter attemptsSoFar: requests already sent for this input (earlier texts), added to errors' `attempts`.
+    /// - Returns: the vector, Bedrock's token count and the attempts this body took.
+    private func send(url: String, path: String, body: [UInt8], dimensions: Int,
+                      attemptsSoFar: Int) async throws(BedrockError) -> ([Float], Int?, Int) {
         let policy = configuration.retryPolicy
         var attempt = 1
         var lastRetryCost: Int?
@@ -83,12 +118,12 @@ public final class TitanEmbeddingClient: Sendable {
             do {
                 let (vector, tokens) = try await attemptOnce(url: url, path: path, body: body, dimensions: dimensions)
                 budget.recordSuccess(retryCost: lastRetryCost)
-                return TitanEmbedding(vector: vector, inputTextTokenCount: tokens, textWasTruncated: truncated, attempts: attempt)
+                return (vector, tokens, attempt)
             } catch let failure {
                 var error = failure.error
-                error.attempts = attempt
+                error.attempts = attemptsSoFar + attempt
                 guard error.code != .cancelled, !Task.isCancelled else {
-                    throw BedrockError(.cancelled, "embedding cancelled", attempts: attempt)
+                    throw BedrockError(.cancelled, "embedding cancelled", attempts: attemptsSoFar + attempt)
                 }
                 // Temporary credentials can expire before their advertised time (revoked session, clock skew):
                 // fetch fresh ones once and retry at once, without touching the retry budget.
@@ -102,7 +137,7 @@ public final class TitanEmbeddingClient: Sendable {
                 guard let cost = budget.acquire(afterTimeout: error.isTimeout) else {
                     logger.debug("retry budget exhausted", metadata: ["code": "\(error.code)"])
                     throw BedrockError(error.code, error.message + " (not retried: retry budget exhausted)",
-                                       httpStatus: error.httpStatus, requestID: error.requestID, attempts: attempt)
+                                       httpStatus: error.httpStatus, requestID: error.requestID, attempts: attemptsSoFar + attempt)
                 }
                 lastRetryCost = cost
                 metrics.retries.increment()
@@ -110,7 +145,7 @@ public final class TitanEmbeddingClient: Sendable {
                 logger.debug("retrying Bedrock request", metadata: ["code": "\(error.code)", "attempt": "\(attempt)", "delay": "\(delay)"])
                 if delay > 0 {
                     do { try await Task.sleep(for: .seconds(delay)) } catch {
-                        throw BedrockError(.cancelled, "embedding cancelled", attempts: attempt)
+                        throw BedrockError(.cancelled, "embedding cancelled", attempts: attemptsSoFar + attempt)
                     }
                 }
                 attempt += 1

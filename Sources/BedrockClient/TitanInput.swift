@@ -64,16 +64,20 @@ public struct TitanEmbedding: Sendable, Equatable {
     public var vector: [Float]
     /// Tokens Bedrock counted in the text; `nil` for image-only input.
     public var inputTextTokenCount: Int?
-    /// Whether the text was cut by ``TitanTextPolicy/truncate``.
+    /// Whether the text was cut by ``TitanTextPolicy/truncate`` (by the estimate, or after Bedrock refused it).
     public var textWasTruncated: Bool
-    /// Attempts it took (1 = no retry).
+    /// Requests it took, over all texts sent (1 = no retry).
     public var attempts: Int
+    /// How many times Bedrock refused the text as too long and it was sent again cut harder (0 = never).
+    public var tokenLimitRetries: Int
 
-    public init(vector: [Float], inputTextTokenCount: Int?, textWasTruncated: Bool = false, attempts: Int = 1) {
+    public init(vector: [Float], inputTextTokenCount: Int?, textWasTruncated: Bool = false, attempts: Int = 1,
+                tokenLimitRetries: Int = 0) {
         self.vector = vector
         self.inputTextTokenCount = inputTextTokenCount
         self.textWasTruncated = textWasTruncated
         self.attempts = attempts
+        self.tokenLimitRetries = tokenLimitRetries
     }
 }
 

@@ -4,6 +4,9 @@ public enum TitanTextPolicy: String, Sendable, CaseIterable {
     /// the model would accept (the estimate errs high).
     case reject
     /// Cut text at a word boundary so that its conservative estimate fits; the result says it was truncated.
+    /// When Bedrock still refuses the text as too long (the estimate is a guess: part numbers and codes split
+    /// into more tokens than it counts), cut it harder and send it again, up to
+    /// ``TitanTokenEstimator/maxTokenLimitRetries`` times, keeping the image.
     case truncate
     /// Send the text as is and let Bedrock decide (a `ValidationException` maps to ``BedrockError/Code/validation``).
     case passThrough
@@ -37,6 +40,41 @@ public enum TitanTokenEstimator {
         }
         flush()
         return tokens
+    }
+
+    /// Harder cuts after Bedrock refused a text as too long (``TitanTextPolicy/truncate``). Default: 3.
+    public static let maxTokenLimitRetries = 3
+
+    /// The text to send after Bedrock refused `text` as too long, or nil when it cannot get shorter.
+    ///
+    /// When the refusal states the limit and the count, the character budget is scaled by limit/count with a
+    /// 10 % margin; otherwise it is halved. The cut keeps whole words (a single over-long first word is cut).
+    public static func cutHarder(_ text: String, after rejection: BedrockError) -> String? {
+        let characters = text.count
+        guard characters > 1 else { return nil }
+        var budget = characters / 2
+        if let (limit, count) = rejection.textTokenLimit {
+            budget = min(characters - 1, characters * limit * 9 / (count * 10))
+        }
+        let cut = prefix(text, characters: max(1, budget))
+        return cut.isEmpty || cut.count >= characters ? nil : cut
+    }
+
+    /// The longest prefix of whole words with at most `limit` characters, words joined by single spaces
+    /// (a first word longer than `limit` is cut to it).
+    public static func prefix(_ text: String, characters limit: Int) -> String {
+        var kept = ""
+        var length = 0
+        for word in text.split(whereSeparator: { $0.isWhitespace }) {
+            let added = kept.isEmpty ? word.count : word.count + 1
+            if length + added > limit {
+                if kept.isEmpty { kept = String(word.prefix(limit)) }
+                break
+            }
+            kept += kept.isEmpty ? String(word) : " " + word
+            length += added
+        }
+        return kept
     }
 
     /// The longest prefix of whole words whose estimate is within `budget` (a single over-long first word is cut).

@@ -8,8 +8,9 @@ import Foundation
 public final class FakeBedrockEndpoint: @unchecked Sendable {
     /// One scripted behaviour, consumed by one request.
     public enum Fault: Sendable {
-        /// A Bedrock error (status from the type), with optional `Retry-After` header value.
-        case error(BedrockErrorType, retryAfter: String? = nil)
+        /// A Bedrock error (status from the type), with optional `Retry-After` header value and message
+        /// (default: `injected <type>`).
+        case error(BedrockErrorType, retryAfter: String? = nil, message: String? = nil)
         /// 200 with a body that is not JSON.
         case malformedJSON
         /// 200 with a vector of this length, whatever was asked.
@@ -31,6 +32,8 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
     private var inFlight = 0
     private var maxInFlight = 0
     private var modelIDs: [String] = []
+    private var requests: [TitanEmbeddingRequest] = []
+    private let maxTextTokens: Int?
     private var server: LoopbackHTTPServer!
     private let verifier: SigV4Verifier
     private let latency: Double
@@ -39,12 +42,17 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
     ///   - faults: behaviours for the first requests, in order; then every request succeeds (or gets `thenAlways`).
     ///   - thenAlways: a fault for every request after the script (e.g. a 503 storm).
     ///   - latency: seconds every answer waits (simulated model latency). Default: 0.
-    public init(faults: [Fault] = [], thenAlways: Fault? = nil, latency: Double = 0, region: String = "us-east-1") throws {
+    ///   - maxTextTokens: refuse texts of more tokens (the fake counts space-separated words) with Titan's
+    ///     `ValidationException` "Too many input tokens". Default: no limit.
+    public init(faults: [Fault] = [], thenAlways: Fault? = nil, latency: Double = 0, maxTextTokens: Int? = nil,
+                region: String = "us-east-1") throws {
         script = faults
         afterScript = thenAlways
         self.latency = latency
+        self.maxTextTokens = maxTextTokens
         verifier = SigV4Verifier(secretsByAccessKeyID: [Self.accessKeyID: Self.secretAccessKey], region: region, service: "bedrock")
-        server = try LoopbackHTTPServer { [unowned self] request in handle(request) }
+        // Weak: a connection thread may still read a request while the endpoint is being deinitialised.
+        server = try LoopbackHTTPServer { [weak self] request in self?.handle(request) ?? .close }
     }
 
     deinit { server.shutdown() }
@@ -60,6 +68,12 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
 
     /// Decoded model ids of the requests received, in order.
     public var receivedModelIDs: [String] { lock.lock(); defer { lock.unlock() }; return modelIDs }
+
+    /// The well-formed request bodies received, in order.
+    public var receivedRequests: [TitanEmbeddingRequest] { lock.lock(); defer { lock.unlock() }; return requests }
+
+    /// The fake's token count of a text: its space-separated words.
+    public static func tokenCount(_ text: String) -> Int { text.split(whereSeparator: { $0 == " " }).count }
 
     public func shutdown() { server.shutdown() }
 
@@ -105,12 +119,13 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         guard let body = try? JSONDecoder().decode(TitanEmbeddingRequest.self, from: Data(request.body)) else {
             return Self.error(.validation, "Malformed input request")
         }
+        lock.lock(); requests.append(body); lock.unlock()
         let dimensions = body.embeddingConfig?.outputEmbeddingLength ?? 1024
         var length = dimensions
         var delay = latency
         switch fault {
-        case .error(let type, let retryAfter)?:
-            var reply = Self.error(type, "injected \(type.name)")
+        case .error(let type, let retryAfter, let message)?:
+            var reply = Self.error(type, message ?? "injected \(type.name)")
             if let retryAfter, case .respond(let s, var h, let b, _) = reply {
                 h.append(("Retry-After", retryAfter))
                 reply = .respond(status: s, headers: h, body: b, delay: latency)
@@ -127,6 +142,9 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         case nil:
             break
         }
+        if let maxTextTokens, let text = body.inputText, Self.tokenCount(text) > maxTextTokens {
+            return Self.error(.validation, "400 Bad Request: Too many input tokens. Max input tokens: \(maxTextTokens), request input token count: \(Self.tokenCount(text))")
+        }
         var vector = Self.expectedVector(text: body.inputText, dimensions: dimensions)
         if length != dimensions { vector = Array(repeating: 0.5, count: length) }
         var json = "{\"embedding\":["
@@ -137,7 +155,7 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         }
         json += "]"
         if let text = body.inputText {
-            json += ",\"inputTextTokenCount\":\(text.split(whereSeparator: { $0 == " " }).count)"
+            json += ",\"inputTextTokenCount\":\(Self.tokenCount(text))"
         }
         json += "}"
         return .respond(status: 200, headers: [("Content-Type", "application/json"), ("x-amzn-RequestId", UUID().uuidString)],

@@ -8,6 +8,12 @@ import Foundation
 /// A minimal HTTP/1.1 server on 127.0.0.1 for tests and benchmarks: POSIX sockets, one dedicated thread per
 /// connection (so handler delays never touch Swift's cooperative pool), keep-alive, and fault injection
 /// (connection reset, close without answer).
+///
+/// Descriptor ownership: the accept thread alone closes the listening socket and each connection thread alone
+/// closes its connection, both under ``lock``; ``shutdown()`` only calls `shutdown(2)`, under the same lock, on
+/// descriptors still registered. The kernel hands out the lowest free descriptor number, so a number closed by
+/// one thread and then used by another would reach whatever socket took that number meanwhile: in a parallel
+/// test run, another test's listening socket or connection.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     /// A received request.
     public struct Request: Sendable {
@@ -38,7 +44,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let listenFD: Int32
     private let handler: @Sendable (Request) -> Reply
     private let lock = NSLock()
+    /// Open connections; a connection thread removes (and closes) its own under ``lock``.
     private var connectionFDs: Set<Int32> = []
+    /// Whether the accept thread has closed ``listenFD`` (under ``lock``); after that the number is not ours.
+    private var listenClosed = false
     private var stopped = false
 
     /// Starts listening on an ephemeral loopback port.
@@ -82,23 +91,30 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// `http://127.0.0.1:<port>`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Stops accepting and closes every open connection.
+    /// Stops accepting and ends every open connection (a handler already running finishes, its answer is dropped).
+    ///
+    /// Only wakes the threads (`shutdown(2)`); each closes its own descriptor, so no number is closed twice or
+    /// touched after the kernel may have given it to another socket.
     public func shutdown() {
         lock.lock()
-        if stopped { lock.unlock(); return }
+        defer { lock.unlock() }
+        if stopped { return }
         stopped = true
-        let fds = connectionFDs
-        lock.unlock()
-        Glibc.shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
-        for fd in fds { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        if !listenClosed { Glibc.shutdown(listenFD, Int32(SHUT_RDWR)) }
+        for fd in connectionFDs { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer {
+            lock.lock()
+            listenClosed = true
+            close(listenFD)
+            lock.unlock()
+        }
         while true {
             let fd = accept(listenFD, nil, nil)
             if fd < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
             lock.lock()
@@ -117,8 +133,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         defer {
-            lock.lock(); connectionFDs.remove(fd); lock.unlock()
+            lock.lock()
+            connectionFDs.remove(fd)
             close(fd)
+            lock.unlock()
         }
         while true {
             // Read the head.
@@ -161,6 +179,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 query = String(target[target.index(after: q)...])
             }
             let request = Request(method: String(requestLine[0]), rawPath: path, rawQuery: query, headers: headers, body: body)
+            lock.lock(); let stopping = stopped; lock.unlock()
+            if stopping { return }
             switch handler(request) {
             case .reset:
                 var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

@@ -1,24 +1,41 @@
 import Foundation
 
-/// A deterministic visual descriptor: colour (soft HSV histogram), texture/edges
-/// (gradient-orientation histograms on a 2×2 grid) and coarse layout (4×4 grid of
-/// mean colours), computed on a fixed 64×64 resampling so that resizing or
-/// re-encoding a picture barely moves it.
+/// A deterministic visual descriptor, computed on a fixed 64×64 resampling so that resizing or
+/// re-encoding a picture barely moves it. Mostly luminance, like human similarity judgements of photos:
+///
+/// - tone: a soft histogram of luma (Rec. 601, as JPEG and photo tools compute grayscale);
+/// - edges/texture: gradient-orientation histograms of luma on a 2×2 grid;
+/// - layout: the mean luma of an 8×8 grid, centred on the picture's mean;
+/// - colour: a chroma-weighted hue histogram and a 4×4 grid of mean chroma, with a smaller weight that
+///   also shrinks with how colourful the picture is.
+///
+/// A grayscale copy of a colour photo therefore keeps the three luma blocks and loses only the small
+/// colour block: it stays a near-duplicate (cosine > 0.95), as it would with a learned embedding, while
+/// different shapes, tones or layouts land clearly further away. Gray pixels and JPEG chroma noise carry
+/// (almost) no colour, so a grayscale JPEG does not get a random colour block.
 ///
 /// It is not a learned embedding and is not aligned with text vectors.
 public enum ImageDescriptor {
     static let side = 64
-    static let hueBins = 8, saturationBins = 3, valueBins = 3
-    static let colorLength = hueBins * saturationBins * valueBins
+    static let toneBins = 8
     static let orientationBins = 8, edgeCells = 2
     static let edgeLength = orientationBins * edgeCells * edgeCells
-    static let layoutCells = 4
-    static let layoutLength = layoutCells * layoutCells * 3
-    /// Relative weights of the three blocks after each is normalised.
-    static let weights: (color: Float, edges: Float, layout: Float) = (1.0, 0.7, 0.8)
+    static let layoutCells = 8
+    static let layoutLength = layoutCells * layoutCells
+    static let hueBins = 12
+    static let chromaCells = 4
+    static let chromaLayoutLength = chromaCells * chromaCells * 2
+    static let colorLength = hueBins + chromaLayoutLength
+    /// Relative weights of the blocks after each is normalised. The luma blocks weigh 0.7² + 0.7² + 1² = 1.98
+    /// and colour at most 0.35² ≈ 0.12, so removing all colour keeps a cosine of √(1.98 / 2.10) ≈ 0.97.
+    /// Layout outweighs tone because other grayscale conversions (Rec. 709, channel average) shift tones.
+    static let weights: (tone: Float, edges: Float, layout: Float, color: Float) = (0.7, 0.7, 1.0, 0.35)
+    /// Mean chroma (distance from gray, 0…~0.6) from which a picture's colour block gets its full weight;
+    /// below, the weight shrinks in proportion (a nearly gray picture has a nearly empty colour block).
+    static let fullColorChroma: Float = 0.08
 
     /// Length of the descriptor.
-    public static let dimension = colorLength + edgeLength + layoutLength
+    public static let dimension = toneBins + edgeLength + layoutLength + colorLength
     /// JPEGs may be decoded with DCT scaling down to this shorter side.
     public static let decodeMinSide = 2 * side
 
@@ -46,33 +63,28 @@ public enum ImageDescriptor {
                 }
             }
         }
-
-        // Colour: joint HSV histogram with linear (soft) binning, hue circular.
-        var color = [Float](repeating: 0, count: colorLength)
+        // Luma and the two colour-difference signals (zero for any gray).
+        var luma = [Float](repeating: 0, count: n * n), cb = luma, cr = luma
         for i in 0..<(n * n) {
-            let (h, s, v) = hsv(r[i], g[i], b[i])
-            let (h0, h1, hf) = softBin(h * Float(hueBins), bins: hueBins, circular: true)
-            let (s0, s1, sf) = softBin(s * Float(saturationBins), bins: saturationBins, circular: false)
-            let (v0, v1, vf) = softBin(v * Float(valueBins), bins: valueBins, circular: false)
-            for (hb, hw) in [(h0, 1 - hf), (h1, hf)] {
-                for (sb, sw) in [(s0, 1 - sf), (s1, sf)] {
-                    for (vb, vw) in [(v0, 1 - vf), (v1, vf)] {
-                        color[(hb * saturationBins + sb) * valueBins + vb] += hw * sw * vw
-                    }
-                }
-            }
+            luma[i] = 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i]
+            cb[i] = b[i] - luma[i]
+            cr[i] = r[i] - luma[i]
         }
-        // A power below 1 so that one dominant colour does not drown the rest (0.75 rather
-        // than a square root, which over-weights the mixed colours of JPEG edges).
-        color = color.map { powf($0, 0.75) }
 
-        // Edges: Sobel on luminance; unsigned orientation histogram weighted by magnitude.
-        var luminance = [Float](repeating: 0, count: n * n)
-        for i in 0..<(n * n) { luminance[i] = 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i] }
+        // Tone: soft luma histogram; a power below 1 so that one dominant tone does not drown the rest.
+        var tone = [Float](repeating: 0, count: toneBins)
+        for i in 0..<(n * n) {
+            let (t0, t1, tf) = softBin(luma[i] * Float(toneBins), bins: toneBins, circular: false)
+            tone[t0] += 1 - tf
+            tone[t1] += tf
+        }
+        tone = tone.map { powf($0, 0.75) }
+
+        // Edges: Sobel on luma; unsigned orientation histogram weighted by magnitude.
         var edges = [Float](repeating: 0, count: edgeLength)
         for y in 1..<(n - 1) {
             for x in 1..<(n - 1) {
-                func l(_ dx: Int, _ dy: Int) -> Float { luminance[(y + dy) * n + x + dx] }
+                func l(_ dx: Int, _ dy: Int) -> Float { luma[(y + dy) * n + x + dx] }
                 let gx = (l(1, -1) + 2 * l(1, 0) + l(1, 1)) - (l(-1, -1) + 2 * l(-1, 0) + l(-1, 1))
                 let gy = (l(-1, 1) + 2 * l(0, 1) + l(1, 1)) - (l(-1, -1) + 2 * l(0, -1) + l(1, -1))
                 let magnitude = (gx * gx + gy * gy).squareRoot()
@@ -88,42 +100,49 @@ public enum ImageDescriptor {
         }
         edges = edges.map { $0.squareRoot() }
 
-        // Layout: mean colour per cell of a 4×4 grid, centred on the picture's mean colour
-        // so that it describes where colours sit rather than repeating the histogram.
+        // Layout: mean luma per cell, centred on the picture's mean luma so that it describes where
+        // light and dark sit rather than repeating the tone histogram.
         var layout = [Float](repeating: 0, count: layoutLength)
+        let meanLuma = luma.reduce(0, +) / Float(n * n)
         let cell = n / layoutCells
-        var mean: (Float, Float, Float) = (0, 0, 0)
-        for i in 0..<(n * n) { mean.0 += r[i]; mean.1 += g[i]; mean.2 += b[i] }
-        mean = (mean.0 / Float(n * n), mean.1 / Float(n * n), mean.2 / Float(n * n))
         for y in 0..<n {
             for x in 0..<n {
-                let c = ((y / cell) * layoutCells + x / cell) * 3
-                layout[c] += r[y * n + x] - mean.0
-                layout[c + 1] += g[y * n + x] - mean.1
-                layout[c + 2] += b[y * n + x] - mean.2
+                layout[(y / cell) * layoutCells + x / cell] += luma[y * n + x] - meanLuma
             }
         }
 
+        // Colour: hue histogram weighted by chroma (gray pixels add nothing), and where the colours sit.
+        var hues = [Float](repeating: 0, count: hueBins)
+        var chromaLayout = [Float](repeating: 0, count: chromaLayoutLength)
+        var totalChroma: Float = 0
+        let chromaCell = n / chromaCells
+        for y in 0..<n {
+            for x in 0..<n {
+                let i = y * n + x
+                let chroma = (cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
+                totalChroma += chroma
+                let c = ((y / chromaCell) * chromaCells + x / chromaCell) * 2
+                chromaLayout[c] += cb[i]
+                chromaLayout[c + 1] += cr[i]
+                guard chroma > 1e-4 else { continue }
+                var hue = atan2f(cr[i], cb[i]) / (2 * .pi)
+                if hue < 0 { hue += 1 }
+                let (h0, h1, hf) = softBin(hue * Float(hueBins), bins: hueBins, circular: true)
+                hues[h0] += chroma * (1 - hf)
+                hues[h1] += chroma * hf
+            }
+        }
+        hues = hues.map { powf($0, 0.75) }
+        let colorfulness = min(1, totalChroma / Float(n * n) / fullColorChroma)
+        let color = normalized(normalized(hues, weight: 1) + normalized(chromaLayout, weight: 0.7), weight: weights.color * colorfulness)
+
         var descriptor: [Float] = []
         descriptor.reserveCapacity(dimension)
-        descriptor += normalized(color, weight: weights.color)
+        descriptor += normalized(tone, weight: weights.tone)
         descriptor += normalized(edges, weight: weights.edges)
         descriptor += normalized(layout, weight: weights.layout)
+        descriptor += color
         return normalized(descriptor, weight: 1)
-    }
-
-    /// Hue in [0, 1), saturation and value in [0, 1].
-    static func hsv(_ r: Float, _ g: Float, _ b: Float) -> (Float, Float, Float) {
-        let maxC = max(r, g, b), minC = min(r, g, b)
-        let delta = maxC - minC
-        let s = maxC > 0 ? delta / maxC : 0
-        guard delta > 1e-6 else { return (0, s, maxC) }
-        var h: Float
-        if maxC == r { h = (g - b) / delta } else if maxC == g { h = 2 + (b - r) / delta } else { h = 4 + (r - g) / delta }
-        h /= 6
-        if h < 0 { h += 1 }
-        if h >= 1 { h -= 1 }
-        return (h, s, maxC)
     }
 
     /// Splits a continuous position (in bin units) between the two nearest bin centres.

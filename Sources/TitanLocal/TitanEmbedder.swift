@@ -131,7 +131,8 @@ public final class TitanEmbedder: Sendable {
             guard !text.isEmpty else { throw TitanLocalError.validation("#/inputText: expected minLength: 1, actual: 0") }
             let pieces = model.tokenizer.wordPieceIDs(text)
             guard pieces.count <= TitanModel.maxTextTokens else {
-                throw TitanLocalError.validation("#/inputText: \(pieces.count) tokens exceed the limit of \(TitanModel.maxTextTokens)")
+                // Worded as Bedrock's Titan models answer, so that clients recognise it (and can cut harder).
+                throw TitanLocalError(.validation, "400 Bad Request: Too many input tokens. Max input tokens: \(TitanModel.maxTextTokens), request input token count: \(pieces.count)")
             }
             tokenCount = pieces.count
             textJob = TextJob(ids: [model.tokenizer.clsID] + pieces + [model.tokenizer.sepID], dimension: dimension)

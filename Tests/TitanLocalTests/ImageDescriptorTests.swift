@@ -74,6 +74,46 @@ struct ImageDescriptorTests {
         }
     }
 
+    /// The cosine at and above which titan-local's image vectors count as the same picture (see
+    /// ``sameScene()`` and docs/titan-local.md).
+    static let nearDuplicate: Float = 0.95
+
+    @Test("a grayscale copy of a colour picture stays a near-duplicate (PNG and grayscale JPEG)")
+    func grayscaleCopy() throws {
+        let pictures = [TestPictures.discAndBar(width: 300, height: 240), TestPictures.stripes(width: 256, height: 256),
+                        TestPictures.recoloured(width: 200, height: 320), TestPictures.gradient(width: 320, height: 200, seed: 2)]
+        for picture in pictures {
+            let color = try Self.descriptor(ImageCodec.encodeJPEG(picture, quality: 90))
+            let gray = TestPictures.grayscale(picture)
+            let grayPNG = try Self.descriptor(ImageCodec.encodePNG(gray))
+            let luma = stride(from: 0, to: gray.pixels.count, by: 3).map { gray.pixels[$0] }
+            let grayJPEG = try Self.descriptor(ImageCodec.encodeJPEG(samples: luma, width: gray.width, height: gray.height, components: 1))
+            // The same gray picture stored as a 3-channel JPEG picks up chroma noise; it must not matter.
+            let grayRGBJPEG = try Self.descriptor(ImageCodec.encodeJPEG(gray, quality: 75))
+            for (kind, vector) in [("PNG", grayPNG), ("grayscale JPEG", grayJPEG), ("RGB JPEG", grayRGBJPEG)] {
+                let c = Self.cosine(color, vector)
+                #expect(c >= Self.nearDuplicate, "\(kind): cosine \(c)")
+            }
+        }
+    }
+
+    @Test("changing the colours costs more than removing them")
+    func recolouringIsFurtherThanGrayscale() throws {
+        // Same shapes and luma as discAndBar (red disc, blue bar), other hues (green disc, purple bar).
+        let original = TestPictures.discAndBar(width: 256, height: 256)
+        let rehued = RGBImage(width: 256, height: 256) { x, y in
+            let u = (Double(x) + 0.5) / 256, v = (Double(y) + 0.5) / 256
+            if (u - 0.3) * (u - 0.3) + (v - 0.5) * (v - 0.5) < 0.04 { return (30, 122, 30) }
+            if u > 0.65, u < 0.85, v > 0.2, v < 0.8 { return (110, 20, 120) }
+            return (250, 250, 250)
+        }
+        let base = ImageDescriptor.describe(original)
+        let gray = Self.cosine(base, ImageDescriptor.describe(TestPictures.grayscale(original)))
+        let other = Self.cosine(base, ImageDescriptor.describe(rehued))
+        #expect(other < gray - 0.02, "recoloured \(other), grayscale \(gray)")
+        #expect(other < Self.nearDuplicate, "recoloured \(other)")
+    }
+
     @Test("the descriptor is unit length and the same on every call")
     func deterministic() throws {
         let picture = TestPictures.gradient(width: 123, height: 77, seed: 3)

@@ -40,4 +40,15 @@ enum TestPictures {
             return (UInt8((x * 255 / max(1, width - 1) + n) & 255), UInt8((y * 255 / max(1, height - 1)) & 255), UInt8((128 + n * 3) & 255))
         }
     }
+
+    /// A grayscale copy as photo tools make it (Rec. 601 luma in all three channels).
+    static func grayscale(_ picture: RGBImage) -> RGBImage {
+        var pixels = picture.pixels
+        for i in stride(from: 0, to: pixels.count, by: 3) {
+            let r = 299 * Int(pixels[i]), g = 587 * Int(pixels[i + 1]), b = 114 * Int(pixels[i + 2])
+            let y = UInt8((r + g + b + 500) / 1000)
+            pixels[i] = y; pixels[i + 1] = y; pixels[i + 2] = y
+        }
+        return RGBImage(width: picture.width, height: picture.height, pixels: pixels)
+    }
 }

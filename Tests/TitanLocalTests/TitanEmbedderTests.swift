@@ -81,7 +81,7 @@ struct TitanEmbedderTests {
         try await Self.expectValidation(#"{"inputText":"hi","color":"red"}"#, mentioning: "extraneous key [color]")
         try await Self.expectValidation(#"{"inputText":""}"#, mentioning: "minLength")
         let long = Array(repeating: "word", count: 129).joined(separator: " ")
-        try await Self.expectValidation(#"{"inputText":"\#(long)"}"#, mentioning: "129 tokens")
+        try await Self.expectValidation(#"{"inputText":"\#(long)"}"#, mentioning: "Too many input tokens. Max input tokens: 128, request input token count: 129")
         try await Self.expectValidation(#"{"inputImage":"R0lGODlhAQABAAAAACw="}"#, mentioning: "PNG or JPEG")
         try await Self.expectValidation(#"{"inputImage":"!!!"}"#, mentioning: "base64")
         let big = [UInt8](repeating: 0xFF, count: 5 * 1024 * 1024 + 1).base64()

@@ -72,6 +72,43 @@ struct TitanLocalServerTests {
         }
     }
 
+    @Test("a CMYK photo is embedded like its RGB original; an undecodable one is the input's fault (400)")
+    func photosOverHTTP() async throws {
+        let app = Application(router: try Self.server().makeRouter())
+        let picture = TestPictures.discAndBar(width: 160, height: 160)
+        var inverted: [UInt8] = []
+        for i in stride(from: 0, to: picture.pixels.count, by: 3) {
+            let r = Int(picture.pixels[i]), g = Int(picture.pixels[i + 1]), b = Int(picture.pixels[i + 2])
+            let k = 255 - max(r, g, b)
+            func ink(_ c: Int) -> Int { k == 255 ? 0 : 255 * (255 - c - k) / (255 - k) }
+            inverted += [UInt8(255 - ink(r)), UInt8(255 - ink(g)), UInt8(255 - ink(b)), UInt8(255 - k)]
+        }
+        let cmyk = try ImageCodec.encodeJPEG(samples: inverted, width: 160, height: 160, components: 4, quality: 92)
+        let rgb = try ImageCodec.encodeJPEG(picture, quality: 92)
+        let truncated = Array(rgb.prefix(rgb.count / 2))
+        try await app.test(.router) { client in
+            var vectors: [[Float]] = []
+            for image in [rgb, cmyk] {
+                let body = #"{"inputImage":"\#(image.base64())","embeddingConfig":{"outputEmbeddingLength":256}}"#
+                try await client.execute(uri: Self.invokePath, method: .post, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .ok)
+                    vectors.append(try JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(buffer: response.body)).embedding)
+                }
+            }
+            if vectors.count == 2 {
+                let c = zip(vectors[0], vectors[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                #expect(c > 0.95, "cosine \(c)")
+            }
+            let body = #"{"inputImage":"\#(truncated.base64())"}"#
+            try await client.execute(uri: Self.invokePath, method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest)
+                #expect(Self.errorType(response) == "ValidationException")
+                let message = try Self.message(response)
+                #expect(message.contains("could not be decoded") && message.contains("Premature end"), "\(message)")
+            }
+        }
+    }
+
     @Test("input errors come back Bedrock-shaped: 400, ValidationException, a message")
     func validationErrors() async throws {
         let app = Application(router: try Self.server().makeRouter())
@@ -90,9 +127,47 @@ struct TitanLocalServerTests {
                     #expect(response.status == .badRequest, "\(body.prefix(60))")
                     #expect(Self.errorType(response) == "ValidationException")
                     let message = try Self.message(response)
-                    #expect(message.hasPrefix("Malformed input request"))
+                    // Bedrock's wording: a schema complaint, or its own sentence for the token limit.
+                    let expected = body.contains(tooLong) ? "400 Bad Request: Too many input tokens." : "Malformed input request"
+                    #expect(message.hasPrefix(expected), "\(message)")
                 }
             }
+        }
+    }
+
+    /// A caption of part numbers fits the estimate (5 per part number) but is ~190 word pieces (7–9 each).
+    static func partNumberCaption() -> String {
+        let parts = (0..<40).map { "XK-\(4471 + $0 * 37)-B\($0 % 9 + 1)" }
+        return TitanTokenEstimator.truncate("Compatible with " + parts.joined(separator: " ")).text
+    }
+
+    @Test("a caption of part numbers over the token limit but under the estimate is embedded, cut harder, by the product's client")
+    func partNumbersAreCutHarderAndEmbedded() async throws {
+        let caption = Self.partNumberCaption()
+        let tokenizer = try Self.embedder.get().model.tokenizer
+        #expect(TitanTokenEstimator.estimate(caption) <= TitanTokenEstimator.budget)
+        #expect(tokenizer.wordPieceIDs(caption).count > TitanModel.maxTextTokens)
+        let app = try Self.server().makeApplication()
+        let image = try ImageCodec.encodePNG(TestPictures.stripes(width: 64, height: 64))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            func titan(_ policy: TitanTextPolicy) throws -> TitanEmbeddingClient {
+                let config = try BedrockClientConfiguration(region: "us-east-1", endpoint: "http://127.0.0.1:\(port)", textPolicy: policy,
+                                                            retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: 0.01))
+                return TitanEmbeddingClient(configuration: config,
+                                            credentialProvider: StaticCredentialProvider(AWSCredentials(accessKeyID: Self.accessKey, secretAccessKey: Self.secret)))
+            }
+            // As is, titan-local refuses it the way Bedrock words it, and the client recognises the refusal.
+            let refused = await #expect(throws: BedrockError.self) { try await titan(.passThrough).embed(text: caption, dimensions: 256) }
+            #expect(refused?.httpStatus == 400)
+            #expect(refused?.isTextTooLong == true, "\(String(describing: refused))")
+            // The default policy embeds it (with its image), cut harder.
+            let result = try await titan(.truncate).embed(text: caption, image: image, dimensions: 256)
+            #expect(result.vector.count == 256)
+            #expect(result.textWasTruncated)
+            #expect(result.tokenLimitRetries >= 1)
+            #expect((result.inputTextTokenCount ?? .max) <= TitanModel.maxTextTokens)
+            #expect((result.inputTextTokenCount ?? 0) > TitanModel.maxTextTokens / 2, "most of the caption is kept")
         }
     }
 
