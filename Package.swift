@@ -83,7 +83,7 @@ let package = Package(
         ]),
         /// The processes' configuration, read from the environment, shared by `rec` and `rec-bench`.
         .target(name: "RecApp", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "Profiles", "Consumers", "RecService",
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),

@@ -17,7 +17,7 @@ public struct AppConfiguration: Sendable {
     public var databasePoolSize: Int
     /// `KAFKA_<PROPERTY>` passthrough: `KAFKA_SESSION_TIMEOUT_MS=6000` → `session.timeout.ms=6000`.
     public var kafkaProperties: [String: String]
-    public let environment: [String: String]
+    let environment: [String: String]
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
         var props = [String: String]()
@@ -40,6 +40,12 @@ public struct AppConfiguration: Sendable {
 
     /// `REC_HTTP_HOST`. Default: 127.0.0.1 (loopback; put a proxy in front for other hosts).
     /// `REC_METRICS_PORT`: where `rec consume` serves `GET /metrics` (Prometheus). Default: none (off).
+    /// The same configuration with some environment variables replaced (eval's grid points and variants).
+    public func overriding(_ values: [String: String]) throws -> AppConfiguration {
+        guard !values.isEmpty else { return self }
+        return try AppConfiguration.fromEnvironment(environment.merging(values) { _, new in new })
+    }
+
     public func metricsPort() throws -> Int? {
         guard let text = environment["REC_METRICS_PORT"], !text.isEmpty else { return nil }
         guard let p = Int(text), (1...65535).contains(p) else { throw ConfigurationError("REC_METRICS_PORT must be a port number") }

@@ -67,10 +67,8 @@ struct BenchIngest: AsyncParsableCommand {
         // Endpoint.
         var fakeEndpoint: FakeBedrockEndpoint?
         let client: TitanEmbeddingClient
-        if !fake, app.environment["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"].map({ !$0.isEmpty }) == true {
-            var env = app.environment
-            env["BEDROCK_MAX_CONCURRENCY"] = String(concurrency)
-            client = try TitanEmbeddingClient.fromEnvironment(env)
+        if !fake, app.bedrockEndpointOverride != nil {
+            client = try app.embeddingClient(overrides: ["BEDROCK_MAX_CONCURRENCY": String(concurrency)])
         } else {
             let f = try FakeBedrockEndpoint(latency: latencyMs / 1000)
             fakeEndpoint = f

@@ -43,9 +43,7 @@ struct BenchTitanLocal: AsyncParsableCommand {
     var blasThreads = TitanEmbedder.Configuration().blasThreads
 
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        let directory = TitanLocalConfiguration.modelDirectory(option: modelDir, environment: env,
-                                                               currentDirectory: FileManager.default.currentDirectoryPath)
+        let directory = try AppConfiguration.fromEnvironment().titanModelDirectory(option: modelDir)
         let model = try MiniLMModel(directory: directory)
         let embedder = TitanEmbedder(model: model, configuration: .init(maxBatch: concurrency, textThreads: textThreads, blasThreads: blasThreads,
                                                                               batchGatherWindow: .milliseconds(gatherMs)))

@@ -39,7 +39,7 @@ struct DemoRun: AsyncParsableCommand {
         let pool = try app.makePool()
         defer { pool.close() }
         let base = try baseURL ?? "http://\(app.httpHost):\(app.httpPort())"
-        let api = DemoAPI(base: base, key: apiKey ?? app.environment["REC_API_KEY"])
+        let api = DemoAPI(base: base, key: apiKey ?? app.apiKey)
         let deadline = ContinuousClock.now + .seconds(timeout)
 
         // 1. The catalog, through Kafka and Titan into pgvector.

@@ -54,11 +54,11 @@ struct CatalogOptions: ParsableArguments {
         guard let broken = CatalogIngestConfiguration.BrokenImagePolicy(rawValue: brokenImages ?? app.brokenImages) else {
             throw ValidationError("broken-images must be text-only or dead-letter")
         }
-        let embedder = try TitanEmbeddingClient.fromEnvironment(app.environment)
+        let embedder = try app.embeddingClient()
         let ingestConfig = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID,
                                                           embedConcurrency: embedConcurrency, brokenImagePolicy: broken)
         let transport = CurlHTTPTransport()
-        let s3 = ImageFetcher.S3(credentials: CredentialProviderChain.default(env: app.environment, transport: transport),
+        let s3 = ImageFetcher.S3(credentials: app.awsCredentials(transport: transport),
                                  region: embedder.configuration.region, endpoint: app.s3Endpoint)
         let fetcher = try app.imageFetcher(transport: transport, s3: s3)
         let admin = try KafkaAdmin(configuration: kafka)

@@ -75,9 +75,8 @@ struct DoctorCommand: AsyncParsableCommand {
         }
 
         // Embedding endpoint (Bedrock, or the local stand-in), when configured.
-        let env = config.environment
-        if env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] != nil || env["AWS_ENDPOINT_URL"] != nil || env["AWS_REGION"] != nil || env["AWS_DEFAULT_REGION"] != nil {
-            let d = await TitanEmbeddingClient.diagnose(env: env)
+        if config.embeddingEndpointConfigured {
+            let d = await config.diagnoseEmbeddingEndpoint()
             for line in d.description.split(separator: "\n") {
                 if d.isHealthy { ok(String(line)) } else { print("      \(line)") }
             }

@@ -78,7 +78,7 @@ struct EvalCommand: AsyncParsableCommand {
         var logger = Logger(label: "rec.eval")
         logger.logLevel = .warning
         var app = try AppConfiguration.fromEnvironment()
-        if (app.environment["REC_IMAGE_FILE_DIR"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+        if app.imageFileDirectorySetting == nil {
             // The dataset's own image files; catalog ingest reads file:// only inside one directory.
             app = try app.overriding(["REC_IMAGE_FILE_DIR": URL(fileURLWithPath: items).deletingLastPathComponent().path])
         }
@@ -259,13 +259,5 @@ struct EvalCommand: AsyncParsableCommand {
     static func elapsed(_ since: ContinuousClock.Instant) -> String {
         let s = (ContinuousClock.now - since).components.seconds
         return String(format: "%d:%02d", s / 60, s % 60)
-    }
-}
-
-extension AppConfiguration {
-    /// The same configuration with some environment variables replaced (grid points, eval variants).
-    func overriding(_ values: [String: String]) throws -> AppConfiguration {
-        guard !values.isEmpty else { return self }
-        return try AppConfiguration.fromEnvironment(environment.merging(values) { _, new in new })
     }
 }

@@ -44,7 +44,7 @@ struct EvalReplay {
     ///
     /// - Returns: items stored, and items dead-lettered with their reasons (first few).
     func ingestCatalog(_ items: [EvalItem], pool: PostgresPool, progress: (String) -> Void) async throws -> (stored: Int, rejected: [String]) {
-        let embedder = try TitanEmbeddingClient.fromEnvironment(app.environment)
+        let embedder = try app.embeddingClient()
         guard let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: app.embeddingMode) else {
             throw ConfigurationError("REC_EMBEDDING_MODE must be fused or separate")
         }

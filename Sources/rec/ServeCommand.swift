@@ -80,9 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         var embedder: (any QueryEmbedder)?
         do {
-            embedder = TitanQueryEmbedder(client: try TitanEmbeddingClient.fromEnvironment(config.environment))
+            embedder = TitanQueryEmbedder(client: try config.embeddingClient())
         } catch {
-            logger.warning("search is disabled: the embedding client is not configured", metadata: ["reason": "\(error.message)"])
+            logger.warning("search is disabled: the embedding client is not configured", metadata: ["reason": "\((error as? BedrockError)?.message ?? "\(error)")"])
         }
 
         var producer: KafkaProducer?

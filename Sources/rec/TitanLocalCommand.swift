@@ -54,7 +54,7 @@ struct TitanLocalCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "rec.titan-local")
         logger.logLevel = .info
-        let configuration = try makeConfiguration(environment: ProcessInfo.processInfo.environment)
+        let configuration = try makeConfiguration(try AppConfiguration.fromEnvironment())
         let model = try MiniLMModel(directory: configuration.modelDirectory)
         let embedder = TitanEmbedder(model: model, configuration: configuration.embedder)
         defer { embedder.shutdown() }
@@ -71,20 +71,20 @@ struct TitanLocalCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    func makeConfiguration(environment env: [String: String]) throws -> TitanLocalConfiguration {
+    func makeConfiguration(_ app: AppConfiguration) throws -> TitanLocalConfiguration {
         func double(_ option: Double?, _ name: String) throws -> Double {
             if let option { return option }
-            guard let raw = env[name], !raw.isEmpty else { return 0 }
+            guard let raw = app.titanSetting(name) else { return 0 }
             guard let value = Double(raw) else { throw ValidationError("\(name)=\(raw) is not a number") }
             return value
         }
         let latency: Int
-        if let latencyMs { latency = latencyMs } else if let raw = env["REC_TITAN_LATENCY_MS"], !raw.isEmpty {
+        if let latencyMs { latency = latencyMs } else if let raw = app.titanSetting("REC_TITAN_LATENCY_MS") {
             guard let v = Int(raw) else { throw ValidationError("REC_TITAN_LATENCY_MS=\(raw) is not an integer") }
             latency = v
         } else { latency = 0 }
         let seed: UInt64
-        if let faultSeed { seed = faultSeed } else if let raw = env["REC_TITAN_FAULT_SEED"], !raw.isEmpty {
+        if let faultSeed { seed = faultSeed } else if let raw = app.titanSetting("REC_TITAN_FAULT_SEED") {
             guard let v = UInt64(raw) else { throw ValidationError("REC_TITAN_FAULT_SEED=\(raw) is not an unsigned integer") }
             seed = v
         } else { seed = 1 }
@@ -94,9 +94,8 @@ struct TitanLocalCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         return TitanLocalConfiguration(
             host: host, port: port,
-            modelDirectory: TitanLocalConfiguration.modelDirectory(option: modelDir, environment: env,
-                                                                   currentDirectory: FileManager.default.currentDirectoryPath),
-            authentication: noAuth ? .none : try TitanLocalConfiguration.sigV4(accessKeyID: accessKeyId, secretAccessKey: secretAccessKey, environment: env),
+            modelDirectory: app.titanModelDirectory(option: modelDir),
+            authentication: noAuth ? .none : try app.titanSigV4(accessKeyID: accessKeyId, secretAccessKey: secretAccessKey),
             faults: faults,
             embedder: TitanEmbedder.Configuration(maxBatch: maxBatch)
         )
