@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 
 /// What `rec doctor` reports about Bedrock: the resolved configuration, where credentials came from (never the
@@ -89,7 +90,7 @@ extension TitanEmbeddingClient {
             _ = try await client.embed(text: "diagnostic probe", dimensions: 256)
             d.embedSucceeded = true
             let e = ContinuousClock.now - start
-            d.embedSeconds = Double(e.components.seconds) + Double(e.components.attoseconds) / 1e18
+            d.embedSeconds = e.seconds
         } catch {
             d.embedError = error
         }

@@ -1,39 +1,35 @@
 import Foundation
+import RecCore
 
 /// Bounds how many requests a client has in flight; waiters are served first come, first served.
 ///
 /// A lock rather than an actor so that `release()` is synchronous and can run in a `defer`.
-final class ConcurrencyLimiter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var available: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+final class ConcurrencyLimiter: Sendable {
+    private struct State {
+        var available: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Locked<State>
 
-    init(limit: Int) { available = max(1, limit) }
+    init(limit: Int) { state = Locked(State(available: max(1, limit))) }
 
     func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if available > 0 {
-                available -= 1
-                lock.unlock()
-                c.resume()
-            } else {
-                waiters.append(c)
-                lock.unlock()
+            let admitted = state.withLock { s -> Bool in
+                guard s.available > 0 else { s.waiters.append(c); return false }
+                s.available -= 1
+                return true
             }
+            if admitted { c.resume() }
         }
     }
 
     func release() {
-        lock.lock()
-        if waiters.isEmpty {
-            available += 1
-            lock.unlock()
-        } else {
-            let next = waiters.removeFirst()
-            lock.unlock()
-            next.resume()
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.available += 1; return nil }
+            return s.waiters.removeFirst()
         }
+        next?.resume()
     }
 }
 

@@ -1,3 +1,4 @@
+import RecCore
 import Foundation
 
 /// Runs blocking, CPU-bound work on its own threads, never on Swift's cooperative
@@ -118,9 +119,7 @@ final class BatchWorker<Input: Sendable, Output: Sendable>: @unchecked Sendable 
     /// The longest a partial batch waits in all, in gather windows.
     static var gatherWindowLimit: Int { 4 }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    private static func seconds(_ d: Duration) -> Double { d.seconds }
 
     private func loop() {
         while true {

@@ -1,3 +1,4 @@
+import RecCore
 import BedrockClient
 import Foundation
 import HTTPTypes
@@ -83,8 +84,7 @@ public struct TitanLocalServer: Sendable {
             if let count = answer.inputTextTokenCount {
                 headers[HTTPField.Name("X-Amzn-Bedrock-Input-Token-Count")!] = String(count)
             }
-            let millis = (ContinuousClock.now - started).components
-            headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String(millis.seconds * 1000 + millis.attoseconds / 1_000_000_000_000_000)
+            headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         } catch let error as TitanLocalError {
             if error.type.httpStatus >= 500 || error.type == .throttling {
@@ -131,8 +131,7 @@ public struct TitanLocalServer: Sendable {
             maxBatch: embedder.configuration.maxBatch,
             faults: .init(throttlingRate: configuration.faults.throttlingRate,
                           serverErrorRate: configuration.faults.serverErrorRate,
-                          addedLatencyMilliseconds: Int(configuration.faults.addedLatency.components.seconds * 1000
-                              + configuration.faults.addedLatency.components.attoseconds / 1_000_000_000_000_000))
+                          addedLatencyMilliseconds: Int(configuration.faults.addedLatency.milliseconds))
         )
         var headers = standardHeaders(requestID: UUID().uuidString.lowercased())
         headers[.contentType] = "application/json"
