@@ -19,17 +19,7 @@ import Testing
             defer { h.close() }
             let n = 300
             try await h.publish(DemoCatalog.events(DemoCatalog.products(count: n, seed: 7)))
-            var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("KAFKA_") && !$0.key.hasPrefix("BEDROCK_") }
-            env["DATABASE_URL"] = url
-            env["KAFKA_BROKERS"] = TestStack.env["KAFKA_BROKERS"]
-            env["KAFKA_SESSION_TIMEOUT_MS"] = "6000"
-            env["KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
-            env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = fake.endpoint
-            env["AWS_ACCESS_KEY_ID"] = FakeBedrockEndpoint.accessKeyID
-            env["AWS_SECRET_ACCESS_KEY"] = FakeBedrockEndpoint.secretAccessKey
-            env["AWS_REGION"] = "us-east-1"
-            env["AWS_CONFIG_FILE"] = "/nonexistent"
-            env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+            let env = TestStack.recProcessEnvironment(url: url, bedrockEndpoint: fake.endpoint)
             let args = ["consume", "products", "--topic", h.topic, "--group", h.group, "--dimensions", "256", "--batch-size", "64"]
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(h.topic).log").path
 

@@ -70,19 +70,7 @@ import Testing
             let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 2))
             defer { pool.close() }
 
-            var env = ProcessInfo.processInfo.environment.filter {
-                !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("KAFKA_") && !$0.key.hasPrefix("BEDROCK_") && !$0.key.hasPrefix("REC_")
-            }
-            env["DATABASE_URL"] = url
-            env["KAFKA_BROKERS"] = TestStack.env["KAFKA_BROKERS"]
-            env["KAFKA_SESSION_TIMEOUT_MS"] = "6000"
-            env["KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
-            env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = fake.endpoint
-            env["AWS_ACCESS_KEY_ID"] = FakeBedrockEndpoint.accessKeyID
-            env["AWS_SECRET_ACCESS_KEY"] = FakeBedrockEndpoint.secretAccessKey
-            env["AWS_REGION"] = "us-east-1"
-            env["AWS_CONFIG_FILE"] = "/nonexistent"
-            env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+            var env = TestStack.recProcessEnvironment(url: url, bedrockEndpoint: fake.endpoint)
             env["BEDROCK_EMBEDDING_DIMENSIONS"] = "256"
             env["REC_EMBEDDING_DIMS"] = "256"
             env["REC_AUTH"] = "off"

@@ -1,3 +1,4 @@
+import BedrockTestSupport
 import Foundation
 import IntegrationTestSupport
 import Kafka
@@ -25,6 +26,26 @@ enum TestStack {
         }
         await c.close()
         return out
+    }
+
+    /// The environment of a `rec` child process on the schema at `url`, the local broker (quick group joins) and
+    /// the loopback Bedrock fake at `bedrockEndpoint`; nothing of this process's `AWS_*`, `KAFKA_*`, `BEDROCK_*`
+    /// or `REC_*` settings leaks in.
+    static func recProcessEnvironment(url: String, bedrockEndpoint: String) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("KAFKA_") && !$0.key.hasPrefix("BEDROCK_") && !$0.key.hasPrefix("REC_")
+        }
+        env["DATABASE_URL"] = url
+        env["KAFKA_BROKERS"] = Self.env["KAFKA_BROKERS"]
+        env["KAFKA_SESSION_TIMEOUT_MS"] = "6000"
+        env["KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
+        env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrockEndpoint
+        env["AWS_ACCESS_KEY_ID"] = FakeBedrockEndpoint.accessKeyID
+        env["AWS_SECRET_ACCESS_KEY"] = FakeBedrockEndpoint.secretAccessKey
+        env["AWS_REGION"] = "us-east-1"
+        env["AWS_CONFIG_FILE"] = "/nonexistent"
+        env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+        return env
     }
 
     /// Waits until `condition` holds or `deadline` passes.
