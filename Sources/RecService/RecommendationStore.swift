@@ -1,12 +1,14 @@
 import RecCore
 import Foundation
 import Postgres
+import Profiles
 
 /// The recommender's SQL: profile lookup and the candidate query, run synchronously on one connection
 /// (inside ``PostgresPool/withConnection(_:)``, i.e. on that connection's own thread).
 struct RecommendationStore: Sendable {
     let configuration: RecommenderConfiguration
     let configured = ConfiguredConnections()
+    let profiles = ProfileTable()
     let vectorCache: ItemVectorCache
 
     init(configuration: RecommenderConfiguration) {
@@ -37,15 +39,9 @@ struct RecommendationStore: Sendable {
     }
 
     func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
-        let rows = try conn.query(
-            "SELECT long_term, session, session_ref_at, negative, dims FROM user_profiles WHERE user_id = $1",
-            [userID], resultFormat: .binary, prepared: configuration.preparedStatements)
-        guard let r = rows.first else { return nil }
-        guard try r.int(4) == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
-        return UserProfileVectors(longTerm: r.isNull(0) ? nil : try r.vector(0),
-                                  session: r.isNull(1) ? nil : try r.vector(1),
-                                  sessionAt: r.isNull(2) ? nil : try r.date(2),
-                                  negative: r.isNull(3) ? nil : try r.vector(3))
+        guard let row = try profiles.read(userID, parts: .vectors, on: conn, prepared: configuration.preparedStatements) else { return nil }
+        guard row.state.dimension == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
+        return UserProfileVectors(row.state)
     }
 
     /// Unit vectors of the given items (live, of the served kind and dimension), by id.
