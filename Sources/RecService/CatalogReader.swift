@@ -19,7 +19,7 @@ public struct CatalogReader: Sendable {
             "SELECT id, title, description, array_to_json(categories)::text, attributes::text, image_url, price, available, "
                 + "created_at, updated_at, version_at, "
                 + "(SELECT coalesce(json_agg(json_build_object('kind', kind, 'dims', dims, 'model', model) ORDER BY kind), '[]') FROM item_embeddings WHERE item_id = i.id)::text "
-                + "FROM items i WHERE id = $1 AND deleted_at IS NULL", [id])
+                + "FROM items i WHERE id = \(bind: id) AND deleted_at IS NULL")
         guard let r = rows.first else { return nil }
         func json(_ i: Int) throws -> JSONValue { try JSONValue.parse(Array(try r.string(i).utf8)) }
         return [
@@ -37,11 +37,11 @@ public struct CatalogReader: Sendable {
     /// Items by decayed popularity as of `now`, optionally in one category. Counters compare at one instant
     /// by their stored log₂ (``DecayedScore``), so the index order is the order at any `now`.
     public func popular(limit: Int, category: String?, available: Bool?, now: Date = Date()) async throws -> [JSONValue] {
-        var p = SQLParameters()
-        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? [], available: available), seen: nil, publishedBy: now)
+        let filters = ItemFilters(categories: category.map { [$0] } ?? [], available: available)
         let rows = try await pool.query(
             "SELECT i.id, i.title, array_to_json(i.categories)::text, pp.score_log2, pp.events FROM item_popularity pp "
-                + "JOIN items i ON i.id = pp.item_id WHERE true\(cond) ORDER BY pp.score_log2 DESC, i.id LIMIT \(limit)", p.values)
+                + "JOIN items i ON i.id = pp.item_id WHERE true\(fragment: filters.conditions(seen: nil, publishedBy: now)) "
+                + "ORDER BY pp.score_log2 DESC, i.id LIMIT \(literal: limit)")
         return try rows.map { r in
             let s = weights.popularityNow(DecayedScore(log2: try r.double(3)), now: now)
             return [
@@ -61,14 +61,13 @@ public struct CatalogReader: Sendable {
     /// Items with the most interactions in the window ending at `now` (event time; dismissals excluded),
     /// and the top categories by decayed counters as of `now`.
     public func trending(limit: Int, category: String?, window: TimeInterval, now: Date = Date()) async throws -> JSONValue {
-        var p = SQLParameters()
-        let since = p.add(now.addingTimeInterval(-window))
-        let until = p.add(now)
-        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? []), seen: nil)
+        let filters = ItemFilters(categories: category.map { [$0] } ?? [])
         let items = try await pool.query(
             "SELECT i.id, i.title, array_to_json(i.categories)::text, count(*) AS n, count(DISTINCT x.user_id) AS users "
-                + "FROM interactions x JOIN items i ON i.id = x.item_id WHERE x.occurred_at >= \(since) AND x.occurred_at <= \(until) AND x.type <> 'dismiss'\(cond) "
-                + "GROUP BY i.id, i.title, i.categories ORDER BY n DESC, users DESC, i.id LIMIT \(limit)", p.values)
+                + "FROM interactions x JOIN items i ON i.id = x.item_id "
+                + "WHERE x.occurred_at >= \(bind: now.addingTimeInterval(-window)) AND x.occurred_at <= \(bind: now) AND x.type <> 'dismiss'"
+                + "\(fragment: filters.conditions(seen: nil)) "
+                + "GROUP BY i.id, i.title, i.categories ORDER BY n DESC, users DESC, i.id LIMIT \(literal: limit)")
         let cats = try await pool.query("SELECT category, score_log2 FROM category_popularity ORDER BY score_log2 DESC, category LIMIT 10")
         let categoryList = try cats.map { r -> JSONValue in
             let s = weights.popularityNow(DecayedScore(log2: try r.double(1)), now: now)
