@@ -118,7 +118,7 @@ public struct ProfileTable: Sendable {
     }
 
     /// The stored profiles of `users`, by user id; `lock` takes row locks (in user order) until the transaction ends.
-    func read(_ users: [String], parts: Parts = .state, lock: Bool, on conn: PGConnection) throws -> [String: ProfileState] {
+    public func read(_ users: [String], parts: Parts = .state, lock: Bool = false, on conn: PGConnection) throws -> [String: ProfileState] {
         guard !users.isEmpty else { return [:] }
         let rows = try conn.query("""
             SELECT \(unescaped: Self.columns(parts)) FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[])
