@@ -14,11 +14,7 @@ public enum BinaryArray {
         var out = [UInt8]()
         out.reserveCapacity(total)
         func int32(_ v: Int32) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
-        int32(1)
-        int32(elements.contains { $0 == nil } ? 1 : 0)
-        int32(Int32(bitPattern: elementOID))
-        int32(Int32(elements.count))
-        int32(1)
+        header(elementOID: elementOID, count: elements.count, hasNull: elements.contains { $0 == nil }).forEach(int32)
         for e in elements {
             if let e {
                 int32(Int32(e.count))
@@ -69,11 +65,7 @@ public enum BinaryArray {
         out.withUnsafeMutableBytes { raw in
             var p = 0
             func int32(_ v: Int32) { raw.storeBytes(of: v.bigEndian, toByteOffset: p, as: Int32.self); p += 4 }
-            int32(1)
-            int32(values.contains { $0 == nil } ? 1 : 0)
-            int32(Int32(bitPattern: oid))
-            int32(Int32(values.count))
-            int32(1)
+            header(elementOID: oid, count: values.count, hasNull: values.contains { $0 == nil }).forEach(int32)
             for v in values {
                 guard let v else { int32(-1); continue }
                 int32(Int32(4 + v.count * 4))
@@ -86,6 +78,11 @@ public enum BinaryArray {
             }
         }
         return PostgresData(oid: 0, format: .binary, bytes: out)
+    }
+
+    /// The header of a one-dimensional array: ndim 1, the has-null flag, the element type, the length, lower bound 1.
+    private static func header(elementOID: UInt32, count: Int, hasNull: Bool) -> [Int32] {
+        [1, hasNull ? 1 : 0, Int32(bitPattern: elementOID), Int32(count), 1]
     }
 
     /// Decodes a binary one-dimensional `text[]` result value.
