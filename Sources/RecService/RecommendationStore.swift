@@ -79,13 +79,17 @@ struct RecommendationStore: Sendable {
         let fingerprintProbe: PostgresQuery =
             "(SELECT \(unescaped: Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(bind: kind) AND e.dims = \(literal: d))"
         let now = plan.now ?? Date()
-        var with = PostgresQuery()
+        // Built once, bound once per source that applies it.
+        let conditions = plan.filters.conditions(seen: plan.seen, publishedBy: now)
+        var query = PostgresQuery()
         for v in plan.vectors where plan.knn > 0 {
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(unescaped: Self.fingerprint("e.")) AS fp, \(unescaped: itemColumns), pp.score_log2, "
-                + "NULL::float8 AS cv, NULL::float8 AS cvn "
-                + "FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id"
-                + " WHERE e.dims = \(literal: d) AND e.kind = \(bind: kind)\(fragment: plan.filters.conditions(seen: plan.seen, publishedBy: now))"
-                + " ORDER BY e.embedding::halfvec(\(literal: d)) <=> \(bind: PGVector.halfvec(v))::halfvec(\(literal: d)) LIMIT \(literal: plan.knn))")
+            parts.append("""
+                (SELECT e.item_id AS id, 'knn' AS src, \(unescaped: Self.fingerprint("e.")) AS fp, \(unescaped: itemColumns), pp.score_log2, \
+                NULL::float8 AS cv, NULL::float8 AS cvn \
+                FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id \
+                WHERE e.dims = \(literal: d) AND e.kind = \(bind: kind)\(fragment: conditions) \
+                ORDER BY e.embedding::halfvec(\(literal: d)) <=> \(bind: PGVector.halfvec(v))::halfvec(\(literal: d)) LIMIT \(literal: plan.knn))
+                """)
         }
         if let sources = plan.covisit, configuration.usesCovisit {
             // Behavioural candidates: the strongest transitions out of each source item (index range scan on
@@ -96,38 +100,52 @@ struct RecommendationStore: Sendable {
             let src: PostgresQuery
             switch sources {
             case .user(let user):
-                src = "SELECT r.item_id, power(\(bind: c.covisitRecentDecay)::float8, min(r.pos)::float8) AS w FROM ("
-                    + "SELECT x.item_id, row_number() OVER (ORDER BY x.occurred_at DESC) - 1 AS pos FROM interactions x"
-                    + " WHERE x.user_id = \(bind: user) AND x.type <> 'dismiss' AND x.occurred_at <= \(bind: now)"
-                    + " ORDER BY x.occurred_at DESC LIMIT \(bind: c.covisitRecentItems)) r GROUP BY r.item_id"
+                src = """
+                    SELECT r.item_id, power(\(bind: c.covisitRecentDecay)::float8, min(r.pos)::float8) AS w FROM (\
+                    SELECT x.item_id, row_number() OVER (ORDER BY x.occurred_at DESC) - 1 AS pos FROM interactions x \
+                    WHERE x.user_id = \(bind: user) AND x.type <> 'dismiss' AND x.occurred_at <= \(bind: now) \
+                    ORDER BY x.occurred_at DESC LIMIT \(bind: c.covisitRecentItems)) r GROUP BY r.item_id
+                    """
             case .items(let ids, let weights):
                 src = "SELECT * FROM unnest(\(bind: ids)::text[], \(bind: weights.map { String($0) })::text[]::float8[])"
             }
-            with = "WITH src(item_id, w) AS (\(fragment: src)), cv AS (SELECT t.dst_item AS id, "
-                + "sum(src.w * power(2::float8, greatest(t.score_log2 - \(bind: now.timeIntervalSince1970 / c.transitionHalfLife)::float8, -1000)) "
-                + "/ power(greatest(ps.events, 1)::float8, \(bind: c.covisitSourceNorm)::float8)) AS s, "
-                + "sum(t.events) AS n "
-                + "FROM src LEFT JOIN item_popularity ps ON ps.item_id = src.item_id CROSS JOIN LATERAL ("
-                + "SELECT dst_item, score_log2, events FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC LIMIT \(bind: c.covisitPerSource)) t "
-                + "GROUP BY t.dst_item) "
-            parts.append("(SELECT i.id, 'covisit', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, "
-                + "cv.s / power(greatest(pp.events, 1)::float8, \(bind: c.covisitTargetNorm)::float8) AS cvs, cv.n::float8 "
-                + "FROM cv JOIN items i ON i.id = cv.id LEFT JOIN item_popularity pp ON pp.item_id = i.id"
-                + " WHERE true\(fragment: plan.filters.conditions(seen: plan.seen, publishedBy: now)) ORDER BY cvs DESC LIMIT \(literal: c.covisitCandidates))")
+            query = """
+                WITH src(item_id, w) AS (\(fragment: src)), cv AS (SELECT t.dst_item AS id, \
+                sum(src.w * power(2::float8, greatest(t.score_log2 - \(bind: now.timeIntervalSince1970 / c.transitionHalfLife)::float8, -1000)) \
+                / power(greatest(ps.events, 1)::float8, \(bind: c.covisitSourceNorm)::float8)) AS s, \
+                sum(t.events) AS n \
+                FROM src LEFT JOIN item_popularity ps ON ps.item_id = src.item_id CROSS JOIN LATERAL (\
+                SELECT dst_item, score_log2, events FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC \
+                LIMIT \(bind: c.covisitPerSource)) t \
+                GROUP BY t.dst_item)
+                """
+            query.append(unescaped: " ")
+            parts.append("""
+                (SELECT i.id, 'covisit', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, \
+                cv.s / power(greatest(pp.events, 1)::float8, \(bind: c.covisitTargetNorm)::float8) AS cvs, cv.n::float8 \
+                FROM cv JOIN items i ON i.id = cv.id LEFT JOIN item_popularity pp ON pp.item_id = i.id \
+                WHERE true\(fragment: conditions) ORDER BY cvs DESC LIMIT \(literal: c.covisitCandidates))
+                """)
         }
         if plan.popular > 0 {
-            parts.append("(SELECT i.id, 'popular', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, NULL::float8, NULL::float8 "
-                + "FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
-                + " WHERE true\(fragment: plan.filters.conditions(seen: plan.seen, publishedBy: now)) ORDER BY pp.score_log2 DESC LIMIT \(literal: plan.popular))")
+            parts.append("""
+                (SELECT i.id, 'popular', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, NULL::float8, NULL::float8 \
+                FROM item_popularity pp JOIN items i ON i.id = pp.item_id \
+                WHERE true\(fragment: conditions) ORDER BY pp.score_log2 DESC LIMIT \(literal: plan.popular))
+                """)
         }
         if plan.fresh > 0 {
-            parts.append("(SELECT i.id, 'fresh', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, NULL::float8, NULL::float8 "
-                + "FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
-                + " WHERE true\(fragment: plan.filters.conditions(seen: plan.seen, publishedBy: now)) "
-                + "ORDER BY coalesce(i.published_at, i.created_at) DESC LIMIT \(literal: plan.fresh))")
+            parts.append("""
+                (SELECT i.id, 'fresh', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, NULL::float8, NULL::float8 \
+                FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id \
+                WHERE true\(fragment: conditions) ORDER BY coalesce(i.published_at, i.created_at) DESC LIMIT \(literal: plan.fresh))
+                """)
         }
         guard !parts.isEmpty else { return nil }
-        return with + "SELECT c.*, (SELECT max(score_log2) FROM item_popularity)::float8 FROM (" + parts.joined(separator: " UNION ALL ") + ") c"
+        query.append("SELECT c.*, (SELECT max(score_log2) FROM item_popularity)::float8 FROM (")
+        query.append(parts.joined(separator: " UNION ALL "))
+        query.append(unescaped: ") c")
+        return query
     }
 
     /// Runs the candidate plan in one statement (one transaction when a kNN sets HNSW options), plus one
