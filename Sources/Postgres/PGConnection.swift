@@ -61,8 +61,24 @@ public final class PGConnection {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresData.Format = .text,
                       prepared: Bool = false) throws -> PostgresRows {
+        try perform(sql, parameters.map(\.postgresData), resultFormat: resultFormat, prepared: prepared)
+    }
+
+    /// Runs one statement built with ``PostgresQuery`` (its placeholders numbered, its values bound).
+    ///
+    /// - Parameters:
+    ///   - query: the statement and its parameters.
+    ///   - resultFormat: text (default) or binary results for every column.
+    ///   - prepared: as in ``query(_:_:resultFormat:prepared:)``; the same interpolations give the same text,
+    ///     so a statement built the same way each call is prepared once.
+    /// - Throws: ``PostgresError`` (`server` with SQLSTATE, or `connectionLost`).
+    @discardableResult
+    public func query(_ query: PostgresQuery, resultFormat: PostgresData.Format = .text, prepared: Bool = false) throws -> PostgresRows {
+        try perform(query.sql, query.binds, resultFormat: resultFormat, prepared: prepared)
+    }
+
+    private func perform(_ sql: String, _ data: [PostgresData], resultFormat: PostgresData.Format, prepared: Bool) throws -> PostgresRows {
         let conn = try liveHandle()
-        let data = parameters.map(\.postgresData)
         let n = Int32(data.count)
         let types = data.map { Oid($0.oid) }
         let formats = data.map { $0.format.rawValue }

@@ -95,6 +95,12 @@ public final class PostgresPool: @unchecked Sendable {
         try await withConnection { try $0.query(sql, parameters, resultFormat: resultFormat, prepared: prepared) }
     }
 
+    /// One ``PostgresQuery`` on any connection (see ``PGConnection/query(_:resultFormat:prepared:)``).
+    @discardableResult
+    public func query(_ query: PostgresQuery, resultFormat: PostgresData.Format = .text, prepared: Bool = false) async throws -> PostgresRows {
+        try await withConnection { try $0.query(query, resultFormat: resultFormat, prepared: prepared) }
+    }
+
     /// `body` inside one transaction on one connection.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         try await withConnection { try $0.transaction(body) }

@@ -30,15 +30,15 @@ final class ItemFeatureCache: @unchecked Sendable {
     }
 
     /// Cached rows for `ids`, and the ids to fetch.
-    func lookup(_ ids: [String]) -> (hits: [String: ProfileStore.ItemRow], misses: [String]) {
+    func lookup(_ ids: [String]) -> (hits: [String: ItemFeatureReader.Row], misses: [String]) {
         guard capacity > 0 else { return ([:], ids) }
         let now = ContinuousClock.now
-        var hits = [String: ProfileStore.ItemRow](minimumCapacity: ids.count)
+        var hits = [String: ItemFeatureReader.Row](minimumCapacity: ids.count)
         var misses = [String]()
         lock.lock()
         for id in ids {
             if let e = entries[id], now - e.loadedAt < timeToLive {
-                hits[id] = ProfileStore.ItemRow(vector: e.vector, categories: e.categories)
+                hits[id] = ItemFeatureReader.Row(vector: e.vector, categories: e.categories)
             } else {
                 misses.append(id)
             }
@@ -47,7 +47,7 @@ final class ItemFeatureCache: @unchecked Sendable {
         return (hits, misses)
     }
 
-    func store(_ rows: [String: ProfileStore.ItemRow]) {
+    func store(_ rows: [String: ItemFeatureReader.Row]) {
         guard capacity > 0 else { return }
         let now = ContinuousClock.now
         lock.lock()

@@ -5,6 +5,7 @@ import Consumers
 import Foundation
 import Kafka
 import Postgres
+import Profiles
 import RecCore
 
 /// `rec demo` (`rec demo run`): the product end to end, as a person would see it.
@@ -66,16 +67,12 @@ struct DemoRun: AsyncParsableCommand {
         let scripted = Dictionary(grouping: events, by: { $0["userId"] as! String }).mapValues(\.count)
         // Re-runs add to earlier profiles: wait for the counts to grow by this run's events.
         var expected = scripted
-        for r in try await pool.query("SELECT user_id, event_count FROM user_profiles WHERE user_id = ANY($1)", [Array(scripted.keys)]) {
-            expected[try r.string(0), default: 0] += try r.int(1)
-        }
+        for (user, p) in try await Self.profiles(Array(scripted.keys), pool: pool) { expected[user, default: 0] += p.eventCount }
         let body = try JSONSerialization.data(withJSONObject: ["events": events])
         let accepted = try await api.call("POST", "/v1/events", body: Array(body))
         print("POST /v1/events: \(events.count) interactions accepted (\(accepted["accepted"] ?? "?") acknowledged by the broker)")
         while true {
-            let rows = try await pool.query("SELECT user_id, event_count FROM user_profiles WHERE user_id = ANY($1)", [Array(expected.keys)])
-            var have = [String: Int]()
-            for r in rows { have[try r.string(0)] = try r.int(1) }
+            let have = try await Self.profiles(Array(expected.keys), pool: pool).mapValues(\.eventCount)
             if expected.allSatisfy({ have[$0.key, default: 0] >= $0.value }) { break }
             guard ContinuousClock.now < deadline else { throw ValidationError("profiles did not reach the scripted events in \(timeout) s: is `rec consume all` running?") }
             try await Task.sleep(for: .milliseconds(500))
@@ -109,6 +106,11 @@ struct DemoRun: AsyncParsableCommand {
             print("demo: \(failures.count) check(s) failed:\n  " + failures.joined(separator: "\n  "))
             throw ExitCode.failure
         }
+    }
+
+    /// The stored profiles (counters only) of `users`, by user id.
+    static func profiles(_ users: [String], pool: PostgresPool) async throws -> [String: ProfileState] {
+        try await pool.withConnection { conn in try ProfileTable().read(users, parts: .counters, on: conn) }
     }
 
     static func describe(_ item: [String: Any]) -> String {

@@ -38,8 +38,8 @@ public final class APIKeyStore: Sendable {
         let prefix = String(secret.prefix(11))
         let scopeList = APIKeyScope.allCases.filter(scopes.contains).map(\.rawValue)
         let rows = try await pool.query(
-            "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes) VALUES ($1, $2, $3, $4, $5::text[]) RETURNING created_at",
-            [id, name, PostgresBytes(Self.hash(secret)), prefix, scopeList])
+            "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes) "
+                + "VALUES (\(bind: id), \(bind: name), \(bind: PostgresBytes(Self.hash(secret))), \(bind: prefix), \(bind: scopeList)::text[]) RETURNING created_at")
         return (Key(id: id, name: name, prefix: prefix, scopes: scopes, createdAt: try rows[0].date(0), revokedAt: nil), secret)
     }
 
@@ -54,12 +54,8 @@ public final class APIKeyStore: Sendable {
 
     /// Revokes by id or by name; returns how many keys were revoked.
     public func revoke(idOrName: String) async throws -> Int {
-        let rows: PostgresRows
-        if let id = UUID(uuidString: idOrName) {
-            rows = try await pool.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id])
-        } else {
-            rows = try await pool.query("UPDATE api_keys SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL", [idOrName])
-        }
+        let key: PostgresQuery = UUID(uuidString: idOrName).map { "id = \(bind: $0)" } ?? "name = \(bind: idOrName)"
+        let rows = try await pool.query("UPDATE api_keys SET revoked_at = now() WHERE \(fragment: key) AND revoked_at IS NULL")
         cache.removeAll()
         return rows.affectedRows
     }
@@ -72,7 +68,7 @@ public final class APIKeyStore: Sendable {
         if let hit = cache.get(hex, now: now) { return hit }
         let hash = Self.bytes(hex: hex)
         let rows = try await pool.query(
-            "SELECT array_to_string(scopes, ',') FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", [PostgresBytes(hash)])
+            "SELECT array_to_string(scopes, ',') FROM api_keys WHERE key_hash = \(bind: PostgresBytes(hash)) AND revoked_at IS NULL")
         let scopes = try rows.first.map { r in Set(try r.string(0).split(separator: ",").compactMap { APIKeyScope(rawValue: String($0)) }) }
         cache.set(hex, scopes: scopes, expires: now.addingTimeInterval(cacheTTL))
         return scopes

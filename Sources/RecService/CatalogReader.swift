@@ -1,8 +1,9 @@
 import RecCore
 import Foundation
 import Postgres
+import Profiles
 
-/// Read-side queries other than ranking: items, popularity, trending, profile summaries, user deletion.
+/// Read-side queries other than ranking: items, popularity, trending, profile summaries.
 public struct CatalogReader: Sendable {
     let pool: PostgresPool
     let weights: BlendWeights
@@ -18,7 +19,7 @@ public struct CatalogReader: Sendable {
             "SELECT id, title, description, array_to_json(categories)::text, attributes::text, image_url, price, available, "
                 + "created_at, updated_at, version_at, "
                 + "(SELECT coalesce(json_agg(json_build_object('kind', kind, 'dims', dims, 'model', model) ORDER BY kind), '[]') FROM item_embeddings WHERE item_id = i.id)::text "
-                + "FROM items i WHERE id = $1 AND deleted_at IS NULL", [id])
+                + "FROM items i WHERE id = \(bind: id) AND deleted_at IS NULL")
         guard let r = rows.first else { return nil }
         func json(_ i: Int) throws -> JSONValue { try JSONValue.parse(Array(try r.string(i).utf8)) }
         return [
@@ -36,11 +37,11 @@ public struct CatalogReader: Sendable {
     /// Items by decayed popularity as of `now`, optionally in one category. Counters compare at one instant
     /// by their stored log₂ (``DecayedScore``), so the index order is the order at any `now`.
     public func popular(limit: Int, category: String?, available: Bool?, now: Date = Date()) async throws -> [JSONValue] {
-        var p = SQLParameters()
-        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? [], available: available), seen: nil, publishedBy: now)
+        let filters = ItemFilters(categories: category.map { [$0] } ?? [], available: available)
         let rows = try await pool.query(
             "SELECT i.id, i.title, array_to_json(i.categories)::text, pp.score_log2, pp.events FROM item_popularity pp "
-                + "JOIN items i ON i.id = pp.item_id WHERE true\(cond) ORDER BY pp.score_log2 DESC, i.id LIMIT \(limit)", p.values)
+                + "JOIN items i ON i.id = pp.item_id WHERE true\(fragment: filters.conditions(seen: nil, publishedBy: now)) "
+                + "ORDER BY pp.score_log2 DESC, i.id LIMIT \(literal: limit)")
         return try rows.map { r in
             let s = weights.popularityNow(DecayedScore(log2: try r.double(3)), now: now)
             return [
@@ -60,14 +61,13 @@ public struct CatalogReader: Sendable {
     /// Items with the most interactions in the window ending at `now` (event time; dismissals excluded),
     /// and the top categories by decayed counters as of `now`.
     public func trending(limit: Int, category: String?, window: TimeInterval, now: Date = Date()) async throws -> JSONValue {
-        var p = SQLParameters()
-        let since = p.add(now.addingTimeInterval(-window))
-        let until = p.add(now)
-        let cond = p.conditions(ItemFilters(categories: category.map { [$0] } ?? []), seen: nil)
+        let filters = ItemFilters(categories: category.map { [$0] } ?? [])
         let items = try await pool.query(
             "SELECT i.id, i.title, array_to_json(i.categories)::text, count(*) AS n, count(DISTINCT x.user_id) AS users "
-                + "FROM interactions x JOIN items i ON i.id = x.item_id WHERE x.occurred_at >= \(since) AND x.occurred_at <= \(until) AND x.type <> 'dismiss'\(cond) "
-                + "GROUP BY i.id, i.title, i.categories ORDER BY n DESC, users DESC, i.id LIMIT \(limit)", p.values)
+                + "FROM interactions x JOIN items i ON i.id = x.item_id "
+                + "WHERE x.occurred_at >= \(bind: now.addingTimeInterval(-window)) AND x.occurred_at <= \(bind: now) AND x.type <> 'dismiss'"
+                + "\(fragment: filters.conditions(seen: nil)) "
+                + "GROUP BY i.id, i.title, i.categories ORDER BY n DESC, users DESC, i.id LIMIT \(literal: limit)")
         let cats = try await pool.query("SELECT category, score_log2 FROM category_popularity ORDER BY score_log2 DESC, category LIMIT 10")
         let categoryList = try cats.map { r -> JSONValue in
             let s = weights.popularityNow(DecayedScore(log2: try r.double(1)), now: now)
@@ -87,50 +87,31 @@ public struct CatalogReader: Sendable {
     /// A user's profile summary, or nil when the user has neither a profile nor interactions.
     public func profile(userID: String) async throws -> JSONValue? {
         try await pool.withConnection { conn in
-            let prof = try conn.query(
-                "SELECT event_count, counts_by_type::text, category_affinity::text, last_event_at, session_id, session_ref_at, "
-                    + "long_term IS NOT NULL, session IS NOT NULL, negative IS NOT NULL, dims, updated_at FROM user_profiles WHERE user_id = $1",
-                [userID])
-            let events = try conn.query(
-                "SELECT event_id, item_id, type, value, session_id, occurred_at FROM interactions WHERE user_id = $1 "
-                    + "ORDER BY occurred_at DESC LIMIT 10", [userID])
-            if prof.isEmpty && events.isEmpty { return nil }
-            var out: [String: JSONValue] = ["userId": .string(userID), "hasProfile": .bool(!prof.isEmpty)]
-            if let r = prof.first {
-                out["eventCount"] = .number(Double(try r.int(0)))
-                out["countsByType"] = try JSONValue.parse(Array(try r.string(1).utf8))
-                var top = [(String, Double)]()
-                if case .object(let aff) = try JSONValue.parse(Array(try r.string(2).utf8)) {
-                    for (k, v) in aff { if case .number(let n) = v { top.append((k, n)) } }
-                }
-                out["topCategories"] = .array(top.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(5).map {
-                    ["category": .string($0.0), "affinity": .number(($0.1 * 1e6).rounded() / 1e6)]
+            let profile = try ProfileTable().read(userID, parts: .all, on: conn)
+            let events = try InteractionLog().recent(userID, limit: 10, on: conn)
+            if profile == nil && events.isEmpty { return nil }
+            var out: [String: JSONValue] = ["userId": .string(userID), "hasProfile": .bool(profile != nil)]
+            if let profile {
+                let p = profile.state
+                out["eventCount"] = .number(Double(p.eventCount))
+                out["countsByType"] = .object(Dictionary(uniqueKeysWithValues: p.countsByType.map { ($0.key.rawValue, .number(Double($0.value))) }))
+                out["topCategories"] = .array(p.categoryAffinity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5).map {
+                    ["category": .string($0.key), "affinity": .number(($0.value * 1e6).rounded() / 1e6)]
                 })
-                out["lastEventAt"] = r.isNull(3) ? .null : .string(Self.iso(try r.date(3)))
-                out["sessionId"] = r.isNull(4) ? .null : .string(try r.string(4))
-                out["sessionAt"] = r.isNull(5) ? .null : .string(Self.iso(try r.date(5)))
-                out["vectors"] = ["longTerm": .bool(try r.bool(6)), "session": .bool(try r.bool(7)), "negative": .bool(try r.bool(8)),
-                                  "dims": .number(Double(try r.int(9)))]
-                out["updatedAt"] = .string(Self.iso(try r.date(10)))
+                out["lastEventAt"] = p.lastEventAt.map { .string(Self.iso($0)) } ?? .null
+                out["sessionId"] = p.sessionID.map { .string($0) } ?? .null
+                out["sessionAt"] = p.session.referenceTime.map { .string(Self.iso($0)) } ?? .null
+                out["vectors"] = ["longTerm": .bool(!p.longTerm.isEmpty), "session": .bool(!p.session.isEmpty), "negative": .bool(!p.negative.isEmpty),
+                                  "dims": .number(Double(p.dimension))]
+                out["updatedAt"] = profile.updatedAt.map { .string(Self.iso($0)) } ?? .null
             }
-            out["lastEvents"] = .array(try events.map { r in [
-                "eventId": .string(try r.string(0)), "productId": .string(try r.string(1)), "type": .string(try r.string(2)),
-                "value": r.isNull(3) ? .null : .number(try r.double(3)),
-                "sessionId": r.isNull(4) ? .null : .string(try r.string(4)),
-                "occurredAt": .string(Self.iso(try r.date(5))),
+            out["lastEvents"] = .array(events.map { e in [
+                "eventId": .string(e.eventID.uuidString.lowercased()), "productId": .string(e.itemID.rawValue), "type": .string(e.type.rawValue),
+                "value": e.value.map { .number($0) } ?? .null,
+                "sessionId": e.sessionID.map { .string($0) } ?? .null,
+                "occurredAt": .string(Self.iso(e.occurredAt)),
             ] })
             return .object(out)
-        }
-    }
-
-    /// Deletes a user's profile and interaction log in one transaction.
-    ///
-    /// - Returns: whether a profile existed and how many interactions were removed.
-    public func deleteUser(userID: String) async throws -> (profile: Bool, interactions: Int) {
-        try await pool.transaction { conn in
-            let p = try conn.query("DELETE FROM user_profiles WHERE user_id = $1", [userID])
-            let i = try conn.query("DELETE FROM interactions WHERE user_id = $1", [userID])
-            return (p.affectedRows > 0, i.affectedRows)
         }
     }
 

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Postgres
+import Profiles
 
 /// The v1 HTTP API: request parsing and validation, auth, and responses; ranking lives in ``Recommender``.
 public struct RecAPI: Sendable {
@@ -343,9 +344,10 @@ public struct RecAPI: Sendable {
 
     func deleteUser(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {
         let user = try Self.pathParameter(context, "userId")
-        let (profile, interactions) = try await catalog.deleteUser(userID: user)
-        context.logger.info("deleted user data", metadata: ["interactions": "\(interactions)"])
-        return Self.json(["userId": .string(user), "deletedProfile": .bool(profile), "deletedInteractions": .number(Double(interactions))])
+        let deleted = try await ProfileStore.deleteUser(UserID(user), in: deps.pool)
+        context.logger.info("deleted user data", metadata: ["interactions": "\(deleted.interactions)"])
+        return Self.json(["userId": .string(user), "deletedProfile": .bool(deleted.profiles > 0),
+                          "deletedInteractions": .number(Double(deleted.interactions))])
     }
 
     func item(_ request: Request, _ context: RecRequestContext, _ spec: RouteSpec) async throws -> Response {

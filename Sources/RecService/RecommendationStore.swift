@@ -1,12 +1,14 @@
 import RecCore
 import Foundation
 import Postgres
+import Profiles
 
 /// The recommender's SQL: profile lookup and the candidate query, run synchronously on one connection
 /// (inside ``PostgresPool/withConnection(_:)``, i.e. on that connection's own thread).
 struct RecommendationStore: Sendable {
     let configuration: RecommenderConfiguration
     let configured = ConfiguredConnections()
+    let profiles = ProfileTable()
     let vectorCache: ItemVectorCache
 
     init(configuration: RecommenderConfiguration) {
@@ -37,15 +39,9 @@ struct RecommendationStore: Sendable {
     }
 
     func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
-        let rows = try conn.query(
-            "SELECT long_term, session, session_ref_at, negative, dims FROM user_profiles WHERE user_id = $1",
-            [userID], resultFormat: .binary, prepared: configuration.preparedStatements)
-        guard let r = rows.first else { return nil }
-        guard try r.int(4) == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
-        return UserProfileVectors(longTerm: r.isNull(0) ? nil : try r.vector(0),
-                                  session: r.isNull(1) ? nil : try r.vector(1),
-                                  sessionAt: r.isNull(2) ? nil : try r.date(2),
-                                  negative: r.isNull(3) ? nil : try r.vector(3))
+        guard let row = try profiles.read(userID, parts: .vectors, on: conn, prepared: configuration.preparedStatements) else { return nil }
+        guard row.state.dimension == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
+        return UserProfileVectors(row.state)
     }
 
     /// Unit vectors of the given items (live, of the served kind and dimension), by id.
@@ -53,8 +49,8 @@ struct RecommendationStore: Sendable {
         let d = configuration.dimensions
         let rows = try conn.query(
             "SELECT e.item_id, e.embedding FROM item_embeddings e JOIN items i ON i.id = e.item_id "
-                + "WHERE e.item_id = ANY($1::text[]) AND e.kind = $2 AND e.dims = \(d) AND i.deleted_at IS NULL",
-            [ids, configuration.embeddingKind], resultFormat: .binary, prepared: configuration.preparedStatements)
+                + "WHERE e.item_id = ANY(\(bind: ids)::text[]) AND e.kind = \(bind: configuration.embeddingKind) AND e.dims = \(literal: d) AND i.deleted_at IS NULL",
+            resultFormat: .binary, prepared: configuration.preparedStatements)
         var out = [String: [Float]]()
         for r in rows { out[try r.string(0)] = VectorMath.normalized(try r.vector(1)) }
         return out
@@ -64,31 +60,36 @@ struct RecommendationStore: Sendable {
     /// catalog with the vector) and `updated_at` (set by every write), so a rewritten vector never matches.
     static func fingerprint(_ alias: String) -> String { "\(alias)content_hash || timestamptz_send(\(alias)updated_at)" }
 
-    /// Runs the candidate plan in one statement (one transaction when a kNN sets HNSW options), plus one
-    /// statement for the candidates' vectors that ``ItemVectorCache`` lacks (none once warm).
+    /// The candidate plan as one statement (nil when the plan asks for nothing). Every source carries what
+    /// rescoring needs, so the rows are final: the item's columns, its popularity counter and its vector's
+    /// fingerprint (the vectors themselves come from ``ItemVectorCache`` or the follow-up fetch in
+    /// ``candidates(_:plan:)``). The kNN rows read the fingerprint from the row the index scan fetches
+    /// anyway; popular and fresh rows probe item_embeddings for it. An item several sources produce comes
+    /// once per source and is merged in Swift (``Candidate/merging(_:)``): merging in SQL (DISTINCT ON, a
+    /// window for the source list, a lateral popularity probe per merged row) was ~10% of the statement
+    /// (pgbench on bench_serve).
     ///
-    /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
-    func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: DecayedScore) {
+    /// The text depends only on the plan's shape (which sources, how many vectors, which filters, the
+    /// sizes), so the prepared statement cache holds one statement per shape.
+    func candidateQuery(_ plan: Plan) -> PostgresQuery? {
         let d = configuration.dimensions
-        var p = SQLParameters()
-        let kind = p.add(configuration.embeddingKind)
-        var parts = [String]()
-        // Every source carries what rescoring needs, so the rows are final: the item's columns, its popularity
-        // counter and its vector's fingerprint (the vectors themselves come from ``ItemVectorCache`` or the
-        // follow-up fetch below). The kNN rows read the fingerprint from the row the index scan fetches
-        // anyway; popular and fresh rows probe item_embeddings for it. An item several sources produce comes
-        // once per source and is merged in Swift (``Candidate/merging(_:)``): merging in SQL (DISTINCT ON, a window for the source list, a
-        // lateral popularity probe per merged row) was ~10% of the statement (pgbench on bench_serve).
+        let kind = configuration.embeddingKind
+        var parts = [PostgresQuery]()
         let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, coalesce(i.published_at, i.created_at), i.available, i.price"
-        let fingerprintProbe = "(SELECT \(Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(kind) AND e.dims = \(d))"
+        let fingerprintProbe: PostgresQuery =
+            "(SELECT \(unescaped: Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(bind: kind) AND e.dims = \(literal: d))"
         let now = plan.now ?? Date()
-        var with = ""
+        // Built once, bound once per source that applies it.
+        let conditions = plan.filters.conditions(seen: plan.seen, publishedBy: now)
+        var query = PostgresQuery()
         for v in plan.vectors where plan.knn > 0 {
-            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT e.item_id AS id, 'knn' AS src, \(Self.fingerprint("e.")) AS fp, \(itemColumns), pp.score_log2, NULL::float8 AS cv, NULL::float8 AS cvn "
-                + "FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id"
-                + " WHERE e.dims = \(d) AND e.kind = \(kind)\(cond)"
-                + " ORDER BY e.embedding::halfvec(\(d)) <=> \(p.add(PGVector.halfvec(v)))::halfvec(\(d)) LIMIT \(plan.knn))")
+            parts.append("""
+                (SELECT e.item_id AS id, 'knn' AS src, \(unescaped: Self.fingerprint("e.")) AS fp, \(unescaped: itemColumns), pp.score_log2, \
+                NULL::float8 AS cv, NULL::float8 AS cvn \
+                FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id \
+                WHERE e.dims = \(literal: d) AND e.kind = \(bind: kind)\(fragment: conditions) \
+                ORDER BY e.embedding::halfvec(\(literal: d)) <=> \(bind: PGVector.halfvec(v))::halfvec(\(literal: d)) LIMIT \(literal: plan.knn))
+                """)
         }
         if let sources = plan.covisit, configuration.usesCovisit {
             // Behavioural candidates: the strongest transitions out of each source item (index range scan on
@@ -96,42 +97,65 @@ struct RecommendationStore: Sendable {
             // real weight so power() never underflows), times the source's weight, divided by
             // events(source)^α; summed per target, then divided by events(target)^β.
             let c = configuration
-            let src: String
+            let src: PostgresQuery
             switch sources {
             case .user(let user):
-                src = "SELECT r.item_id, power(\(p.add(c.covisitRecentDecay))::float8, min(r.pos)::float8) AS w FROM ("
-                    + "SELECT x.item_id, row_number() OVER (ORDER BY x.occurred_at DESC) - 1 AS pos FROM interactions x"
-                    + " WHERE x.user_id = \(p.add(user)) AND x.type <> 'dismiss' AND x.occurred_at <= \(p.add(now))"
-                    + " ORDER BY x.occurred_at DESC LIMIT \(p.add(c.covisitRecentItems))) r GROUP BY r.item_id"
+                src = """
+                    SELECT r.item_id, power(\(bind: c.covisitRecentDecay)::float8, min(r.pos)::float8) AS w FROM (\
+                    SELECT x.item_id, row_number() OVER (ORDER BY x.occurred_at DESC) - 1 AS pos FROM interactions x \
+                    WHERE x.user_id = \(bind: user) AND x.type <> 'dismiss' AND x.occurred_at <= \(bind: now) \
+                    ORDER BY x.occurred_at DESC LIMIT \(bind: c.covisitRecentItems)) r GROUP BY r.item_id
+                    """
             case .items(let ids, let weights):
-                src = "SELECT * FROM unnest(\(p.add(ids))::text[], \(p.add(weights.map { String($0) }))::text[]::float8[])"
+                src = "SELECT * FROM unnest(\(bind: ids)::text[], \(bind: weights.map { String($0) })::text[]::float8[])"
             }
-            let nowScale = p.add(now.timeIntervalSince1970 / c.transitionHalfLife)
-            with = "WITH src(item_id, w) AS (\(src)), cv AS (SELECT t.dst_item AS id, "
-                + "sum(src.w * power(2::float8, greatest(t.score_log2 - \(nowScale)::float8, -1000)) / power(greatest(ps.events, 1)::float8, \(p.add(c.covisitSourceNorm))::float8)) AS s, "
-                + "sum(t.events) AS n "
-                + "FROM src LEFT JOIN item_popularity ps ON ps.item_id = src.item_id CROSS JOIN LATERAL ("
-                + "SELECT dst_item, score_log2, events FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC LIMIT \(p.add(c.covisitPerSource))) t "
-                + "GROUP BY t.dst_item) "
-            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT i.id, 'covisit', \(fingerprintProbe), \(itemColumns), pp.score_log2, "
-                + "cv.s / power(greatest(pp.events, 1)::float8, \(p.add(c.covisitTargetNorm))::float8) AS cvs, cv.n::float8 "
-                + "FROM cv JOIN items i ON i.id = cv.id LEFT JOIN item_popularity pp ON pp.item_id = i.id"
-                + " WHERE true\(cond) ORDER BY cvs DESC LIMIT \(c.covisitCandidates))")
+            query = """
+                WITH src(item_id, w) AS (\(fragment: src)), cv AS (SELECT t.dst_item AS id, \
+                sum(src.w * power(2::float8, greatest(t.score_log2 - \(bind: now.timeIntervalSince1970 / c.transitionHalfLife)::float8, -1000)) \
+                / power(greatest(ps.events, 1)::float8, \(bind: c.covisitSourceNorm)::float8)) AS s, \
+                sum(t.events) AS n \
+                FROM src LEFT JOIN item_popularity ps ON ps.item_id = src.item_id CROSS JOIN LATERAL (\
+                SELECT dst_item, score_log2, events FROM item_transitions WHERE src_item = src.item_id ORDER BY score_log2 DESC \
+                LIMIT \(bind: c.covisitPerSource)) t \
+                GROUP BY t.dst_item)
+                """
+            query.append(unescaped: " ")
+            parts.append("""
+                (SELECT i.id, 'covisit', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, \
+                cv.s / power(greatest(pp.events, 1)::float8, \(bind: c.covisitTargetNorm)::float8) AS cvs, cv.n::float8 \
+                FROM cv JOIN items i ON i.id = cv.id LEFT JOIN item_popularity pp ON pp.item_id = i.id \
+                WHERE true\(fragment: conditions) ORDER BY cvs DESC LIMIT \(literal: c.covisitCandidates))
+                """)
         }
         if plan.popular > 0 {
-            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT i.id, 'popular', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8, NULL::float8 FROM item_popularity pp JOIN items i ON i.id = pp.item_id"
-                + " WHERE true\(cond) ORDER BY pp.score_log2 DESC LIMIT \(plan.popular))")
+            parts.append("""
+                (SELECT i.id, 'popular', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, NULL::float8, NULL::float8 \
+                FROM item_popularity pp JOIN items i ON i.id = pp.item_id \
+                WHERE true\(fragment: conditions) ORDER BY pp.score_log2 DESC LIMIT \(literal: plan.popular))
+                """)
         }
         if plan.fresh > 0 {
-            let cond = p.conditions(plan.filters, seen: plan.seen, publishedBy: now)
-            parts.append("(SELECT i.id, 'fresh', \(fingerprintProbe), \(itemColumns), pp.score_log2, NULL::float8, NULL::float8 FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id"
-                + " WHERE true\(cond) ORDER BY coalesce(i.published_at, i.created_at) DESC LIMIT \(plan.fresh))")
+            parts.append("""
+                (SELECT i.id, 'fresh', \(fragment: fingerprintProbe), \(unescaped: itemColumns), pp.score_log2, NULL::float8, NULL::float8 \
+                FROM items i LEFT JOIN item_popularity pp ON pp.item_id = i.id \
+                WHERE true\(fragment: conditions) ORDER BY coalesce(i.published_at, i.created_at) DESC LIMIT \(literal: plan.fresh))
+                """)
         }
-        guard !parts.isEmpty else { return ([], .empty) }
-        let sql = with + "SELECT c.*, (SELECT max(score_log2) FROM item_popularity)::float8 FROM (" + parts.joined(separator: " UNION ALL ") + ") c"
-        let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(sql, p.values, resultFormat: .binary, prepared: configuration.preparedStatements) }
+        guard !parts.isEmpty else { return nil }
+        query.append("SELECT c.*, (SELECT max(score_log2) FROM item_popularity)::float8 FROM (")
+        query.append(parts.joined(separator: " UNION ALL "))
+        query.append(unescaped: ") c")
+        return query
+    }
+
+    /// Runs the candidate plan in one statement (one transaction when a kNN sets HNSW options), plus one
+    /// statement for the candidates' vectors that ``ItemVectorCache`` lacks (none once warm).
+    ///
+    /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
+    func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: DecayedScore) {
+        let d = configuration.dimensions
+        guard let query = candidateQuery(plan) else { return ([], .empty) }
+        let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(query, resultFormat: .binary, prepared: configuration.preparedStatements) }
         let rows: PostgresRows
         if plan.vectors.isEmpty || plan.knn == 0 {
             rows = try run(conn)
@@ -181,8 +205,9 @@ struct RecommendationStore: Sendable {
             // Missing or re-embedded since cached: one statement for all of them, stored with the fingerprint
             // read together with the vector (a write in between only makes the next request fetch again).
             let fetched = try conn.query(
-                "SELECT item_id, \(Self.fingerprint("")), embedding FROM item_embeddings WHERE item_id = ANY($1::text[]) AND kind = $2 AND dims = \(d)",
-                [Array(missing.keys), configuration.embeddingKind], resultFormat: .binary, prepared: configuration.preparedStatements)
+                "SELECT item_id, \(unescaped: Self.fingerprint("")), embedding FROM item_embeddings "
+                    + "WHERE item_id = ANY(\(bind: Array(missing.keys))::text[]) AND kind = \(bind: configuration.embeddingKind) AND dims = \(literal: d)",
+                resultFormat: .binary, prepared: configuration.preparedStatements)
             var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()
             entries.reserveCapacity(fetched.count)
             for r in fetched {
@@ -206,9 +231,10 @@ struct RecommendationStore: Sendable {
     /// - Returns: rows read and the last id (nil when there are no more).
     func warmVectorCache(_ conn: PGConnection, after: String, limit: Int) throws -> (rows: Int, last: String?) {
         let rows = try conn.query(
-            "SELECT item_id, \(Self.fingerprint("")), embedding FROM item_embeddings "
-                + "WHERE item_id > $1 AND kind = $2 AND dims = \(configuration.dimensions) ORDER BY item_id LIMIT \(limit)",
-            [after, configuration.embeddingKind], resultFormat: .binary, prepared: false)
+            "SELECT item_id, \(unescaped: Self.fingerprint("")), embedding FROM item_embeddings "
+                + "WHERE item_id > \(bind: after) AND kind = \(bind: configuration.embeddingKind) AND dims = \(literal: configuration.dimensions) "
+                + "ORDER BY item_id LIMIT \(literal: limit)",
+            resultFormat: .binary)
         var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()
         entries.reserveCapacity(rows.count)
         var last: String?  // of every row read, cached or not, so the next page starts after all of them

@@ -1,4 +1,5 @@
 import Foundation
+import Profiles
 
 /// The vectors of a stored user profile (unnormalized decayed sums; only their directions matter here).
 public struct UserProfileVectors: Sendable {
@@ -12,5 +13,12 @@ public struct UserProfileVectors: Sendable {
         self.session = session
         self.sessionAt = sessionAt
         self.negative = negative
+    }
+
+    /// The vectors of a stored profile (nil where it has none).
+    init(_ state: ProfileState) {
+        func vector(_ d: DecayedVector) -> [Float]? { d.isEmpty ? nil : d.sum }
+        self.init(longTerm: vector(state.longTerm), session: vector(state.session), sessionAt: state.session.referenceTime,
+                  negative: vector(state.negative))
     }
 }

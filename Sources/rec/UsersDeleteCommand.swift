@@ -17,8 +17,7 @@ struct UsersDeleteCommand: AsyncParsableCommand {
         let config = try AppConfiguration.fromEnvironment()
         let pool = try config.makePool()
         defer { pool.close() }
-        let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration())
-        let deleted = try await store.deleteUser(UserID(user))
+        let deleted = try await ProfileStore.deleteUser(UserID(user), in: pool)
         print("users delete: removed \(deleted.profiles) profile(s) and \(deleted.interactions) interaction(s)")
     }
 }

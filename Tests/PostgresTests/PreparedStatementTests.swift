@@ -75,6 +75,21 @@ import Testing
         }
     }
 
+    @Test func queriesBuiltTheSameWayShareOnePreparedStatement() throws {
+        let c = try PGConnection(url: try TestDatabase.url())
+        func q(_ prefix: String, _ n: Int32, _ extra: Int?) -> PostgresQuery {
+            var q: PostgresQuery = "SELECT \(bind: prefix) || g::text FROM generate_series(1, \(bind: n)) g"
+            if let extra { q.append(" WHERE g > \(bind: extra)") }
+            return q
+        }
+        #expect(try c.query(q("a", 3, nil), prepared: true).map { try $0.string(0) } == ["a1", "a2", "a3"])
+        #expect(try c.query(q("b", 2, nil), prepared: true).map { try $0.string(0) } == ["b1", "b2"])
+        #expect(c.preparedStatementCount == 1)
+        #expect(try c.query(q("c", 4, 2), prepared: true).map { try $0.string(0) } == ["c3", "c4"])
+        #expect(try c.query(q("d", 4, 3), prepared: true).map { try $0.string(0) } == ["d4"])
+        #expect(c.preparedStatementCount == 2)
+    }
+
     @Test func poolConnectionsPrepareIndependently() async throws {
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: try TestDatabase.url(), maxConnections: 3))
         defer { pool.close() }

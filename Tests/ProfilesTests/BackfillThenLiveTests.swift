@@ -57,11 +57,11 @@ struct BackfillThenLiveTests {
             Interaction(eventID: UUID(), occurredAt: t0.addingTimeInterval(s), userID: "u", itemID: ItemID(item), type: .view)
         }
         // Logged tail a, b; new events c, d (arriving out of order) and a dismissal that links nothing.
-        let tails = ["u": [ProfileStore.SequenceEvent(item: "a", time: t0, isNew: false), ProfileStore.SequenceEvent(item: "b", time: t0.addingTimeInterval(10), isNew: false)]]
+        let tails = ["u": [TransitionTable.SequenceEvent(item: "a", time: t0, isNew: false), TransitionTable.SequenceEvent(item: "b", time: t0.addingTimeInterval(10), isNew: false)]]
         let dismiss = Interaction(eventID: UUID(), occurredAt: t0.addingTimeInterval(25), userID: "u", itemID: "x", type: .dismiss)
-        let edges = ProfileStore.transitions(new: [e("d", 30), e("c", 20), dismiss], tails: tails, configuration: c)
+        let edges = TransitionTable.transitions(new: [e("d", 30), e("c", 20), dismiss], tails: tails, configuration: c)
         func w(_ s: String, _ d: String) -> Double? {
-            edges[ProfileStore.TransitionKey(src: s, dst: d)].map { $0.score.value(at: t0, halfLife: 86_400) }
+            edges[TransitionTable.Key(src: s, dst: d)].map { $0.score.value(at: t0, halfLife: 86_400) }
         }
         // Sequence a(0) b(10) c(20) d(30): new pairs a→c (2 apart), b→c, b→d (2 apart), c→d; a→b was counted before.
         #expect(Set(edges.keys.map { "\($0.src)>\($0.dst)" }) == ["a>c", "b>c", "b>d", "c>d", "c>a", "c>b", "d>b", "d>c"])

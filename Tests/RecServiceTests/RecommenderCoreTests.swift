@@ -142,6 +142,23 @@ struct RecommenderCoreTests {
         }
     }
 
+    @Test func candidateStatementsOfOneShapeHaveOneTextWhateverTheValues() throws {
+        // The prepared statement cache keys on the text: requests of one shape must share one statement.
+        let store = RecommendationStore(configuration: try RecommenderConfiguration(dimensions: 256))
+        func plan(_ user: String, _ v: [Float], _ at: Date, _ cats: [String]) -> RecommendationStore.Plan {
+            .init(vectors: [v], knn: 40, popular: 20, fresh: 10, filters: ItemFilters(categories: cats, exclude: ["x-\(user)"]),
+                  seen: SeenExclusion(userID: user, eventTypes: ["purchase"], limit: 100), covisit: .user(user), now: at)
+        }
+        let a = try #require(store.candidateQuery(plan("ann", [Float](repeating: 0.5, count: 256), now, ["shoes"])))
+        let b = try #require(store.candidateQuery(plan("bo", [Float](repeating: -0.5, count: 256), now.addingTimeInterval(60), ["bags"])))
+        #expect(a.sql == b.sql)
+        #expect(a.binds != b.binds)
+        #expect(!a.sql.contains("ann") && !a.sql.contains("shoes"), "values travel as parameters")
+        let c = try #require(store.candidateQuery(plan("ann", [Float](repeating: 0.5, count: 256), now, [])))
+        #expect(c.sql != a.sql, "another filter set is another shape")
+        #expect(store.candidateQuery(RecommendationStore.Plan()) == nil)
+    }
+
     @Test func itemVectorCacheAnswersOnlyMatchingFingerprintsAndStaysBounded() {
         func entry(_ id: String, _ fp: [UInt8], _ v: [Float]) -> (id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float) {
             let wire = PGVector.halfvec(v).bytes ?? []

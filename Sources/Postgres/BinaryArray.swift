@@ -1,6 +1,4 @@
 import Foundation
-import Postgres
-import RecCore
 
 /// PostgreSQL's binary array format (`array_send`/`array_recv`), so a whole
 /// batch travels as a few parameters of `unnest(...)` — one round trip for
@@ -8,22 +6,15 @@ import RecCore
 ///
 /// Layout: int32 ndim, int32 has-null flag, oid element type, then per dimension
 /// int32 length and int32 lower bound, then per element int32 length (-1 = NULL) and bytes.
-enum BinaryArray {
-    static let uuidOID: UInt32 = 2950
-    static let boolOID: UInt32 = 16
-
+public enum BinaryArray {
     /// A one-dimensional array parameter (OID 0: the SQL casts it, e.g. `$1::uuid[]`).
-    static func encode(elementOID: UInt32, _ elements: [[UInt8]?]) -> PostgresData {
+    public static func encode(elementOID: UInt32, _ elements: [[UInt8]?]) -> PostgresData {
         var total = 20
         for e in elements { total += 4 + (e?.count ?? 0) }
         var out = [UInt8]()
         out.reserveCapacity(total)
         func int32(_ v: Int32) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
-        int32(1)
-        int32(elements.contains { $0 == nil } ? 1 : 0)
-        int32(Int32(bitPattern: elementOID))
-        int32(Int32(elements.count))
-        int32(1)
+        header(elementOID: elementOID, count: elements.count, hasNull: elements.contains { $0 == nil }).forEach(int32)
         for e in elements {
             if let e {
                 int32(Int32(e.count))
@@ -35,44 +26,46 @@ enum BinaryArray {
         return PostgresData(oid: 0, format: .binary, bytes: out)
     }
 
-    static func texts(_ values: [String?]) -> PostgresData {
+    /// A `text[]` parameter (`$n::text[]`); nil elements are NULL.
+    public static func texts(_ values: [String?]) -> PostgresData {
         encode(elementOID: PostgresOID.text, values.map { $0.map { Array($0.utf8) } })
     }
 
-    static func uuids(_ values: [UUID]) -> PostgresData {
-        encode(elementOID: uuidOID, values.map { $0.postgresData.bytes })
+    /// A `uuid[]` parameter (`$n::uuid[]`).
+    public static func uuids(_ values: [UUID]) -> PostgresData {
+        encode(elementOID: PostgresOID.uuid, values.map { $0.postgresData.bytes })
     }
 
-    static func dates(_ values: [Date?]) -> PostgresData {
+    /// A `timestamptz[]` parameter (`$n::timestamptz[]`); nil elements are NULL.
+    public static func dates(_ values: [Date?]) -> PostgresData {
         encode(elementOID: PostgresOID.timestamptz, values.map { $0?.postgresData.bytes })
     }
 
-    static func doubles(_ values: [Double?]) -> PostgresData {
+    /// A `float8[]` parameter (`$n::float8[]`); nil elements are NULL.
+    public static func doubles(_ values: [Double?]) -> PostgresData {
         encode(elementOID: PostgresOID.float8, values.map { $0?.postgresData.bytes })
     }
 
-    static func int64s(_ values: [Int]) -> PostgresData {
+    /// An `int8[]` parameter (`$n::int8[]`).
+    public static func int64s(_ values: [Int]) -> PostgresData {
         encode(elementOID: PostgresOID.int8, values.map { $0.postgresData.bytes })
     }
 
-    static func bools(_ values: [Bool]) -> PostgresData {
-        encode(elementOID: boolOID, values.map { [$0 ? 1 : 0] })
+    /// A `bool[]` parameter (`$n::bool[]`).
+    public static func bools(_ values: [Bool]) -> PostgresData {
+        encode(elementOID: PostgresOID.bool, values.map { [$0 ? 1 : 0] })
     }
 
     /// pgvector `vector` elements; `oid` is the extension type's OID in this database.
     /// Written straight into one buffer: at 1024 dimensions a batch carries megabytes of floats.
-    static func vectors(_ values: [[Float]?], oid: UInt32) -> PostgresData {
+    public static func vectors(_ values: [[Float]?], oid: UInt32) -> PostgresData {
         var total = 20
         for v in values { total += 4 + (v.map { 4 + $0.count * 4 } ?? 0) }
         var out = [UInt8](repeating: 0, count: total)
         out.withUnsafeMutableBytes { raw in
             var p = 0
             func int32(_ v: Int32) { raw.storeBytes(of: v.bigEndian, toByteOffset: p, as: Int32.self); p += 4 }
-            int32(1)
-            int32(values.contains { $0 == nil } ? 1 : 0)
-            int32(Int32(bitPattern: oid))
-            int32(Int32(values.count))
-            int32(1)
+            header(elementOID: oid, count: values.count, hasNull: values.contains { $0 == nil }).forEach(int32)
             for v in values {
                 guard let v else { int32(-1); continue }
                 int32(Int32(4 + v.count * 4))
@@ -87,8 +80,13 @@ enum BinaryArray {
         return PostgresData(oid: 0, format: .binary, bytes: out)
     }
 
+    /// The header of a one-dimensional array: ndim 1, the has-null flag, the element type, the length, lower bound 1.
+    private static func header(elementOID: UInt32, count: Int, hasNull: Bool) -> [Int32] {
+        [1, hasNull ? 1 : 0, Int32(bitPattern: elementOID), Int32(count), 1]
+    }
+
     /// Decodes a binary one-dimensional `text[]` result value.
-    static func decodeTexts(_ b: [UInt8]) throws -> [String] {
+    public static func decodeTexts(_ b: [UInt8]) throws -> [String] {
         func int32(_ at: Int) throws -> Int {
             guard at + 4 <= b.count else { throw PostgresError(.decoding, "short array value") }
             return Int(Int32(bitPattern: UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])))
