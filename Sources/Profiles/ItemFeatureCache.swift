@@ -1,4 +1,5 @@
 import Foundation
+import RecCore
 
 /// Recently used item vectors and categories, so a batch fetches only the items
 /// it has not seen lately (at 1024 dimensions an item row is ~2 KB, more than the
@@ -11,7 +12,7 @@ import Foundation
 /// `timeToLive`: when catalog ingest re-embeds an item, folds use the new vector
 /// at most that long after. Only items that have a vector are cached, so an
 /// interaction for an item without one is always looked up again.
-final class ItemFeatureCache: @unchecked Sendable {
+final class ItemFeatureCache: Sendable {
     private struct Entry {
         var vector: [Float]
         var categories: [String]
@@ -20,13 +21,12 @@ final class ItemFeatureCache: @unchecked Sendable {
 
     let capacity: Int
     let timeToLive: Duration
-    private let lock = NSLock()
-    private var entries: FIFOBoundedMap<Entry>
+    private let entries: Locked<FIFOBoundedMap<Entry>>
 
     init(capacity: Int, timeToLive: Duration) {
         self.capacity = capacity
         self.timeToLive = timeToLive
-        entries = FIFOBoundedMap(capacity: capacity)
+        entries = Locked(FIFOBoundedMap(capacity: capacity))
     }
 
     /// Cached rows for `ids`, and the ids to fetch.
@@ -35,27 +35,27 @@ final class ItemFeatureCache: @unchecked Sendable {
         let now = ContinuousClock.now
         var hits = [String: ItemFeatureReader.Row](minimumCapacity: ids.count)
         var misses = [String]()
-        lock.lock()
-        for id in ids {
-            if let e = entries[id], now - e.loadedAt < timeToLive {
-                hits[id] = ItemFeatureReader.Row(vector: e.vector, categories: e.categories)
-            } else {
-                misses.append(id)
+        entries.withLock { entries in
+            for id in ids {
+                if let e = entries[id], now - e.loadedAt < timeToLive {
+                    hits[id] = ItemFeatureReader.Row(vector: e.vector, categories: e.categories)
+                } else {
+                    misses.append(id)
+                }
             }
         }
-        lock.unlock()
         return (hits, misses)
     }
 
     func store(_ rows: [String: ItemFeatureReader.Row]) {
         guard capacity > 0 else { return }
         let now = ContinuousClock.now
-        lock.lock()
-        defer { lock.unlock() }
-        for (id, row) in rows {
-            guard let v = row.vector else { continue }
-            entries.insert(Entry(vector: v, categories: row.categories, loadedAt: now), for: id)
+        entries.withLock { entries in
+            for (id, row) in rows {
+                guard let v = row.vector else { continue }
+                entries.insert(Entry(vector: v, categories: row.categories, loadedAt: now), for: id)
+            }
+            entries.trim()
         }
-        entries.trim()
     }
 }

@@ -1,32 +1,34 @@
 import Foundation
+import RecCore
 
 /// Profiles this process wrote, keyed by user, with the version each was written
 /// at (see migration 0003): a batch reads from PostgreSQL only the profiles whose
 /// stored version differs, skipping megabytes of vector reads per batch.
 ///
 /// Bounded (FIFO eviction): memory ≈ capacity × (1 to 3) × dimension × 4 bytes.
-final class ProfileCache: @unchecked Sendable {
+final class ProfileCache: Sendable {
     let capacity: Int
-    private let lock = NSLock()
-    private var entries: FIFOBoundedMap<(version: Int, state: ProfileState)>
+    private let entries: Locked<FIFOBoundedMap<(version: Int, state: ProfileState)>>
 
     init(capacity: Int) {
         self.capacity = capacity
-        entries = FIFOBoundedMap(capacity: capacity)
+        entries = Locked(FIFOBoundedMap(capacity: capacity))
     }
 
     /// The cached state of `user` if it is exactly `version`.
     func state(_ user: String, version: Int) -> ProfileState? {
         guard capacity > 0 else { return nil }
-        lock.lock(); defer { lock.unlock() }
-        guard let e = entries[user], e.version == version else { return nil }
-        return e.state
+        return entries.withLock { entries in
+            guard let e = entries[user], e.version == version else { return nil }
+            return e.state
+        }
     }
 
     func store(_ states: [(state: ProfileState, version: Int)]) {
         guard capacity > 0 else { return }
-        lock.lock(); defer { lock.unlock() }
-        for (state, version) in states { entries.insert((version, state), for: state.userID.rawValue) }
-        entries.trim()
+        entries.withLock { entries in
+            for (state, version) in states { entries.insert((version, state), for: state.userID.rawValue) }
+            entries.trim()
+        }
     }
 }

@@ -9,7 +9,8 @@ import RecCore
 ///
 /// Vectors travel as binary pgvector `vector`s; a vector and its reference time are NULL together.
 public struct ProfileTable: Sendable {
-    private let vectorOIDCache = OIDCache()
+    /// The vector type's OID, looked up once (the extension lives in `public`, shared by all schemas).
+    private let vectorOIDCache = Locked<UInt32?>(nil)
 
     public init() {}
 
@@ -258,21 +259,13 @@ public struct ProfileTable: Sendable {
 
     /// pgvector's `vector` type OID in this database, looked up once.
     private func vectorOID(_ conn: PGConnection) throws -> UInt32 {
-        if let oid = vectorOIDCache.value { return oid }
+        if let oid = vectorOIDCache.current { return oid }
         guard let row = try conn.query("SELECT 'vector'::regtype::oid::int8").first, let oid = UInt32(exactly: try row.int(0)) else {
             throw ProfileStoreError(.schema, "pgvector's vector type is not installed")
         }
-        vectorOIDCache.value = oid
+        vectorOIDCache.withLock { $0 = oid }
         return oid
     }
 }
 
-/// The vector type's OID, looked up once (the extension lives in `public`, shared by all schemas).
-private final class OIDCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: UInt32?
-    var value: UInt32? {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
-    }
-}
+
