@@ -48,8 +48,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .number(let n):
-            if !n.isFinite { out += Array("null".utf8) } else if n == n.rounded(), abs(n) < 1e15 { out += Array(String(Int64(n)).utf8) } else { out += Array(n.description.utf8) }
+        case .number(let n): Self.writeNumber(n, to: &out)
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
@@ -67,6 +66,18 @@ public enum JSONValue: Sendable, Equatable, Codable {
                 o[k]!.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Integral numbers below 10¹⁵ without a fraction, others as the shortest text that reads back the same;
+    /// non-finite numbers (which JSON cannot hold) as `null`.
+    static func writeNumber(_ n: Double, to out: inout [UInt8]) {
+        if !n.isFinite {
+            out.append(contentsOf: "null".utf8)
+        } else if n == n.rounded(), abs(n) < 1e15 {
+            out.append(contentsOf: String(Int64(n)).utf8)
+        } else {
+            out.append(contentsOf: n.description.utf8)
         }
     }
 
