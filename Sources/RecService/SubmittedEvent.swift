@@ -24,7 +24,20 @@ public struct SubmittedEvent: Sendable, Equatable {
     /// Most events one request may carry.
     public static let maxBatch = 500
 
-    static let fields: Set<String> = ["eventId", "occurredAt", "userId", "productId", "type", "value", "sessionId"]
+    /// One event of a batch.
+    static let eventSchema = JSONSchema.object([
+        "eventId": JSONSchema(["type": "string", "format": "uuid"]), "occurredAt": JSONSchema.dateTime.described("From 1995-01-01 to one day ahead."),
+        "userId": JSONSchema.string.bounded(maxLength: InteractionEvent.maxIdentifierLength),
+        "productId": JSONSchema.string.bounded(maxLength: InteractionEvent.maxIdentifierLength),
+        "type": .enumeration(EventType.allCases.map(\.rawValue)),
+        "value": JSONSchema.number.bounded(minimum: -InteractionEvent.maxAbsoluteValue, maximum: InteractionEvent.maxAbsoluteValue)
+            .described("Required for a rating (0 to 5)."),
+        "sessionId": JSONSchema.string.bounded(maxLength: InteractionEvent.maxIdentifierLength),
+    ], optional: ["value", "sessionId"])
+    /// `{"events":[…]}` or a bare array.
+    static let batchSchema = JSONSchema.oneOf([
+        .object(["events": .array(eventSchema, maxItems: maxBatch)]), .array(eventSchema, maxItems: maxBatch),
+    ])
 
     /// Validates a batch: `{"events":[…]}` or a bare array.
     ///
@@ -47,7 +60,7 @@ public struct SubmittedEvent: Sendable, Equatable {
 
     static func parse(_ v: JSONValue, path: String, now: Date) throws -> SubmittedEvent {
         let o = try JSONObjectReader(v, path: path)
-        try o.onlyAllow(fields)
+        try o.onlyAllow(eventSchema.propertyNames)
         func string(_ k: String) throws -> String? { try o.string(k, maxLength: .max) }
         let fields = InteractionEvent.Fields(eventId: try string("eventId"), occurredAt: try string("occurredAt"), productId: try string("productId"),
                                              sessionId: try string("sessionId"), type: try string("type"), userId: try string("userId"),
