@@ -23,151 +23,165 @@ public struct CompactJSONEncoder: Sendable {
     }
 }
 
-/// The streaming state behind ``CompactJSONEncoder``: the output and the stack of open containers.
+/// The `Encoder` behind ``CompactJSONEncoder``: hands out containers over one ``State``.
+///
+/// The state lives behind a pointer the writer owns, not in stored properties: every member written
+/// touches it several times, and a class's stored properties would pay a dynamic exclusivity check
+/// each time (~40 % of the encoding time).
 final class CompactJSONWriter: Encoder {
-    struct Frame {
-        var isObject: Bool
-        var count = 0
-        /// Where the container's members start in `out` (after `{` or `[`).
-        var contentStart: Int
-        /// Where this object's members start in `segments`.
-        var segmentBase: Int
-        var lastKey = ""
-        var sorted = true
+    /// The output and the stack of open containers.
+    struct State {
+        struct Frame {
+            var isObject: Bool
+            var count = 0
+            /// Where the container's members start in `out` (after `{` or `[`).
+            var contentStart: Int
+            /// Where this object's members start in `segments`.
+            var segmentBase: Int
+            var lastKey = ""
+            var sorted = true
+        }
+
+        var out: [UInt8] = []
+        var frames: [Frame] = []
+        /// Each open object's members: key and where the member (its key) starts in `out`.
+        var segments: [(key: String, start: Int)] = []
+        /// A value slot is open (after a key, an array comma, or at the top) and nothing filled it yet.
+        var awaitingValue = false
+
+        /// Opens a container for the awaited value; a value asking for its container again gets the open one.
+        mutating func open(object: Bool) {
+            guard awaitingValue else { return }
+            awaitingValue = false
+            out.append(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
+            frames.append(Frame(isObject: object, contentStart: out.count, segmentBase: segments.count))
+        }
+
+        /// Fills an unfilled slot with `{}` (what an `Encodable` that encodes nothing is) and closes the
+        /// containers opened inside the container at `depth`.
+        ///
+        /// - Throws: `EncodingError.invalidValue` when that container was closed already.
+        mutating func settle(_ depth: Int) throws {
+            if awaitingValue {
+                out.append(contentsOf: "{}".utf8)
+                awaitingValue = false
+            }
+            while frames.count > depth { close() }
+            guard frames.count == depth else {
+                throw EncodingError.invalidValue((), .init(codingPath: [], debugDescription: "a JSON container was written to after its parent moved on"))
+            }
+        }
+
+        private mutating func close() {
+            let frame = frames.removeLast()
+            guard frame.isObject else { out.append(UInt8(ascii: "]")); return }
+            if !frame.sorted { reorderMembers(of: frame) }
+            segments.removeSubrange(frame.segmentBase...)
+            out.append(UInt8(ascii: "}"))
+        }
+
+        /// Rewrites an object's members in key order (a stable sort: a key written twice keeps both, in order).
+        private mutating func reorderMembers(of frame: Frame) {
+            let members = segments[frame.segmentBase...]
+            let ends = members.dropFirst().map { $0.start - 1 } + [out.count]  // - 1: the comma before the next member
+            let ranges = zip(members, ends).map { (key: $0.key, bytes: $0.start..<$1) }
+            let order = ranges.indices.sorted { a, b in ranges[a].key != ranges[b].key ? ranges[a].key < ranges[b].key : a < b }
+            var sorted = [UInt8]()
+            sorted.reserveCapacity(out.count - frame.contentStart)
+            for (n, i) in order.enumerated() {
+                if n > 0 { sorted.append(UInt8(ascii: ",")) }
+                sorted.append(contentsOf: out[ranges[i].bytes])
+            }
+            out.replaceSubrange(frame.contentStart..., with: sorted)
+        }
+
+        /// Starts a member of the object at `depth`: its comma, key and colon.
+        mutating func beginMember(_ key: String, depth: Int) throws {
+            try settle(depth)
+            let top = frames.count - 1
+            if frames[top].count > 0 {
+                out.append(UInt8(ascii: ","))
+                if !(frames[top].lastKey < key) { frames[top].sorted = false }
+            }
+            frames[top].count += 1
+            frames[top].lastKey = key
+            segments.append((key, out.count))
+            JSONValue.writeString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+
+        /// Starts an element of the array at `depth`: its comma.
+        mutating func beginElement(depth: Int) throws {
+            try settle(depth)
+            let top = frames.count - 1
+            if frames[top].count > 0 { out.append(UInt8(ascii: ",")) }
+            frames[top].count += 1
+        }
+
+        mutating func writeNil() { out.append(contentsOf: "null".utf8) }
+        mutating func write(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
+        mutating func write(_ s: String) { JSONValue.writeString(s, to: &out) }
+        mutating func write(_ n: Double) { JSONValue.writeNumber(n, to: &out) }
+        mutating func write(_ n: Float) {
+            // Integral values as integers, others as the Float's own shortest text (not its Double widening).
+            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { write(Double(n)) } else if n.isFinite { out.append(contentsOf: n.description.utf8) } else { writeNil() }
+        }
+        mutating func write<I: FixedWidthInteger>(_ n: I) { out.append(contentsOf: String(n).utf8) }
     }
 
-    var out: [UInt8] = []
-    var frames: [Frame] = []
-    /// Each open object's members: key and where the member (its key) starts in `out`.
-    var segments: [(key: String, start: Int)] = []
-    /// A value slot is open (after a key, an array comma, or at the top) and nothing filled it yet.
-    var awaitingValue = false
+    let state: UnsafeMutablePointer<State>
 
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     init() {
-        out.reserveCapacity(1024)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State())
+        state.pointee.out.reserveCapacity(1024)
     }
 
-    // MARK: - values and containers
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    var out: [UInt8] { state.pointee.out }
 
     /// Writes `value` into the open slot at `depth` (the number of containers around it).
     func encodeValue<T: Encodable>(_ value: T, depth: Int) throws {
-        awaitingValue = true
+        state.pointee.awaitingValue = true
         try value.encode(to: self)
-        try settle(depth)
+        try state.pointee.settle(depth)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        open(object: true)
-        return KeyedEncodingContainer(KeyedWriter<Key>(writer: self, depth: frames.count))
+        state.pointee.open(object: true)
+        return KeyedEncodingContainer(KeyedWriter<Key>(writer: self, depth: state.pointee.frames.count))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        open(object: false)
-        return UnkeyedWriter(writer: self, depth: frames.count)
+        state.pointee.open(object: false)
+        return UnkeyedWriter(writer: self, depth: state.pointee.frames.count)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleValueWriter(writer: self, depth: frames.count)
-    }
-
-    /// Opens a container for the awaited value; a value asking for its container again gets the open one.
-    private func open(object: Bool) {
-        guard awaitingValue else { return }
-        awaitingValue = false
-        out.append(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
-        frames.append(Frame(isObject: object, contentStart: out.count, segmentBase: segments.count))
-    }
-
-    /// Fills an unfilled slot with `{}` (what an `Encodable` that encodes nothing is) and closes the
-    /// containers opened inside the container at `depth`.
-    ///
-    /// - Throws: `EncodingError.invalidValue` when that container was closed already.
-    func settle(_ depth: Int) throws {
-        if awaitingValue {
-            out.append(contentsOf: "{}".utf8)
-            awaitingValue = false
-        }
-        while frames.count > depth { close() }
-        guard frames.count == depth else {
-            throw EncodingError.invalidValue((), .init(codingPath: [], debugDescription: "a JSON container was written to after its parent moved on"))
-        }
-    }
-
-    private func close() {
-        let frame = frames.removeLast()
-        guard frame.isObject else { out.append(UInt8(ascii: "]")); return }
-        if !frame.sorted { reorderMembers(of: frame) }
-        segments.removeSubrange(frame.segmentBase...)
-        out.append(UInt8(ascii: "}"))
-    }
-
-    /// Rewrites an object's members in key order (a stable sort: a key written twice keeps both, in order).
-    private func reorderMembers(of frame: Frame) {
-        let members = segments[frame.segmentBase...]
-        let ends = members.dropFirst().map { $0.start - 1 } + [out.count]  // - 1: the comma before the next member
-        let ranges = zip(members, ends).map { (key: $0.key, bytes: $0.start..<$1) }
-        let order = ranges.indices.sorted { a, b in ranges[a].key != ranges[b].key ? ranges[a].key < ranges[b].key : a < b }
-        var sorted = [UInt8]()
-        sorted.reserveCapacity(out.count - frame.contentStart)
-        for (n, i) in order.enumerated() {
-            if n > 0 { sorted.append(UInt8(ascii: ",")) }
-            sorted.append(contentsOf: out[ranges[i].bytes])
-        }
-        out.replaceSubrange(frame.contentStart..., with: sorted)
-    }
-
-    /// Starts a member of the object at `depth`: its comma, key and colon.
-    func beginMember(_ key: String, depth: Int) throws {
-        try settle(depth)
-        let top = frames.count - 1
-        if frames[top].count > 0 {
-            out.append(UInt8(ascii: ","))
-            if !(frames[top].lastKey < key) { frames[top].sorted = false }
-        }
-        frames[top].count += 1
-        frames[top].lastKey = key
-        segments.append((key, out.count))
-        JSONValue.writeString(key, to: &out)
-        out.append(UInt8(ascii: ":"))
-    }
-
-    /// Starts an element of the array at `depth`: its comma.
-    func beginElement(depth: Int) throws {
-        try settle(depth)
-        let top = frames.count - 1
-        if frames[top].count > 0 { out.append(UInt8(ascii: ",")) }
-        frames[top].count += 1
+        SingleValueWriter(writer: self, depth: state.pointee.frames.count)
     }
 
     /// Opens a member's value slot for a nested container or encoder (which cannot throw: a misuse
     /// surfaces at the next write to either container).
     func slot(forMember key: String, depth: Int) -> CompactJSONWriter {
-        try? beginMember(key, depth: depth)
-        awaitingValue = true
+        try? state.pointee.beginMember(key, depth: depth)
+        state.pointee.awaitingValue = true
         return self
     }
 
     /// Opens an element's value slot, as ``slot(forMember:depth:)`` does a member's.
     func elementSlot(depth: Int) -> CompactJSONWriter {
-        try? beginElement(depth: depth)
-        awaitingValue = true
+        try? state.pointee.beginElement(depth: depth)
+        state.pointee.awaitingValue = true
         return self
     }
-
-    // MARK: - scalars
-
-    func writeNil() { out.append(contentsOf: "null".utf8) }
-    func write(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
-    func write(_ s: String) { JSONValue.writeString(s, to: &out) }
-    func write(_ n: Double) { JSONValue.writeNumber(n, to: &out) }
-    func write(_ n: Float) {
-        // Integral values as integers, others as the Float's own shortest text (not its Double widening).
-        if n.isFinite, n == n.rounded(), abs(n) < 1e15 { write(Double(n)) } else if n.isFinite { out.append(contentsOf: n.description.utf8) } else { writeNil() }
-    }
-    func write<I: FixedWidthInteger>(_ n: I) { out.append(contentsOf: String(n).utf8) }
 }
 
 private struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
@@ -175,23 +189,23 @@ private struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let depth: Int
     var codingPath: [any CodingKey] { [] }
 
-    func encodeNil(forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.writeNil() }
-    func encode(_ value: Bool, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: String, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Double, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Float, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Int, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Int8, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Int16, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Int32, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: Int64, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: UInt, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: UInt8, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: UInt16, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: UInt32, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
-    func encode(_ value: UInt64, forKey key: Key) throws { try writer.beginMember(key.stringValue, depth: depth); writer.write(value) }
+    func encodeNil(forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.writeNil() }
+    func encode(_ value: Bool, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: String, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Double, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Float, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Int, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Int8, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Int16, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Int32, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: Int64, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: UInt, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: UInt8, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: UInt16, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: UInt32, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
+    func encode(_ value: UInt64, forKey key: Key) throws { try writer.state.pointee.beginMember(key.stringValue, depth: depth); writer.state.pointee.write(value) }
     func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try writer.beginMember(key.stringValue, depth: depth)
+        try writer.state.pointee.beginMember(key.stringValue, depth: depth)
         try writer.encodeValue(value, depth: depth)
     }
 
@@ -209,25 +223,25 @@ private struct UnkeyedWriter: UnkeyedEncodingContainer {
     let writer: CompactJSONWriter
     let depth: Int
     var codingPath: [any CodingKey] { [] }
-    var count: Int { writer.frames.count >= depth ? writer.frames[depth - 1].count : 0 }
+    var count: Int { writer.state.pointee.frames.count >= depth ? writer.state.pointee.frames[depth - 1].count : 0 }
 
-    mutating func encodeNil() throws { try writer.beginElement(depth: depth); writer.writeNil() }
-    mutating func encode(_ value: Bool) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: String) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Double) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Float) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Int) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Int8) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Int16) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Int32) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: Int64) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: UInt) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: UInt8) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: UInt16) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: UInt32) throws { try writer.beginElement(depth: depth); writer.write(value) }
-    mutating func encode(_ value: UInt64) throws { try writer.beginElement(depth: depth); writer.write(value) }
+    mutating func encodeNil() throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.writeNil() }
+    mutating func encode(_ value: Bool) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: String) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Double) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Float) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int8) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int16) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int32) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int64) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt8) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt16) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt32) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt64) throws { try writer.state.pointee.beginElement(depth: depth); writer.state.pointee.write(value) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try writer.beginElement(depth: depth)
+        try writer.state.pointee.beginElement(depth: depth)
         try writer.encodeValue(value, depth: depth)
     }
 
@@ -245,29 +259,29 @@ private struct SingleValueWriter: SingleValueEncodingContainer {
 
     /// Claims the awaited slot (a value encodes one thing).
     private func claim() throws {
-        guard writer.awaitingValue, writer.frames.count == depth else {
+        guard writer.state.pointee.awaitingValue, writer.state.pointee.frames.count == depth else {
             throw EncodingError.invalidValue((), .init(codingPath: [], debugDescription: "a single value container was written to twice"))
         }
-        writer.awaitingValue = false
+        writer.state.pointee.awaitingValue = false
     }
 
-    mutating func encodeNil() throws { try claim(); writer.writeNil() }
-    mutating func encode(_ value: Bool) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: String) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Double) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Float) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Int) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Int8) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Int16) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Int32) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: Int64) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: UInt) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: UInt8) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: UInt16) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: UInt32) throws { try claim(); writer.write(value) }
-    mutating func encode(_ value: UInt64) throws { try claim(); writer.write(value) }
+    mutating func encodeNil() throws { try claim(); writer.state.pointee.writeNil() }
+    mutating func encode(_ value: Bool) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: String) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Double) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Float) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int8) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int16) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int32) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: Int64) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt8) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt16) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt32) throws { try claim(); writer.state.pointee.write(value) }
+    mutating func encode(_ value: UInt64) throws { try claim(); writer.state.pointee.write(value) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        guard writer.awaitingValue, writer.frames.count == depth else { try claim(); return }
+        guard writer.state.pointee.awaitingValue, writer.state.pointee.frames.count == depth else { try claim(); return }
         try writer.encodeValue(value, depth: depth)
     }
 }
