@@ -80,6 +80,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         /// The processes' configuration, read from the environment, shared by `rec` and `rec-bench`.
         .target(name: "RecApp", dependencies: [

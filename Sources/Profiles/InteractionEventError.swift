@@ -16,12 +16,26 @@ public struct InteractionEventError: Error, Sendable, CustomStringConvertible, E
 
     public let code: Code
     public let message: String
+    /// The member the message is about (`occurredAt`), when one is; ``message`` then starts with it.
+    public let field: String?
+    /// What is wrong with ``field`` (``message`` without the member's name).
+    public let reason: String
     /// Redelivering the same bytes fails the same way.
     public var isRetriable: Bool { false }
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+        field = nil
+        reason = message
+    }
+
+    /// An error about one member: the message is `"<field> <reason>"`.
+    public init(_ code: Code, field: String, _ reason: String) {
+        self.code = code
+        self.message = "\(field) \(reason)"
+        self.field = field
+        self.reason = reason
     }
 
     public var description: String { "\(code): \(message)" }

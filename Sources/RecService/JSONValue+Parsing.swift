@@ -14,3 +14,12 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// This value as a `Decodable` type: what a store returns as JSON, as a response type.
+    ///
+    /// - Throws: `DecodingError` when the shapes differ (a bug: it answers 500).
+    func decoded<T: Decodable>(as type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(encoded()))
+    }
+}

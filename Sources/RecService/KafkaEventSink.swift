@@ -14,7 +14,7 @@ public struct KafkaEventSink: EventSink {
 
     public func publish(_ events: [SubmittedEvent]) async throws {
         let records = events.map { e in
-            KafkaProducerRecord(topic: topic, key: Array(e.userID.utf8), value: e.json.encoded())
+            KafkaProducerRecord(topic: topic, key: Array(e.userID.utf8), value: e.encoded)
         }
         let results = await producer.sendAll(records)
         let failed = results.filter { if case .failure = $0 { return true } else { return false } }.count

@@ -47,6 +47,10 @@ struct RecAPIMiddleware: RouterMiddleware {
                                               message: "\(template) allows \(allowed.joined(separator: ", ")) only")
                 response.headers[.allow] = allowed.joined(separator: ", ")
             }
+        } catch let error as RecServiceError {
+            if error.code.status >= 500 { context.logger.error("request failed", metadata: ["error": "\(error)"]) }
+            errorCode = error.code.description
+            response = try error.response(from: request, context: context)
         } catch {
             let (status, code, message) = Self.map(error, logger: context.logger)
             errorCode = code
@@ -97,17 +101,12 @@ struct RecAPIMiddleware: RouterMiddleware {
     }
 
     static func errorResponse(status: Int, code: String, message: String) -> Response {
-        let body: JSONValue = ["error": ["code": .string(code), "message": .string(message)]]
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: body.encoded())))
+        APIErrorBody(code: code, message: message).response(status: .init(code: status))
     }
 
-    /// Maps any error to (status, code, message) without leaking internals.
+    /// Maps any other error (a ``RecServiceError`` answers itself) to (status, code, message) without leaking internals.
     static func map(_ error: Error, logger: Logger) -> (Int, String, String) {
         switch error {
-        case let e as RecServiceError:
-            if e.code.status >= 500 { logger.error("request failed", metadata: ["error": "\(e)"]) }
-            return (e.code.status, e.code.description, e.message)
         case let e as PostgresError:
             switch e.code {
             case .poolTimeout, .connectionFailed, .connectionLost, .poolClosed:

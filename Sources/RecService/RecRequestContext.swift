@@ -9,4 +9,7 @@ public struct RecRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }
+
+    /// Response bodies are compact JSON with sorted keys.
+    public var responseEncoder: CompactJSONResponseEncoder { CompactJSONResponseEncoder() }
 }

@@ -43,6 +43,7 @@ public final class Recommender: Sendable {
         let store = self.store
         var after = ""
         while !store.vectorCache.isFull {
+            try Task.checkCancellation()
             let from = after
             let page = try await pool.withConnection { conn in try store.warmVectorCache(conn, after: from, limit: max(1, pageSize)) }
             guard let last = page.last else { break }

@@ -3,20 +3,41 @@ import Profiles
 import RecCore
 
 /// One validated `interactions.v1` event, as `POST /v1/events` accepts it and produces it to Kafka.
+///
+/// The body is read for its JSON shape here (members, types, the batch); the event's rules are
+/// ``InteractionEvent/validate(_:now:)``, the consumer's own, and the bytes produced are
+/// `InteractionEvent.encode(_: Fields)`: an event this API accepts is never
+/// dead-lettered downstream.
 public struct SubmittedEvent: Sendable, Equatable {
-    public var eventID: UUID
-    public var occurredAt: Date
+    public var interaction: Interaction
     /// The original RFC 3339 text (re-emitted unchanged).
     public var occurredAtText: String
-    public var userID: String
-    public var productID: String
-    public var type: EventType
-    public var value: Double?
-    public var sessionID: String?
+
+    public var eventID: UUID { interaction.eventID }
+    public var occurredAt: Date { interaction.occurredAt }
+    public var userID: String { interaction.userID.rawValue }
+    public var productID: String { interaction.itemID.rawValue }
+    public var type: EventType { interaction.type }
+    public var value: Double? { interaction.value }
+    public var sessionID: String? { interaction.sessionID }
 
     /// Most events one request may carry.
     public static let maxBatch = 500
-    static let fields: Set<String> = ["eventId", "occurredAt", "userId", "productId", "type", "value", "sessionId"]
+
+    /// One event of a batch.
+    static let eventSchema = JSONSchema.object([
+        "eventId": JSONSchema(["type": "string", "format": "uuid"]), "occurredAt": JSONSchema.dateTime.described("From 1995-01-01 to one day ahead."),
+        "userId": JSONSchema.string.bounded(maxLength: InteractionEvent.maxIdentifierLength),
+        "productId": JSONSchema.string.bounded(maxLength: InteractionEvent.maxIdentifierLength),
+        "type": .enumeration(EventType.allCases.map(\.rawValue)),
+        "value": JSONSchema.number.bounded(minimum: -InteractionEvent.maxAbsoluteValue, maximum: InteractionEvent.maxAbsoluteValue)
+            .described("Required for a rating (0 to 5)."),
+        "sessionId": JSONSchema.string.bounded(maxLength: InteractionEvent.maxIdentifierLength),
+    ], optional: ["value", "sessionId"])
+    /// `{"events":[…]}` or a bare array.
+    static let batchSchema = JSONSchema.oneOf([
+        .object(["events": .array(eventSchema, maxItems: maxBatch)]), .array(eventSchema, maxItems: maxBatch),
+    ])
 
     /// Validates a batch: `{"events":[…]}` or a bare array.
     ///
@@ -39,40 +60,27 @@ public struct SubmittedEvent: Sendable, Equatable {
 
     static func parse(_ v: JSONValue, path: String, now: Date) throws -> SubmittedEvent {
         let o = try JSONObjectReader(v, path: path)
-        try o.onlyAllow(fields)
-        let idText = try o.string("eventId", maxLength: 64, required: true)!
-        guard let id = UUID(uuidString: idText) else { throw RecServiceError(.invalidInput, "\(path).eventId must be a UUID") }
-        let at = try o.string("occurredAt", maxLength: 64, required: true)!
-        guard let date = RFC3339.parse(at) else { throw RecServiceError(.invalidInput, "\(path).occurredAt must be an RFC 3339 timestamp") }
-        let user = try o.string("userId", required: true)!
-        let product = try o.string("productId", required: true)!
-        guard !user.isEmpty, !product.isEmpty else { throw RecServiceError(.invalidInput, "\(path).userId and productId must not be empty") }
-        let typeText = try o.string("type", maxLength: 32, required: true)!
-        guard let type = EventType(rawValue: typeText) else {
-            throw RecServiceError(.invalidInput, "\(path).type must be one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let value = try o.number("value", in: -1e9...1e9)
-        let session = try o.string("sessionId")
-        let event = SubmittedEvent(eventID: id, occurredAt: date, occurredAtText: at, userID: user, productID: product, type: type,
-                                   value: value, sessionID: session)
-        // The consumer's rules decide what a profile can fold: an event this API
-        // accepts must never be dead-lettered downstream.
+        try o.onlyAllow(eventSchema.propertyNames)
+        func string(_ k: String) throws -> String? { try o.string(k, maxLength: .max) }
+        let fields = InteractionEvent.Fields(eventId: try string("eventId"), occurredAt: try string("occurredAt"), productId: try string("productId"),
+                                             sessionId: try string("sessionId"), type: try string("type"), userId: try string("userId"),
+                                             value: try o.number("value"))
         do {
-            _ = try InteractionEvent.decode(event.json.encoded(), now: now)
+            let interaction = try InteractionEvent.validate(fields, now: now)
+            return SubmittedEvent(interaction: interaction, occurredAtText: fields.occurredAt ?? RFC3339.format(interaction.occurredAt))
         } catch {
-            throw RecServiceError(.invalidInput, "\(path): \(error.message)")
+            throw RecServiceError(.invalidInput, error.field.map { "\(path).\($0) \(error.reason)" } ?? "\(path): \(error.message)")
         }
-        return event
+    }
+
+    /// The wire bytes produced to Kafka.
+    public var encoded: [UInt8] {
+        InteractionEvent.encode(InteractionEvent.Fields(interaction, occurredAtText: occurredAtText))
     }
 
     /// The wire JSON (`interactions.v1`).
     public var json: JSONValue {
-        var o: [String: JSONValue] = [
-            "eventId": .string(eventID.uuidString.lowercased()), "occurredAt": .string(occurredAtText),
-            "userId": .string(userID), "productId": .string(productID), "type": .string(type.rawValue),
-        ]
-        if let value { o["value"] = .number(value) }
-        if let sessionID { o["sessionId"] = .string(sessionID) }
-        return .object(o)
+        // The encoder's own output, read back: it cannot fail to parse.
+        (try? JSONValue.parse(encoded)) ?? .null
     }
 }

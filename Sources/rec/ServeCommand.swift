@@ -7,6 +7,7 @@ import Kafka
 import Logging
 import Postgres
 import RecService
+import ServiceLifecycle
 
 /// `rec serve`: the recommendations HTTP API (Hummingbird 2), until SIGTERM/SIGINT drains it.
 struct ServeCommand: AsyncParsableCommand {
@@ -111,20 +112,12 @@ struct ServeCommand: AsyncParsableCommand {
                                           "maxConnections": "\(connections.maxConnections)",
                                           "maxConnectionsPerClient": "\(connections.maxConnectionsPerClient)",
                                           "timeouts": "header \(connections.headerTimeout.seconds) s, body \(connections.bodyTimeout.seconds) s, idle \(connections.idleTimeout.seconds) s"])
-        // Item vectors into the in-process cache while the server already answers (misses are fetched per
-        // request until then), so a warm service needs no follow-up vector statement.
-        let warmLogger = logger
-        let warm = Task {
-            let started = ContinuousClock.now
-            do {
-                let n = try await recommender.warmVectorCache()
-                warmLogger.info("item vector cache warmed", metadata: ["vectors": "\(n)", "seconds": "\((ContinuousClock.now - started).seconds)"])
-            } catch {
-                warmLogger.warning("item vector cache warm-up stopped; vectors are fetched on demand", metadata: ["reason": "\(error)"])
-            }
-        }
-        defer { warm.cancel() }
-        try await app.runService()
+        // The cache warms while the server already answers; SIGTERM/SIGINT drain the server and cancel a
+        // warm-up still running.
+        let warmer = ItemVectorCacheWarmer(recommender: recommender, logger: logger)
+        let services = ServiceGroup(configuration: .init(services: [.init(service: app), warmer.serviceConfiguration],
+                                                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
         logger.info("stopped")
     }
 }
