@@ -19,7 +19,7 @@ public final class APIKeyStore: Sendable {
     let pool: PostgresPool
     /// Default: 10 s.
     public let cacheTTL: TimeInterval
-    private let cache = LockedCache()
+    private let cache = APIKeyCache()
 
     public init(pool: PostgresPool, cacheTTL: TimeInterval = 10) {
         self.pool = pool

@@ -1,3 +1,4 @@
+import RecCore
 import NIOCore
 
 /// First handler of every connection's pipeline (raw bytes, before the HTTP decoder): runs the
@@ -105,7 +106,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context, let deadline = timeouts.deadline else { return }
         timerDeadline = deadline
         let delay = ContinuousClock.now.duration(to: deadline)
-        let nanos = max(0, delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
+        let nanos = max(0, delay.nanoseconds)
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [self] in
             timer = nil
             timerDeadline = nil

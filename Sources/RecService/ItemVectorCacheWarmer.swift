@@ -1,3 +1,4 @@
+import RecCore
 import Logging
 import ServiceLifecycle
 
@@ -24,8 +25,7 @@ public struct ItemVectorCacheWarmer: Service {
         let started = ContinuousClock.now
         do {
             let n = try await cancelWhenGracefulShutdown { try await recommender.warmVectorCache(pageSize: pageSize) }
-            let elapsed = (ContinuousClock.now - started).components
-            logger.info("item vector cache warmed", metadata: ["vectors": "\(n)", "seconds": "\(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)"])
+            logger.info("item vector cache warmed", metadata: ["vectors": "\(n)", "seconds": "\((ContinuousClock.now - started).seconds)"])
         } catch is CancellationError {
             logger.info("item vector cache warm-up cancelled", metadata: ["vectors": "\(recommender.store.vectorCache.count)"])
         } catch {

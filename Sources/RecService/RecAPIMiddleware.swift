@@ -58,7 +58,7 @@ struct RecAPIMiddleware: RouterMiddleware {
         }
         response.headers[Self.requestIDHeader] = rid
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let label = route ?? context.endpointPath ?? "unmatched"
         metrics.record(method: method, route: label, status: Int(response.status.code), seconds: seconds, errorCode: errorCode)
         // Route templates, not raw paths: ids and query strings stay out of the access log.
