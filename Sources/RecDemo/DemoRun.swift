@@ -53,8 +53,8 @@ struct DemoRun: AsyncParsableCommand {
         var last = -1
         while true {
             let n = try await pool.query(
-                "SELECT count(DISTINCT e.item_id) FROM item_embeddings e JOIN items i ON i.id = e.item_id WHERE e.item_id = ANY($1) AND i.deleted_at IS NULL",
-                [ids]).first!.int(0)
+                "SELECT count(DISTINCT e.item_id) FROM item_embeddings e JOIN items i ON i.id = e.item_id WHERE e.item_id = ANY(\(bind: ids)) AND i.deleted_at IS NULL"
+                    as PostgresQuery).first!.int(0)
             if n != last { print("  \(n)/\(ids.count) products embedded"); last = n }
             if n == ids.count { break }
             guard ContinuousClock.now < deadline else { throw ValidationError("only \(n) of \(ids.count) products were ingested in \(timeout) s: is `rec consume all` running? (.stack/log/consume.log)") }

@@ -26,7 +26,7 @@ struct EvalReplay {
     /// Whether the schema exists and holds a replay (a previous run with `--keep`).
     func exists() throws -> Bool {
         let admin = try PGConnection(url: try app.requireDatabaseURL())
-        return try admin.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'interactions'", [schema]).count > 0
+        return try admin.query("SELECT 1 FROM information_schema.tables WHERE table_schema = \(bind: schema) AND table_name = 'interactions'" as PostgresQuery).count > 0
     }
 
     /// Creates the schema afresh and applies the migrations.
