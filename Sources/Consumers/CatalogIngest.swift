@@ -247,7 +247,7 @@ public final class CatalogIngest: BatchHandler {
             try await group.waitForAll()
         }
         var round = Round()
-        for c in candidates {
+        for c in plan.candidates {  // dropped ones too: their superseded events wait or get the next round
             switch results[c.index] {
             case .deadLetter?:
                 round.rejected.append(c.product.id)

@@ -28,13 +28,14 @@ struct CatalogHarness {
     }
 
     /// - Parameter imageDirectory: where `file://` image URLs may read (none: refused).
-    func ingest(mode: CatalogIngestConfiguration.EmbeddingMode = .fused, dims: Int = 256, maxAttempts: Int = 3, imageDirectory: String? = nil) throws -> CatalogIngest {
+    func ingest(mode: CatalogIngestConfiguration.EmbeddingMode = .fused, dims: Int = 256, maxAttempts: Int = 3, imageDirectory: String? = nil,
+                brokenImages: CatalogIngestConfiguration.BrokenImagePolicy = .textOnly) throws -> CatalogIngest {
         let client = TitanEmbeddingClient(
             configuration: try BedrockClientConfiguration(endpoint: fake.endpoint, dimensions: dims,
                                                           retryPolicy: RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.01, maxBackoff: 0.05)),
             credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials))
         return CatalogIngest(pool: pool, embedder: client, fetcher: ImageFetcher(transport: CurlHTTPTransport(), timeout: 5, fileDirectory: try imageDirectory.map { try ImageFileDirectory($0) }),
-                             configuration: try CatalogIngestConfiguration(mode: mode, dimensions: dims))
+                             configuration: try CatalogIngestConfiguration(mode: mode, dimensions: dims, brokenImagePolicy: brokenImages))
     }
 
     func publish(_ events: [CatalogEvent]) async throws {
@@ -191,6 +192,22 @@ func delete(_ id: String, at seconds: Double) -> CatalogEvent {
             #expect(try row?.string(1).contains("the embedding endpoint rejected the image") == true)
             #expect(try await h.count("SELECT count(*) FROM item_embeddings WHERE item_id = 'p'") == 1)
             #expect(fake.requestCount == 2, "the rejected call and the text-only one")
+        }
+    }
+
+    /// With `REC_BROKEN_IMAGES=dead-letter`, an update whose image cannot be fetched is dead-lettered, and an
+    /// earlier update of the same product in the same batch is applied instead of being skipped with it.
+    @Test func aDeadLetteredImageDoesNotHideAnEarlierGoodUpdateOfTheSameBatch() async throws {
+        try await TestStack.withSchema { url in
+            let fake = try FakeBedrockEndpoint()
+            let h = try await CatalogHarness.make(url: url, fake: fake, partitions: 1)
+            defer { h.close() }
+            // A loopback address: refused by the fetch policy before any connection (a permanent failure).
+            try await h.publish([upsert("p", "Good title", at: 1), upsert("p", "Broken image", at: 2, image: .url("http://127.0.0.1:9/a.png"))])
+            #expect(try await h.run(try h.ingest(brokenImages: .deadLetter)) { try await h.processed() == 1 })
+            #expect(try await h.pool.query("SELECT title FROM items WHERE id = 'p'").first?.string(0) == "Good title")
+            let dlq = try await TestStack.readAll(Topics.deadLetter(of: h.topic), count: 1)
+            #expect(dlq.first.map { String(decoding: $0.value, as: UTF8.self).contains("Broken image") } == true)
         }
     }
 
