@@ -120,7 +120,7 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
 
         while !stopping.current, !Task.isCancelled {
             let timeout = state.pollTimeout(now: clock.now)
-            var polled: [KafkaMessage]
+            let polled: [KafkaMessage]
             if let p = prefetched {
                 polled = p
                 prefetched = nil
@@ -131,7 +131,6 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                     return
                 }
             }
-            var lost = Set<KafkaTopicPartition>()
             for event in consumer.drainRebalanceEvents() {
                 switch event {
                 case .revoked(let tps, _):
@@ -139,13 +138,10 @@ public final class BatchConsumerService<Handler: BatchHandler>: Service, Sendabl
                         logger.info("dropping pending retries of revoked partition", metadata: ["partition": "\(tp)"])
                     }
                     tracker.withLock { $0.forget(tps) }
-                    lost.formUnion(tps)
                 case .assigned(let tps):
                     try? consumer.resume(state.assigned(tps))
-                    lost.subtract(tps)
                 }
             }
-            polled = ConsumerLoop.owned(polled, lost: lost)
 
             tracker.withLock { t in for m in polled { t.started(m.topicPartition, offset: m.offset) } }
             let batch = state.batch(polled: polled, now: clock.now)

@@ -70,7 +70,7 @@ public struct CatalogStore: Sendable {
     /// Cached vectors by content hash.
     func cached(_ hashes: [[UInt8]]) async throws -> [[UInt8]: [Float]] {
         guard !hashes.isEmpty else { return [:] }
-        let hex = hashes.map { $0.map { String(format: "%02x", $0) }.joined() }
+        let hex = hashes.map(SHA256Digest.hex)
         let rows = try await pool.query("SELECT content_hash, embedding FROM embedding_cache WHERE content_hash IN (SELECT decode(h, 'hex') FROM unnest(\(bind: hex)::text[]) h)" as PostgresQuery,
                                         resultFormat: .binary)
         var out = [[UInt8]: [Float]]()

@@ -73,14 +73,6 @@ struct ConsumerLoop: Sendable {
         tps.filter { pending[$0] == nil }
     }
 
-    /// The polled messages this member still owns: a poll made while the previous batch was handled (the
-    /// prefetch) may return messages of partitions revoked by a rebalance in the same poll; the next owner gets
-    /// them from the committed offset, so handling them here too would apply them twice and commit offsets of a
-    /// partition this member no longer owns. `lost`: revoked and not assigned again.
-    static func owned(_ polled: [KafkaMessage], lost: Set<KafkaTopicPartition>) -> [KafkaMessage] {
-        lost.isEmpty ? polled : polled.filter { !lost.contains($0.topicPartition) }
-    }
-
     /// The next batch: retries that are due (each partition's in offset order), then the polled messages. A
     /// polled message of a partition with a pending retry was fetched before the pause took effect: it queues
     /// behind the failed ones instead.

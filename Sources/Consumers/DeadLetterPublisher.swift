@@ -74,7 +74,7 @@ public struct DeadLetterPublisher: Sendable {
             "partition": .number(Double(message.partition)),
             "offset": .number(Double(message.offset)),
             "bytes": .number(Double(message.value.count)),
-            "sha256": .string(SHA256Digest.hex(message.value)),
+            "sha256": .string(SHA256Digest.hex(SHA256Digest.hash(message.value))),
             "keyBytes": .number(Double(message.key?.count ?? 0)),
             "keyKept": .bool(keepKey),
             "headersKept": .bool(keepHeaders),

@@ -73,14 +73,6 @@ import Testing
         #expect(loop.assigned([Self.p0, Self.p1]) == [Self.p0], "a re-assigned partition without retries is resumed; p1 waits for its retry")
     }
 
-    /// The prefetch: a poll made while a batch is handled can return messages of a partition that the same poll's
-    /// rebalance revoked. The next owner starts from the committed offset, so they are not handled here too.
-    @Test func prefetchedMessagesOfARevokedPartitionAreNotHandledTwice() {
-        let polled = [Self.m(Self.p0, 5), Self.m(Self.p1, 7), Self.m(Self.p0, 6)]
-        #expect(Self.names(ConsumerLoop.owned(polled, lost: [Self.p0])) == ["1:7"])
-        #expect(Self.names(ConsumerLoop.owned(polled, lost: [])) == ["0:5", "1:7", "0:6"])
-    }
-
     @Test(arguments: [
         (BatchIsolation<NoHandler>.Result.outcome(.done), [ConsumerLoop.Decision.outcome(.done)]),
         (.outcome(.deadLetter(reason: "bad json")), [.outcome(.deadLetter(reason: "bad json"))]),
