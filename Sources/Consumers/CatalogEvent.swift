@@ -142,8 +142,9 @@ public enum CatalogEvent: Sendable, Equatable {
             var publishedAt: Date?
             if let text = p.publishedAt {
                 guard let t = RFC3339.parse(text) else { throw CatalogEventError(.invalidField, "product.publishedAt is not an RFC 3339 timestamp") }
-                guard t >= Date(timeIntervalSince1970: 0), t <= now.addingTimeInterval(EventTimeWindow.maxScheduleAhead) else {
-                    throw CatalogEventError(.invalidField, "product.publishedAt must be from 1970 to ten years from now")
+                // Any past date: catalogs list films, books and records published long before 1970.
+                guard t <= now.addingTimeInterval(EventTimeWindow.maxScheduleAhead) else {
+                    throw CatalogEventError(.invalidField, "product.publishedAt must not be more than ten years from now")
                 }
                 publishedAt = t
             }

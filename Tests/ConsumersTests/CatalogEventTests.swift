@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func acceptsOldEventsForBackfillsAndStoredTextWithNewlines() throws {
-        let e = try CatalogEvent.decode(json(#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2000-01-01T00:00:00Z","product":{"id":"a","title":"line 1\nline 2\tend","publishedAt":"1999-12-31T00:00:00Z"}}"#))
+        let e = try CatalogEvent.decode(json(#"{"type":"product.upserted","eventId":"6f1c4a2e-8d7b-4c1e-9a55-2b0d6a1e7f00","occurredAt":"2000-01-01T00:00:00Z","product":{"id":"a","title":"line 1\nline 2\tend","publishedAt":"1964-02-19T00:00:00Z"}}"#))
         guard case .upserted(_, _, let p) = e else { Issue.record("not an upsert"); return }
         #expect(p.title == "line 1\nline 2\tend")
     }
