@@ -131,6 +131,7 @@ let package = Package(
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "CHalf", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore", "IntegrationTestSupport"]),
+        .testTarget(name: "RecAppTests", dependencies: ["RecApp", "Kafka", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "ConsumersTests", dependencies: [
             "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,7 +6,11 @@ public final class KafkaAdmin: @unchecked Sendable {
     private let handle: RDKafkaHandle
 
     public init(configuration: KafkaConfiguration) throws {
-        handle = try RDKafkaHandle(type: RD_KAFKA_PRODUCER, conf: try configuration.makeConf())
+        // A metadata request must not create the topic it asks about (producers' default): checking that a topic
+        // exists would otherwise create it with the broker's defaults.
+        var configuration = configuration
+        configuration["allow.auto.create.topics"] = "false"
+        handle = try RDKafkaHandle(type: RD_KAFKA_PRODUCER, conf: try configuration.makeConf(for: .producer))
     }
 
     /// Creates `name` unless it exists.

@@ -31,7 +31,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         for (k, v) in ["enable.auto.commit": "false", "enable.auto.offset.store": "false", "auto.offset.reset": "earliest"] where config[k] == nil {
             config[k] = v
         }
-        let conf = try config.makeConf()
+        let conf = try config.makeConf(for: .consumer)
         let rebalance = KafkaRebalanceState(logger: logger)
         self.rebalance = rebalance
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(rebalance).toOpaque())

@@ -21,7 +21,7 @@ public final class KafkaProducer: @unchecked Sendable {
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "rec.kafka.producer")) throws {
         var config = configuration
         for (k, v) in ["enable.idempotence": "true", "acks": "all", "linger.ms": "5"] where config[k] == nil { config[k] = v }
-        let conf = try config.makeConf()
+        let conf = try config.makeConf(for: .producer)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
             guard let message, let opaque = message.pointee._private else { return }
             let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()

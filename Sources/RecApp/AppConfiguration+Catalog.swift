@@ -10,7 +10,6 @@ import Consumers
 /// | `REC_EMBEDDING_MODE` | `fused` or `separate` | `fused` |
 /// | `BEDROCK_EMBEDDING_DIMENSIONS` | 256, 384, 1024 | 1024 |
 /// | `REC_BROKEN_IMAGES` | `text-only` or `dead-letter` | `text-only` |
-/// | `REC_CATALOG_PARTITIONS` | partitions when the topic is created | 6 |
 /// | `AWS_ENDPOINT_URL_S3` | path-style S3 endpoint for `s3://` images | regional virtual-hosted |
 /// | `REC_IMAGE_ALLOW_CIDRS` | comma-separated address blocks image downloads may reach despite the address policy (loopback, private, link-local, ...) | none: public addresses only |
 /// | `REC_IMAGE_FILE_DIR` | the directory `file://` image URLs may read (resolved paths must stay inside) | unset: `file://` refused |
@@ -20,7 +19,6 @@ extension AppConfiguration {
     public var embeddingMode: String { nonEmpty("REC_EMBEDDING_MODE") ?? CatalogIngestConfiguration.EmbeddingMode.fused.rawValue }
     public var embeddingDimensions: String { nonEmpty("BEDROCK_EMBEDDING_DIMENSIONS") ?? String(TitanModel.defaultDimension) }
     public var brokenImages: String { nonEmpty("REC_BROKEN_IMAGES") ?? CatalogIngestConfiguration.BrokenImagePolicy.textOnly.rawValue }
-    public var catalogPartitions: Int { Int(nonEmpty("REC_CATALOG_PARTITIONS") ?? "") ?? 6 }
     public var s3Endpoint: String? { nonEmpty("AWS_ENDPOINT_URL_S3") }
 
     /// The image fetcher of catalog ingest, with the image address and file policies of the environment.

@@ -7,8 +7,9 @@ extension AppConfiguration {
     /// - `REC_EVENT_WEIGHTS`: e.g. `view=1,click=2,add_to_cart=4,purchase=8,rating=1,dismiss=-4,neutral=3`.
     /// - `REC_PROFILE_HALF_LIFE_DAYS` (30), `REC_SESSION_HALF_LIFE_MINUTES` (30),
     ///   `REC_NEGATIVE_HALF_LIFE_DAYS` (30), `REC_POPULARITY_HALF_LIFE_DAYS` (7).
-    /// - Transitions: `REC_TRANSITION_WINDOW` (5 events; 0 turns them off), `REC_TRANSITION_POSITION_DECAY` (0.7),
-    ///   `REC_TRANSITION_HALF_LIFE_DAYS` (180), `REC_TRANSITION_REVERSE_WEIGHT` (0.5).
+    /// - Transitions: `REC_TRANSITION_WINDOW` (10 events; 0 turns them off), `REC_TRANSITION_POSITION_DECAY` (0.7),
+    ///   `REC_TRANSITION_HALF_LIFE_DAYS` (3650), `REC_TRANSITION_REVERSE_WEIGHT` (0).
+    /// docs/configuration.md is the reference (a test checks these defaults against it).
     public func profileConfiguration() throws -> ProfileConfiguration {
         func number(_ key: String, _ scale: Double, _ fallback: TimeInterval) throws -> TimeInterval {
             guard let raw = environment[key], !raw.isEmpty else { return fallback }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Consumers
 import Postgres
 import RecService
 
@@ -20,6 +21,9 @@ public struct AppConfiguration: Sendable {
     let environment: [String: String]
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        if let old = Settings.retired.first(where: { env[$0.name] != nil }) {
+            throw ConfigurationError("\(old.name) was renamed \(old.replacement) (\(old.note)): set \(old.replacement) instead and remove \(old.name)")
+        }
         var props = [String: String]()
         for (k, v) in env where k.hasPrefix("KAFKA_") && k != "KAFKA_BROKERS" {
             props[k.dropFirst(6).lowercased().replacingOccurrences(of: "_", with: ".")] = v
@@ -71,19 +75,22 @@ public struct AppConfiguration: Sendable {
         }
     }
 
-    /// `REC_EVENTS_TOPIC`: where `POST /v1/events` produces. Default: interactions.v1.
-    public var eventsTopic: String { environment["REC_EVENTS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? "interactions.v1" }
+    /// `REC_EVENTS_TOPIC`: where `POST /v1/events` produces and the interaction consumer reads. Default: interactions.v1.
+    public var eventsTopic: String { environment["REC_EVENTS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 } ?? Topics.interactions }
 
-    /// The recommender's knobs:
-    /// `REC_EMBEDDING_DIMS` (1024), `REC_EMBEDDING_KIND` (fused), `REC_HNSW_EF_SEARCH` (100),
+    /// `REC_INTERACTIONS_GROUP`: the interaction consumer group. Default: rec-interactions.
+    public var interactionsGroup: String { environment["REC_INTERACTIONS_GROUP"].flatMap { $0.isEmpty ? nil : $0 } ?? "rec-interactions" }
+
+    /// The recommender's knobs (docs/configuration.md):
+    /// `BEDROCK_EMBEDDING_DIMENSIONS` (1024, shared with ingest and profiles), `REC_EMBEDDING_KIND` (fused), `REC_HNSW_EF_SEARCH` (100),
     /// `REC_HNSW_MAX_SCAN_TUPLES` (20000), `REC_POPULAR_CANDIDATES` (30), `REC_FRESH_CANDIDATES` (20),
     /// `REC_SEEN_EVENT_TYPES` (all types, comma-separated; empty: none), `REC_SEEN_LIMIT` (5000 newest events),
     /// weights `REC_W_LONG` (1), `REC_W_SESSION` (0.6), `REC_W_NEGATIVE` (0.5), `REC_W_POPULARITY` (0.15),
-    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), `REC_W_COVISIT` (2), `REC_COVISIT_PRIOR` (5 events), half-lives in hours `REC_SESSION_HALF_LIFE_H` (1),
+    /// `REC_W_FRESHNESS` (0.05), `REC_W_CONTEXT` (0.8), `REC_W_COVISIT` (2), `REC_COVISIT_PRIOR` (5 events), half-lives in hours `REC_SESSION_FADE_HALF_LIFE_H` (1),
     /// `REC_FRESHNESS_HALF_LIFE_H` (336); the popularity and transition half-lives are the writers'
     /// (`REC_POPULARITY_HALF_LIFE_DAYS`, `REC_TRANSITION_HALF_LIFE_DAYS`);
-    /// behavioural candidates `REC_COVISIT_RECENT_ITEMS` (20), `REC_COVISIT_RECENT_DECAY` (0.8), `REC_COVISIT_PER_SOURCE` (50),
-    /// `REC_COVISIT_CANDIDATES` (100), `REC_COVISIT_SOURCE_NORM` (1), `REC_COVISIT_TARGET_NORM` (0.3);
+    /// behavioural candidates `REC_COVISIT_RECENT_ITEMS` (20), `REC_COVISIT_RECENT_DECAY` (0.7), `REC_COVISIT_PER_SOURCE` (50),
+    /// `REC_COVISIT_CANDIDATES` (100), `REC_COVISIT_SOURCE_NORM` (1), `REC_COVISIT_TARGET_NORM` (0);
     /// `REC_VECTOR_CACHE_ITEMS` (100000 item vectors kept in process at half precision, warmed at start, checked by content hash; 0 disables).
     public func recommenderConfiguration() throws -> RecommenderConfiguration {
         func num(_ k: String, _ d: Double) throws -> Double {
@@ -100,7 +107,7 @@ public struct AppConfiguration: Sendable {
         w.context = Float(try num("REC_W_CONTEXT", Double(w.context)))
         w.covisit = Float(try num("REC_W_COVISIT", Double(w.covisit)))
         w.covisitPrior = try num("REC_COVISIT_PRIOR", w.covisitPrior)
-        w.sessionHalfLife = try num("REC_SESSION_HALF_LIFE_H", w.sessionHalfLife / 3600) * 3600
+        w.sessionHalfLife = try num("REC_SESSION_FADE_HALF_LIFE_H", w.sessionHalfLife / 3600) * 3600
         w.freshnessHalfLife = try num("REC_FRESHNESS_HALF_LIFE_H", w.freshnessHalfLife / 3600) * 3600
         // The counters' own half-lives (written by the interaction consumer): one variable for writer and reader.
         let profiles = try profileConfiguration()
@@ -110,7 +117,7 @@ public struct AppConfiguration: Sendable {
         guard cachedVectors >= 0, cachedVectors <= 10_000_000 else { throw ConfigurationError("REC_VECTOR_CACHE_ITEMS must be 0...10000000") }
         do {
             var config = try RecommenderConfiguration(
-                weights: w, dimensions: Int(try num("REC_EMBEDDING_DIMS", 1024)),
+                weights: w, dimensions: profiles.dimension,
                 embeddingKind: environment["REC_EMBEDDING_KIND"].flatMap { $0.isEmpty ? nil : $0 } ?? "fused",
                 efSearch: Int(try num("REC_HNSW_EF_SEARCH", 100)), maxScanTuples: Int(try num("REC_HNSW_MAX_SCAN_TUPLES", 20_000)),
                 popularCandidates: Int(try num("REC_POPULAR_CANDIDATES", 30)), freshCandidates: Int(try num("REC_FRESH_CANDIDATES", 20)),

@@ -3,6 +3,7 @@ import ArgumentParser
 import Consumers
 import Foundation
 import Kafka
+import Logging
 
 /// `rec demo …`: demo helpers (the lead wires the full `rec demo`).
 public struct Demo: AsyncParsableCommand {
@@ -34,7 +35,7 @@ struct DemoPublishCatalog: AsyncParsableCommand {
         let app = try AppConfiguration.fromEnvironment()
         let kafka = try app.kafkaConfiguration()
         let topic = self.topic ?? app.catalogTopic
-        _ = try await KafkaAdmin(configuration: kafka).createTopic(topic, partitions: app.catalogPartitions)
+        try await app.ensureTopics(try app.catalogTopicSpecs(topic), logger: Logger(label: "rec.demo"))
         let products = DemoCatalog.products(count: count, seed: seed)
         if let dir = writeImages {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

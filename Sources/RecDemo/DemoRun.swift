@@ -4,6 +4,7 @@ import BedrockClient
 import Consumers
 import Foundation
 import Kafka
+import Logging
 import Postgres
 import Profiles
 import RecCore
@@ -47,7 +48,7 @@ struct DemoRun: AsyncParsableCommand {
         let products = DemoCatalog.products(count: count, seed: seed)
         let ids = products.map(\.id)
         let topic = app.catalogTopic
-        _ = try await KafkaAdmin(configuration: kafka).createTopic(topic, partitions: app.catalogPartitions)
+        try await app.ensureTopics(try app.catalogTopicSpecs(topic), logger: Logger(label: "rec.demo"))
         try await DemoPublishCatalog.publish(products, topic: topic, kafka: kafka)
         print("published \(products.count) products to \(topic); waiting for `rec consume` to embed them…")
         var last = -1

@@ -32,9 +32,9 @@ final class HTTPConnectionLimiter: @unchecked Sendable {
             channels[id] = channel
             if let evict { victim = channels.removeValue(forKey: evict) }
         }
-        let count = table.count
+        let count = table.count, busy = table.busyCount
         lock.unlock()
-        metrics.setOpenConnections(count)
+        metrics.setOpenConnections(count, busy: busy)
         switch decision {
         case .refuse(let reason):
             metrics.connectionRefused(reason.rawValue)
@@ -50,14 +50,17 @@ final class HTTPConnectionLimiter: @unchecked Sendable {
         lock.lock()
         table.close(id: id)
         channels[id] = nil
-        let count = table.count
+        let count = table.count, busy = table.busyCount
         lock.unlock()
-        metrics.setOpenConnections(count)
+        metrics.setOpenConnections(count, busy: busy)
     }
 
     func setBusy(_ id: Int, _ busy: Bool) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
         table.setBusy(id: id, busy)
+        let count = table.count, inFlight = table.busyCount
+        lock.unlock()
+        metrics.setOpenConnections(count, busy: inFlight)
     }
 
     /// Who a connection counts against: the IPv4 address, or the /64 prefix of an IPv6 address (one

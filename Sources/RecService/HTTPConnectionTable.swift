@@ -41,6 +41,9 @@ struct HTTPConnectionTable {
 
     var count: Int { entries.count }
 
+    /// Connections with a request in flight (the ones a newcomer can never replace).
+    private(set) var busyCount = 0
+
     func count(of client: String) -> Int { byClient[client]?.count ?? 0 }
 
     /// Decides on connection `id` of `client` and, when accepted, records it (and forgets the evicted one).
@@ -67,6 +70,7 @@ struct HTTPConnectionTable {
     /// Forgets a connection (idempotent).
     mutating func close(id: Int) {
         guard let e = entries.removeValue(forKey: id) else { return }
+        if e.busy { busyCount -= 1 }
         byClient[e.client]?.remove(id)
         if byClient[e.client]?.isEmpty == true { byClient[e.client] = nil }
     }
@@ -76,6 +80,7 @@ struct HTTPConnectionTable {
         guard var e = entries[id], e.busy != busy else { return }
         sequence += 1
         e.busy = busy
+        busyCount += busy ? 1 : -1
         e.changed = sequence
         entries[id] = e
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Serving knobs of the recommender, validated at construction. Defaults suit the local stack.
-public struct RecommenderConfiguration: Sendable {
+public struct RecommenderConfiguration: Sendable, Equatable {
     public var weights: BlendWeights
     /// Item vector dimension served (must match ingest). Default: 1024.
     public var dimensions: Int

@@ -17,6 +17,7 @@ public final class ServiceMetrics: @unchecked Sendable {
     private var errors: [String: UInt64] = [:]
     private var disconnects: [String: UInt64] = [:]
     private var openConnections = 0
+    private var busyConnections = 0
     private var connectionLimit: Int?
     private var refused: [String: UInt64] = [:]
     private var closedByServer: [String: UInt64] = [:]
@@ -49,9 +50,10 @@ public final class ServiceMetrics: @unchecked Sendable {
         connectionLimit = n
     }
 
-    func setOpenConnections(_ n: Int) {
+    func setOpenConnections(_ n: Int, busy: Int) {
         lock.lock(); defer { lock.unlock() }
         openConnections = n
+        busyConnections = busy
     }
 
     /// A connection closed right after accept (`limit`, `client_limit`).
@@ -83,6 +85,7 @@ public final class ServiceMetrics: @unchecked Sendable {
         out += "# TYPE rec_http_client_disconnects_total counter\n"
         for (k, v) in disconnects.sorted(by: { $0.key < $1.key }) { out += "rec_http_client_disconnects_total{\(k)} \(v)\n" }
         out += "# HELP rec_http_connections Open HTTP connections.\n# TYPE rec_http_connections gauge\nrec_http_connections \(openConnections)\n"
+        out += "# HELP rec_http_connections_busy Open HTTP connections with a request in flight (never replaced by a newcomer).\n# TYPE rec_http_connections_busy gauge\nrec_http_connections_busy \(busyConnections)\n"
         if let connectionLimit {
             out += "# HELP rec_http_connections_max HTTP connection limit.\n# TYPE rec_http_connections_max gauge\nrec_http_connections_max \(connectionLimit)\n"
         }

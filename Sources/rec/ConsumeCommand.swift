@@ -61,9 +61,7 @@ struct CatalogOptions: ParsableArguments {
         let s3 = ImageFetcher.S3(credentials: app.awsCredentials(transport: transport),
                                  region: embedder.configuration.region, endpoint: app.s3Endpoint)
         let fetcher = try app.imageFetcher(transport: transport, s3: s3)
-        let admin = try KafkaAdmin(configuration: kafka)
-        if try await admin.createTopic(topic, partitions: app.catalogPartitions) { logger.info("created topic \(topic)") }
-        _ = try await admin.createTopic(Topics.deadLetter(of: topic), partitions: 1)
+        try await app.ensureTopics(try app.catalogTopicSpecs(topic), logger: logger)
         let handler = CatalogIngest(pool: pool, embedder: embedder, fetcher: fetcher,
                                     configuration: ingestConfig, logger: logger)
         let consumer = try KafkaConsumer(configuration: kafka, groupID: group ?? app.catalogGroup, topics: [topic], logger: logger)
@@ -114,7 +112,7 @@ struct ConsumeAll: AsyncParsableCommand {
         var services: [any Service] = []
         if let catalog { services.append(try await catalog.makeService(app, pool: pool, producer: producer, logger: logger)) }
         if let interactions {
-            try await interactions.createTopics(app, logger: logger)
+            try await interactions.ensureTopics(app, logger: logger)
             services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
         }
         if let port = try app.metricsPort() {

@@ -8,23 +8,25 @@ import Postgres
 import Profiles
 import ServiceLifecycle
 
-/// `rec consume interactions`: folds `interactions.v1` into user profiles, exactly once in effect.
+/// `rec consume interactions`: folds the events topic (`REC_EVENTS_TOPIC`) into user profiles, exactly once in effect.
 struct ConsumeInteractionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interactions",
         abstract: "Consume interaction events into the interaction log, user profiles and popularity counters.",
         discussion: """
-            Reads DATABASE_URL, KAFKA_BROKERS (KAFKA_* passthrough) and the profile settings \
-            (BEDROCK_EMBEDDING_DIMENSIONS, REC_EVENT_WEIGHTS, REC_*_HALF_LIFE_*). Scale out by starting more \
-            instances with the same --group. SIGTERM drains the batch in hand, commits and exits.
+            Reads DATABASE_URL, KAFKA_BROKERS (KAFKA_* passthrough), REC_EVENTS_TOPIC, REC_INTERACTIONS_GROUP and the \
+            profile settings (BEDROCK_EMBEDDING_DIMENSIONS, REC_EVENT_WEIGHTS, REC_*_HALF_LIFE_*; docs/configuration.md). \
+            Creates the topic and its .dlq when missing (REC_EVENTS_PARTITIONS, REC_TOPIC_REPLICATION; REC_CREATE_TOPICS=off \
+            only checks them). Scale out by starting more instances with the same group, up to the topic's partition \
+            count. SIGTERM drains the batch in hand, commits and exits.
             """
     )
 
-    @Option(help: "Topic to consume.")
-    var topic: String = Topics.interactions
+    @Option(help: "Topic to consume (default: $REC_EVENTS_TOPIC or interactions.v1).")
+    var topic: String?
 
-    @Option(help: "Consumer group id.")
-    var group: String = "rec-interactions"
+    @Option(help: "Consumer group id (default: $REC_INTERACTIONS_GROUP or rec-interactions).")
+    var group: String?
 
     /// Under backlog, each profile is rewritten once per batch (three 4 KB vectors at 1024-d),
     /// so larger batches write fewer bytes per event; when caught up, a poll returns only what
@@ -55,22 +57,22 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
             producer.close()
             pool.close()
         }
+        try await ensureTopics(config, logger: logger)
         var services = try makeServices(config, pool: pool, producer: producer, logger: logger)
         if let port = try config.metricsPort() { services.append(AppMetrics.endpoint(host: config.httpHost, port: port, logger: logger)) }
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 
-    /// Creates the topic and its dead-letter topic when missing (`rec consume all`, `rec eval --through-kafka`).
-    func createTopics(_ config: AppConfiguration, logger: Logger) async throws {
-        let admin = try KafkaAdmin(configuration: try config.kafkaConfiguration())
-        if try await admin.createTopic(topic, partitions: config.catalogPartitions) { logger.info("created topic \(topic)") }
-        _ = try await admin.createTopic(Topics.deadLetter(of: topic), partitions: 1)
+    /// Creates (or checks) the topic and its dead-letter topic (this command, `rec consume all`, `rec eval --through-kafka`).
+    func ensureTopics(_ config: AppConfiguration, logger: Logger) async throws {
+        try await config.ensureTopics(try config.eventsTopicSpecs(topic), logger: logger)
     }
 
     /// The interaction consumer and its pending-fold timer, for this command and for
     /// `rec consume all` (`services += try ConsumeInteractionsCommand().makeServices(...)`).
     func makeServices(_ config: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) throws -> [any Service] {
         let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), logger: logger)
+        let topic = self.topic ?? config.eventsTopic, group = self.group ?? config.interactionsGroup
         let consumer = try KafkaConsumer(configuration: try config.kafkaConfiguration(), groupID: group, topics: [topic], logger: logger)
         let interval = Duration.milliseconds(Int64(pendingInterval * 1000))
         let service = BatchConsumerService(

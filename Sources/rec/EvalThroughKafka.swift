@@ -36,7 +36,7 @@ struct EvalThroughKafka {
         ]
         let interactions = try ConsumeInteractionsCommand.parse(["--topic", eventsTopic, "--group", "\(replay.schema)-interactions",
                                                                   "--batch-size", "50000", "--pending-interval", "1"])
-        try await interactions.createTopics(app, logger: logger)
+        try await interactions.ensureTopics(app, logger: logger)
         services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
         let recommender = Recommender(pool: pool, configuration: try app.recommenderConfiguration())
         let deps = RecAPIDependencies(pool: pool, recommender: recommender, auth: .disabled, embedder: nil,

@@ -21,6 +21,7 @@ struct Rec: AsyncParsableCommand {
             APIKeysCommand.self,
             EvalCommand.self,
             TransitionsCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

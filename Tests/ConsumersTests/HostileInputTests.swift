@@ -72,7 +72,6 @@ import Testing
 
             var env = TestStack.recProcessEnvironment(url: url, bedrockEndpoint: fake.endpoint)
             env["BEDROCK_EMBEDDING_DIMENSIONS"] = "256"
-            env["REC_EMBEDDING_DIMS"] = "256"
             env["REC_AUTH"] = "off"
             env["REC_EVENTS_TOPIC"] = eventsTopic
             let httpPort = try Self.freePort(), productsMetrics = try Self.freePort(), eventsMetrics = try Self.freePort()

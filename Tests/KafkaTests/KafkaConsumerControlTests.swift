@@ -69,3 +69,26 @@ final class LockedList: @unchecked Sendable {
     func append(_ x: [KafkaTopicPartition]) { lock.withLock { items.append(x) } }
     var all: [[KafkaTopicPartition]] { lock.withLock { items } }
 }
+
+/// Properties reach only the clients librdkafka documents them for (no CONFWARN).
+@Suite struct KafkaPropertyRoutingTests {
+    @Test func eachPropertyGoesToItsClients() throws {
+        let config = KafkaConfiguration(brokers: "127.0.0.1:1", properties: [
+            "session.timeout.ms": "6000", "max.poll.interval.ms": "60000", "linger.ms": "10", "acks": "all",
+            "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "not.a.property": "1",
+        ])
+        let consumer = config.properties(for: .consumer), producer = config.properties(for: .producer)
+        #expect(Set(consumer.keys) == ["bootstrap.servers", "session.timeout.ms", "max.poll.interval.ms", "security.protocol", "sasl.mechanism", "not.a.property"])
+        #expect(Set(producer.keys) == ["bootstrap.servers", "linger.ms", "acks", "security.protocol", "sasl.mechanism", "not.a.property"])
+        #expect(KafkaPropertyScope.table.count > 150)
+        #expect(KafkaPropertyScope.of("group.id") == .consumer && KafkaPropertyScope.of("enable.idempotence") == .producer && KafkaPropertyScope.of("client.id") == .both)
+        // An unknown property is refused by name, never with its value.
+        #expect { try config.validate() } throws: { "\($0)".contains("not.a.property") }
+        var ok = config
+        ok["not.a.property"] = nil
+        ok["sasl.password"] = "secret-value"
+        try ok.validate()
+        ok["session.timeout.ms"] = "not-a-number"
+        #expect { try ok.validate() } throws: { "\($0)".contains("session.timeout.ms") && !"\($0)".contains("secret-value") }
+    }
+}

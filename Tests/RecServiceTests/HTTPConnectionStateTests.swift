@@ -97,9 +97,14 @@ struct HTTPConnectionStateTests {
         #expect(t.open(id: 5, client: "probe") == .accept(evict: 1))
         for id in [2, 3, 4, 5] { t.setBusy(id: id, true) }
         #expect(t.open(id: 6, client: "probe2") == .refuse(.limit), "every connection is being answered")
+        #expect(t.busyCount == 4)
+        t.setBusy(id: 2, true)
+        #expect(t.busyCount == 4, "setting busy twice counts once")
         t.close(id: 4)
         t.close(id: 4)
-        #expect(t.count == 3)
+        #expect(t.count == 3 && t.busyCount == 3, "a busy connection that closes leaves the busy count")
+        t.setBusy(id: 5, false)
+        #expect(t.busyCount == 2)
         #expect(t.open(id: 7, client: "probe2") == .accept(evict: nil))
     }
 

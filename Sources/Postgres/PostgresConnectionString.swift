@@ -1,0 +1,53 @@
+import CLibPQ
+import Foundation
+
+/// A libpq connection string (URI or `key=value` form), parsed by libpq itself without connecting.
+public struct PostgresConnectionString: Sendable {
+    /// Every option libpq recognised with a value (`host`, `port`, `dbname`, `user`, `password`, `sslmode`, ...).
+    public let options: [String: String]
+
+    /// - Throws: ``PostgresError`` (`.invalidConfiguration`) with libpq's reason; never the string itself, which
+    ///   may hold a password.
+    public init(_ text: String) throws {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(text, &errmsg) else {
+            let reason = errmsg.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unparsable"
+            if let errmsg { PQfreemem(errmsg) }
+            throw PostgresError(.invalidConfiguration, "invalid database URL: \(reason)")
+        }
+        defer { PQconninfoFree(parsed) }
+        var options = [String: String]()
+        var p = parsed
+        while let keyword = p.pointee.keyword {
+            if let value = p.pointee.val { options[String(cString: keyword)] = String(cString: value) }
+            p = p.advanced(by: 1)
+        }
+        self.options = options
+    }
+
+    /// Whether the connection verifies the server's certificate and name (`sslmode=verify-full`).
+    public var verifiesServer: Bool { options["sslmode"] == "verify-full" }
+
+    /// Whether every host is a Unix socket directory or a loopback address.
+    public var isLocal: Bool {
+        let hosts = (options["host"] ?? options["hostaddr"] ?? "").split(separator: ",").map(String.init)
+        return hosts.allSatisfy { $0.isEmpty || $0.hasPrefix("/") || $0 == "localhost" || $0.hasPrefix("127.") || $0 == "::1" }
+    }
+
+    /// `text` with its password (in the URI's user info or a `password` parameter) replaced by `***`.
+    public static func redacted(_ text: String) -> String {
+        var out = text
+        // postgresql://user:secret@host → postgresql://user:***@host
+        if let scheme = out.range(of: "://"), let at = out[scheme.upperBound...].firstIndex(of: "@") {
+            let userInfo = out[scheme.upperBound..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                out.replaceSubrange(out.index(after: colon)..<at, with: "***")
+            }
+        }
+        // ?password=secret&… and password=secret in key=value strings
+        if let regex = try? NSRegularExpression(pattern: "(password\\s*=\\s*)('[^']*'|[^&\\s]*)", options: [.caseInsensitive]) {
+            out = regex.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1***")
+        }
+        return out
+    }
+}

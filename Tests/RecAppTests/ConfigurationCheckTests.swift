@@ -1,0 +1,71 @@
+import Testing
+@testable import RecApp
+
+@Suite struct ConfigurationCheckTests {
+    static let valid: [String: String] = [
+        "DATABASE_URL": "postgresql://rec:s3cret-pw@127.0.0.1:25432/rec",
+        "KAFKA_BROKERS": "127.0.0.1:29092",
+        "KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "KAFKA_SASL_PASSWORD": "kafka-pw",
+        "AWS_REGION": "us-east-1",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret",
+        "REC_API_KEY": "rk_live_key",
+    ]
+
+    @Test func validEnvironmentHasNoProblems() {
+        #expect(ConfigurationCheck(environment: Self.valid).problems() == [])
+    }
+
+    @Test func secretsNeverPrinted() {
+        let printed = ConfigurationCheck(environment: Self.valid).entries.map { "\($0.name)=\($0.value)" }.joined(separator: "\n")
+        for secret in ["s3cret-pw", "kafka-pw", "aws-secret", "rk_live_key"] { #expect(!printed.contains(secret), "\(secret) printed") }
+        #expect(printed.contains("postgresql://rec:***@127.0.0.1:25432/rec"))
+        #expect(printed.contains("KAFKA_SESSION_TIMEOUT_MS=6000"))
+    }
+
+    @Test func eachProblemIsNamed() {
+        func messages(_ extra: [String: String], _ processes: [Setting.Process] = []) -> [String] {
+            ConfigurationCheck(environment: Self.valid.merging(extra) { $1 }, processes: processes).problems().map(\.description)
+        }
+        #expect(messages(["REC_EMBEDDING_DIMS": "256"]).contains { $0.hasPrefix("error: REC_EMBEDDING_DIMS was renamed BEDROCK_EMBEDDING_DIMENSIONS") })
+        #expect(messages(["REC_W_LONGG": "1"]).contains { $0.hasPrefix("warning:") && $0.contains("did you mean REC_W_LONG?") })
+        #expect(messages(["REC_POPULARITY_HALF_LIFE_DAYS": "-1"]).contains { $0.contains("REC_POPULARITY_HALF_LIFE_DAYS") })
+        #expect(messages(["KAFKA_NOT_A_PROPERTY": "1"]).contains { $0.contains("not.a.property") })
+        #expect(messages(["KAFKA_SESSION_TIMEOUT_MS": "abc"]).contains { $0.contains("session.timeout.ms") })
+        #expect(messages(["REC_EMBEDDING_MODE": "separate"]).contains { $0.contains("REC_EMBEDDING_KIND=fused") })
+        #expect(messages(["REC_EMBEDDING_MODE": "separate", "REC_EMBEDDING_KIND": "image"]) == [])
+        #expect(messages(["BEDROCK_EMBEDDING_DIMENSIONS": "512"]).contains { $0.contains("512") || $0.contains("256") })
+        #expect(messages(["DATABASE_URL": "postgresql://rec:pw@db.example.com/rec"]).contains { $0.contains("sslmode=verify-full") })
+        #expect(messages(["DATABASE_URL": "postgresql://rec:pw@db.example.com/rec?sslmode=verify-full&sslrootcert=/ca.pem"]) == [])
+        #expect(messages(["DATABASE_URL": "postgresql://rec:pw@h/rec?bogus=1"]).contains { $0.contains("invalid database URL") && !$0.contains("pw@") })
+        #expect(messages(["REC_AUTH": "off", "REC_HTTP_HOST": "0.0.0.0"]).contains { $0.contains("REC_AUTH=off") })
+        #expect(messages(["REC_TOPIC_REPLICATION": "0"]).contains { $0.contains("REC_TOPIC_REPLICATION") })
+        #expect(messages(["REC_HTTP_HEADER_TIMEOUT_S": "x"], [.serve]).contains { $0.contains("REC_HTTP_HEADER_TIMEOUT_S") })
+        // A serve-only mistake does not fail a check of titan-local.
+        #expect(messages(["REC_HTTP_HEADER_TIMEOUT_S": "x"], [.titanLocal]) == [])
+        #expect(messages(["KAFKA_BROKERS": ""], [.interactions]).contains { $0.contains("KAFKA_BROKERS is not set") })
+    }
+
+    @Test func comparesSharedSettingsAcrossProcesses() {
+        let check = ConfigurationCheck(environment: Self.valid)
+        #expect(check.differences(from: Self.valid, label: "b.env") == [])
+        // Unset equals the default.
+        #expect(check.differences(from: Self.valid.merging(["REC_POPULARITY_HALF_LIFE_DAYS": "7"]) { $1 }, label: "b.env") == [])
+        let diff = check.differences(from: Self.valid.merging(["REC_POPULARITY_HALF_LIFE_DAYS": "3", "REC_W_LONG": "2"]) { $1 }, label: "b.env")
+        #expect(diff.map(\.message) == ["REC_POPULARITY_HALF_LIFE_DAYS differs: 7 here, 3 in b.env (one value for every process)"])
+    }
+
+    @Test func environmentFiles() throws {
+        let env = try EnvironmentFile.parse("""
+            # comment
+            export DATABASE_URL='postgresql://a@b/c'
+            KAFKA_BROKERS="h:9092"
+
+            REC_W_LONG=2
+            export LD_LIBRARY_PATH='/x'${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+            """, path: "t.env")
+        #expect(env == ["DATABASE_URL": "postgresql://a@b/c", "KAFKA_BROKERS": "h:9092", "REC_W_LONG": "2"])
+        #expect(throws: ConfigurationError.self) { try EnvironmentFile.parse("REC_W_LONG='2", path: "t.env") }
+        #expect(throws: ConfigurationError.self) { try EnvironmentFile.parse("just words", path: "t.env") }
+    }
+}
