@@ -4,6 +4,9 @@ import CRdKafka
 /// (see librdkafka's CONFIGURATION.md); the wrapper only sets safe defaults.
 public struct KafkaConfiguration: Sendable {
     public var properties: [String: String]
+    /// Tokens for `sasl.mechanism=OAUTHBEARER` from the application (Amazon MSK IAM); nil: librdkafka's own
+    /// OAUTHBEARER handling (OIDC, or the unsecured JWT for tests) if configured.
+    public var oauthBearer: KafkaOAuthBearer?
 
     /// - Parameter brokers: `bootstrap.servers`, e.g. `127.0.0.1:29092`.
     public init(brokers: String, properties: [String: String] = [:]) {
@@ -39,6 +42,12 @@ public struct KafkaConfiguration: Sendable {
                 rd_kafka_conf_destroy(conf)
                 // Values may be secrets (sasl.password): name the key only.
                 throw KafkaError(.configuration, "invalid librdkafka property \(k): \(errorText(errbuf))")
+            }
+        }
+        if let oauthBearer {
+            do { try oauthBearer.install(on: conf) } catch {
+                rd_kafka_conf_destroy(conf)
+                throw error
             }
         }
         return conf

@@ -15,6 +15,9 @@ final class RDKafkaHandle: @unchecked Sendable {
             throw KafkaError(.client, "rd_kafka_new failed: \(errorText(errbuf))")
         }
         pointer = rk
+        // SASL callbacks (OAUTHBEARER token refresh) on librdkafka's background thread when the configuration
+        // routed them to the SASL queue (``KafkaOAuthBearer``); otherwise this reports "not enabled", ignored.
+        if let error = rd_kafka_sasl_background_callbacks_enable(rk) { rd_kafka_error_destroy(error) }
     }
 
     deinit { rd_kafka_destroy(pointer) }

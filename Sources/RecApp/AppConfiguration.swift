@@ -151,7 +151,9 @@ public struct AppConfiguration: Sendable {
 
     public func kafkaConfiguration() throws -> KafkaConfiguration {
         guard let kafkaBrokers else { throw ConfigurationError("KAFKA_BROKERS is not set (for the local stack: eval \"$(deploy/local/stack env)\")") }
-        return KafkaConfiguration(brokers: kafkaBrokers, properties: kafkaProperties)
+        var config = KafkaConfiguration(brokers: kafkaBrokers, properties: kafkaProperties)
+        try configureKafkaAuthentication(&config)
+        return config
     }
 
     public func makePool() throws -> PostgresPool {

@@ -94,6 +94,10 @@ public struct ConfigurationCheck: Sendable {
                 error("KAFKA_BROKERS is not set")
             } else {
                 attempt { try app.kafkaConfiguration().validate() }
+                if let protocolName = app.kafkaProperties["security.protocol"]?.uppercased(), protocolName.hasPrefix("SASL"),
+                   app.kafkaProperties["sasl.mechanism"] == nil, (try? app.kafkaAuthentication()) != .mskIAM {
+                    warning("KAFKA_SECURITY_PROTOCOL=\(protocolName) without KAFKA_SASL_MECHANISM: librdkafka defaults to GSSAPI")
+                }
             }
             attempt { _ = try app.createTopics(); _ = try app.topicReplication(); _ = try app.catalogPartitionCount(); _ = try app.eventsPartitionCount() }
         }

@@ -27,6 +27,27 @@ public enum ConfigurationReference {
             `rec consume all`), `titan-local`, and `tools` (`rec migrate`, `rec demo`, `rec eval`, `rec profiles`,
             `rec dlq`, `rec bench`, ...).
 
+            ## Real engines, by configuration only
+
+            ```sh
+            # Amazon MSK with IAM access control (port 9098): tokens signed with the pod's/instance's role
+            KAFKA_BROKERS=b-1.mycluster.abc123.c2.kafka.eu-west-1.amazonaws.com:9098
+            REC_KAFKA_AUTH=msk-iam
+            # Confluent Cloud (SASL/PLAIN over TLS, API key and secret)
+            KAFKA_SECURITY_PROTOCOL=SASL_SSL  KAFKA_SASL_MECHANISM=PLAIN  KAFKA_SASL_USERNAME=<key>  KAFKA_SASL_PASSWORD=<secret>
+            # Apache Kafka or MSK with SASL/SCRAM and a private CA
+            KAFKA_SECURITY_PROTOCOL=SASL_SSL  KAFKA_SASL_MECHANISM=SCRAM-SHA-512  KAFKA_SSL_CA_LOCATION=/etc/rec/kafka-ca.pem
+            # OAUTHBEARER from an OIDC provider (librdkafka fetches the tokens)
+            KAFKA_SASL_MECHANISM=OAUTHBEARER  KAFKA_SASL_OAUTHBEARER_METHOD=oidc  KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL=...
+            # Managed PostgreSQL with pgvector (RDS, Aurora, Cloud SQL, Supabase): verify the server's certificate and name
+            DATABASE_URL='postgresql://rec:<password>@db.example.com:5432/rec?sslmode=verify-full&sslrootcert=/etc/rec/rds-ca.pem'
+            # Bedrock: the region; credentials from the role (EKS Pod Identity, ECS task role, EC2 instance profile)
+            AWS_REGION=eu-west-1   # and no AWS_ACCESS_KEY_ID / AWS_ENDPOINT_URL_BEDROCK_RUNTIME
+            ```
+
+            `KAFKA_*` properties go to the producers and/or consumers librdkafka documents them for, so none prints a
+            `CONFWARN`; `rec config check` validates each against the linked librdkafka.
+
 
             """
         for section in SettingSection.allCases {
@@ -36,7 +57,7 @@ public enum ConfigurationReference {
             out += "| variable | meaning | unit | default | range | read by | option |\n"
             out += "| --- | --- | --- | --- | --- | --- | --- |\n"
             for s in rows {
-                let meaning = (s.shared ? "**shared.** " : "") + s.summary + (s.secrecy == .plain ? "" : " Secret: never printed.")
+                let meaning = (s.shared ? "**shared.** " : "") + s.summary + (s.secrecy == .secret ? " Secret: never printed." : s.secrecy == .urlWithPassword ? " Printed with its password redacted." : "")
                 out += "| `\(s.name)` | \(cell(meaning)) | \(cell(s.unit)) | \(cell(s.defaultValue)) | \(cell(s.range)) | \(s.processes.map(\.rawValue).joined(separator: ", ")) | \(cell(s.flag ?? "")) |\n"
             }
             out += "\n"

@@ -17,6 +17,10 @@ public enum Settings {
                 "Where `rec migrate` finds its SQL files."),
         Setting("KAFKA_BROKERS", .connections, workers + [.tools], default: "none (required)", range: "host:port,...",
                 "Bootstrap servers (`bootstrap.servers`)."),
+        Setting("REC_KAFKA_AUTH", .connections, workers + [.tools], default: "none", range: "none, msk-iam",
+                "`msk-iam`: Amazon MSK IAM access control: SASL/OAUTHBEARER tokens signed with the process's AWS credentials (the role of the pod, task or instance; no keys in files), refreshed before they expire; sets `security.protocol=SASL_SSL` unless KAFKA_SECURITY_PROTOCOL says otherwise. Other SASL and TLS setups are `KAFKA_*` properties."),
+        Setting("REC_KAFKA_MSK_REGION", .connections, workers + [.tools], default: "AWS_REGION", range: "region",
+                "The MSK cluster's region, when it differs from AWS_REGION."),
         Setting("KAFKA_<PROPERTY>", .connections, workers + [.tools], default: "librdkafka's", range: "any librdkafka property",
                 "Passed to librdkafka with `_` → `.` and lower case: `KAFKA_SECURITY_PROTOCOL=SASL_SSL` → `security.protocol`. Each goes to the producers and/or consumers its librdkafka scope names (no CONFWARN). Values of properties named like passwords, secrets, keys or tokens are redacted."),
     ]

@@ -92,3 +92,39 @@ final class LockedList: @unchecked Sendable {
         #expect { try ok.validate() } throws: { "\($0)".contains("session.timeout.ms") && !"\($0)".contains("secret-value") }
     }
 }
+
+/// librdkafka asks the application for OAUTHBEARER tokens on its background thread, for every kind of client
+/// (admin clients never poll), and a failing provider is reported to librdkafka rather than crashing.
+@Suite struct KafkaOAuthBearerTests {
+    @Test func everyClientAsksTheProviderForATokenAtStart() async throws {
+        let calls = Locked(0)
+        var config = KafkaConfiguration(brokers: "127.0.0.1:1", properties: ["security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER"])
+        config.oauthBearer = KafkaOAuthBearer {
+            calls.withLock { $0 += 1 }
+            return .init(value: "header.payload.signature", expiresAt: Date().addingTimeInterval(900), principal: "test")
+        }
+        let producer = try KafkaProducer(configuration: config)
+        let admin = try KafkaAdmin(configuration: config)
+        let consumer = try KafkaConsumer(configuration: config, groupID: "oauth-test", topics: ["t"])
+        let end = ContinuousClock.now + .seconds(10)
+        while calls.current < 3, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(calls.current >= 3, "token requests: \(calls.current)")
+        await consumer.close()
+        producer.close()
+        _ = admin
+    }
+
+    @Test func aFailingProviderIsReportedNotFatal() async throws {
+        let calls = Locked(0)
+        var config = KafkaConfiguration(brokers: "127.0.0.1:1", properties: ["security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER"])
+        config.oauthBearer = KafkaOAuthBearer {
+            calls.withLock { $0 += 1 }
+            throw KafkaError(.configuration, "no credentials")
+        }
+        let admin = try KafkaAdmin(configuration: config)
+        let end = ContinuousClock.now + .seconds(10)
+        while calls.current < 1, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(calls.current >= 1)
+        _ = admin
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RecApp
 
@@ -67,5 +68,35 @@ import Testing
         #expect(env == ["DATABASE_URL": "postgresql://a@b/c", "KAFKA_BROKERS": "h:9092", "REC_W_LONG": "2"])
         #expect(throws: ConfigurationError.self) { try EnvironmentFile.parse("REC_W_LONG='2", path: "t.env") }
         #expect(throws: ConfigurationError.self) { try EnvironmentFile.parse("just words", path: "t.env") }
+    }
+}
+
+@Suite struct MSKIAMConfigurationTests {
+    @Test func mskIAMSignsTokensWithTheProcessCredentials() async throws {
+        let app = try AppConfiguration.fromEnvironment([
+            "KAFKA_BROKERS": "b-1.cluster.kafka.eu-west-1.amazonaws.com:9098", "REC_KAFKA_AUTH": "msk-iam", "AWS_REGION": "us-east-1",
+            "REC_KAFKA_MSK_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        ])
+        let kafka = try app.kafkaConfiguration()
+        #expect(kafka["sasl.mechanism"] == "OAUTHBEARER" && kafka["security.protocol"] == "SASL_SSL")
+        let provider = try #require(kafka.oauthBearer)
+        let token = try await provider.token()
+        var b64 = token.value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
+        let data = try #require(Data(base64Encoded: b64))
+        let url = String(decoding: data, as: UTF8.self)
+        #expect(url.hasPrefix("https://kafka.eu-west-1.amazonaws.com/?Action=kafka-cluster%3AConnect&"))
+        #expect(url.contains("X-Amz-Credential=AKIDEXAMPLE%2F") && url.contains("%2Feu-west-1%2Fkafka-cluster%2Faws4_request"))
+        #expect(token.expiresAt.timeIntervalSinceNow > 800 && token.expiresAt.timeIntervalSinceNow <= 900)
+        try kafka.validate()
+    }
+
+    @Test func mskIAMRefusesAnotherMechanism() {
+        #expect(throws: ConfigurationError.self) {
+            try AppConfiguration.fromEnvironment(["KAFKA_BROKERS": "h:9098", "REC_KAFKA_AUTH": "msk-iam", "AWS_REGION": "eu-west-1",
+                                                  "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512"]).kafkaConfiguration()
+        }
+        #expect(throws: ConfigurationError.self) { try AppConfiguration.fromEnvironment(["KAFKA_BROKERS": "h:9098", "REC_KAFKA_AUTH": "iam"]).kafkaConfiguration() }
     }
 }
