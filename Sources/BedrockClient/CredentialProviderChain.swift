@@ -1,6 +1,6 @@
 import Foundation
 
-/// The SDKs' default chain: environment, shared files, container, IMDS, first success wins. Cached and
+/// The SDKs' default chain: environment, web identity (EKS IRSA), shared files, container, IMDS, first success wins. Cached and
 /// refreshed ahead of expiry by a single task, so a thousand concurrent requests cause one refresh.
 public actor CredentialProviderChain: AWSCredentialProvider {
     public nonisolated let providers: [any AWSCredentialProvider]
@@ -24,7 +24,11 @@ public actor CredentialProviderChain: AWSCredentialProvider {
     /// transport); IMDS is skipped when `AWS_EC2_METADATA_DISABLED=true`.
     public static func `default`(env: [String: String], transport: (any HTTPTransport)? = nil) -> CredentialProviderChain {
         let transport = transport ?? CurlHTTPTransport(maxConnections: 2)
-        var providers: [any AWSCredentialProvider] = [EnvironmentCredentialProvider(env: env), ProfileCredentialProvider(env: env)]
+        var providers: [any AWSCredentialProvider] = [EnvironmentCredentialProvider(env: env)]
+        // EKS IRSA (and other OIDC federation) before the profile files, as the AWS SDKs order them.
+        let webIdentity = WebIdentityCredentialProvider(env: env, transport: transport)
+        if webIdentity.isConfigured { providers.append(webIdentity) }
+        providers.append(ProfileCredentialProvider(env: env))
         let container = ContainerCredentialProvider(env: env, transport: transport)
         if container.isConfigured { providers.append(container) }
         let imds = IMDSCredentialProvider(env: env, transport: transport)

@@ -41,7 +41,7 @@ public enum ConfigurationReference {
             KAFKA_SASL_MECHANISM=OAUTHBEARER  KAFKA_SASL_OAUTHBEARER_METHOD=oidc  KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL=...
             # Managed PostgreSQL with pgvector (RDS, Aurora, Cloud SQL, Supabase): verify the server's certificate and name
             DATABASE_URL='postgresql://rec:<password>@db.example.com:5432/rec?sslmode=verify-full&sslrootcert=/etc/rec/rds-ca.pem'
-            # Bedrock: the region; credentials from the role (EKS Pod Identity, ECS task role, EC2 instance profile)
+            # Bedrock: the region; credentials from the role (EKS IRSA or Pod Identity, ECS task role, EC2 instance profile)
             AWS_REGION=eu-west-1   # and no AWS_ACCESS_KEY_ID / AWS_ENDPOINT_URL_BEDROCK_RUNTIME
             ```
 
