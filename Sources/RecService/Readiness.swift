@@ -1,4 +1,5 @@
 import Hummingbird
+import Postgres
 
 /// `GET /ready`: each dependency's check; 200 `{"status":"ready","checks"}` when all pass, else 503 with
 /// the API's error body and the checks.
@@ -29,4 +30,24 @@ public struct Readiness: Encodable, Sendable, APIResponseBody {
     public static let jsonSchema = JSONSchema.object(["checks": checksSchema, "status": .enumeration(["ready"])])
     /// The 503 body.
     static let notReadySchema = JSONSchema.object(["checks": checksSchema, "error": APIErrorBody.Detail.jsonSchema])
+}
+
+extension Readiness {
+    /// Checks the database (`SELECT 1` through `pool`) and, when given, the broker: `GET /ready` of `rec serve`
+    /// and of the `rec consume` metrics endpoint.
+    ///
+    /// - Parameters:
+    ///   - pool: the process's database pool.
+    ///   - broker: a reachability check of the broker, or nil when none is configured (reported as `not configured`).
+    public static func check(pool: PostgresPool, broker: (@Sendable () async throws -> Void)?) async -> Readiness {
+        var checks = [String: String]()
+        var ok = true
+        do { _ = try await pool.query("SELECT 1"); checks["database"] = "ok" } catch { checks["database"] = "unreachable"; ok = false }
+        if let broker {
+            do { try await broker(); checks["broker"] = "ok" } catch { checks["broker"] = "unreachable"; ok = false }
+        } else {
+            checks["broker"] = "not configured"
+        }
+        return Readiness(checks: checks, ready: ok)
+    }
 }

@@ -8,15 +8,7 @@ extension RouteTable {
         .get, "/ready", operationID: "ready", summary: "Readiness: database and broker reachable.", scope: nil,
         otherResponses: [.init(status: 503, schemaName: "NotReady", schema: Readiness.notReadySchema)]
     ) { call in
-        var checks = [String: String]()
-        var ok = true
-        do { _ = try await call.deps.pool.query("SELECT 1"); checks["database"] = "ok" } catch { checks["database"] = "unreachable"; ok = false }
-        if let brokerCheck = call.deps.brokerCheck {
-            do { try await brokerCheck(); checks["broker"] = "ok" } catch { checks["broker"] = "unreachable"; ok = false }
-        } else {
-            checks["broker"] = "not configured"
-        }
-        return Readiness(checks: checks, ready: ok)
+        await Readiness.check(pool: call.deps.pool, broker: call.deps.brokerCheck)
     }
 
     static let metrics = Route(.get, "/metrics", operationID: "metrics", summary: "Prometheus metrics.", scope: .admin) { call in

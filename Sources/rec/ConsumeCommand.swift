@@ -116,7 +116,7 @@ struct ConsumeAll: AsyncParsableCommand {
             services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
         }
         if let port = try app.metricsPort() {
-            services.append(AppMetrics.endpoint(host: app.httpHost, port: port, logger: logger))
+            services.append(AppMetrics.endpoint(host: app.httpHost, port: port, logger: logger, ready: try AppMetrics.readiness(app, pool: pool)))
             logger.info("metrics at http://\(app.httpHost):\(port)/metrics")
         }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },

@@ -59,7 +59,7 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
         }
         try await ensureTopics(config, logger: logger)
         var services = try makeServices(config, pool: pool, producer: producer, logger: logger)
-        if let port = try config.metricsPort() { services.append(AppMetrics.endpoint(host: config.httpHost, port: port, logger: logger)) }
+        if let port = try config.metricsPort() { services.append(AppMetrics.endpoint(host: config.httpHost, port: port, logger: logger, ready: try AppMetrics.readiness(config, pool: pool))) }
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 
