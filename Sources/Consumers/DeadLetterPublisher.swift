@@ -6,12 +6,15 @@ import RecCore
 /// headers so they can be inspected and replayed.
 ///
 /// Headers added: `dlq-error` (the reason), `dlq-source-topic`,
-/// `dlq-source-partition`, `dlq-source-offset` (decimal text).
+/// `dlq-source-partition`, `dlq-source-offset` (decimal text). `rec dlq inspect|replay` reads them back
+/// (``DeadLetterRecord``, ``DeadLetterReplayer``).
 public struct DeadLetterPublisher: Sendable {
     public static let errorHeader = "dlq-error"
     public static let sourceTopicHeader = "dlq-source-topic"
     public static let sourcePartitionHeader = "dlq-source-partition"
     public static let sourceOffsetHeader = "dlq-source-offset"
+    /// Set by ``DeadLetterReplayer`` on a replayed message: the dead letter it came from, `<dlq topic>/<partition>/<offset>`.
+    public static let replayedFromHeader = "dlq-replayed-from"
 
     private let producer: KafkaProducer
     private let topicFor: @Sendable (String) -> String
