@@ -144,12 +144,6 @@ public struct DeadLetterRecord: Sendable {
             + [(DeadLetterPublisher.replayedFromHeader, Array(position.description.utf8))]
     }
 
-    /// The headers ``DeadLetterPublisher`` adds (the rest of `dlq-*` belong to the original).
-    static func isProvenance(_ name: String) -> Bool {
-        [DeadLetterPublisher.errorHeader, DeadLetterPublisher.sourceTopicHeader, DeadLetterPublisher.sourcePartitionHeader,
-         DeadLetterPublisher.sourceOffsetHeader, DeadLetterPublisher.payloadHeader].contains(name)
-    }
-
     static func isSHA256(_ s: String) -> Bool {
         s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
     }
