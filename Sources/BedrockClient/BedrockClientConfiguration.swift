@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything a ``TitanEmbeddingClient`` needs besides credentials; validated at construction.
+/// Everything a ``TitanEmbeddingClient`` needs besides credentials (the model family included); validated at construction.
 ///
 /// ``fromEnvironment(_:)`` is the one place environment variables are read for the client.
 public struct BedrockClientConfiguration: Sendable {
@@ -10,7 +10,10 @@ public struct BedrockClientConfiguration: Sendable {
     public var endpoint: String
     /// Model id or ARN (custom / provisioned models). Default: `amazon.titan-embed-image-v1`.
     public var modelID: String
-    /// Output vector length when a call does not say: 256, 384 or 1024. Default: 1024.
+    /// The model family: the request and response schema, input rules and dimensions. Default: inferred from
+    /// ``modelID`` (``EmbeddingModelFamily/inferred(fromModelID:)``), Titan when it names no base model.
+    public var family: EmbeddingModelFamily
+    /// Output vector length when a call does not say: 256, 384 or 1024 (Nova: also 3072). Default: 1024.
     public var dimensions: Int
     /// Text over the token limit. Default: ``TitanTextPolicy/truncate``.
     public var textPolicy: TitanTextPolicy
@@ -25,9 +28,14 @@ public struct BedrockClientConfiguration: Sendable {
     /// Optional cap on requests started per minute (evenly spaced), to stay under the account quota. Default: none.
     public var requestsPerMinute: Int?
 
-    /// - Throws: ``BedrockError`` `configuration` for an unsupported dimension, a non-http(s) endpoint, or
-    ///   non-positive limits.
+    /// - Parameters:
+    ///   - family: `nil` infers it from `modelID`; an id that names no base model (a custom or provisioned model
+    ///     ARN) is taken as Titan, as before Nova existed. ``fromEnvironment(_:)`` is stricter: there such an id needs
+    ///     `BEDROCK_MODEL_FAMILY`.
+    /// - Throws: ``BedrockError`` `configuration` for a dimension the family does not offer, a non-http(s) endpoint,
+    ///   or non-positive limits.
     public init(region: String = "us-east-1", endpoint: String? = nil, modelID: String = TitanModel.multimodalEmbeddingsV1,
+                family: EmbeddingModelFamily? = nil,
                 dimensions: Int = TitanModel.defaultDimension, textPolicy: TitanTextPolicy = .truncate,
                 connectTimeout: Double = 3, requestTimeout: Double = 30, retryPolicy: RetryPolicy = .standard,
                 maxConcurrency: Int = 16, requestsPerMinute: Int? = nil) throws(BedrockError) {
@@ -38,8 +46,9 @@ public struct BedrockClientConfiguration: Sendable {
             throw BedrockError(.configuration, "endpoint '\(endpoint)' is not an http(s) URL")
         }
         guard !modelID.isEmpty else { throw BedrockError(.configuration, "model id is empty") }
-        guard TitanModel.supportedDimensions.contains(dimensions) else {
-            throw BedrockError(.configuration, "dimensions must be 256, 384 or 1024, not \(dimensions)")
+        let family = family ?? EmbeddingModelFamily.inferred(fromModelID: modelID) ?? .titan
+        guard family.supportedDimensions.contains(dimensions) else {
+            throw BedrockError(.configuration, "dimensions must be \(family.dimensionsText) for \(family == .titan ? "Titan" : "Nova"), not \(dimensions)")
         }
         guard connectTimeout > 0, requestTimeout > 0, maxConcurrency > 0, (requestsPerMinute ?? 1) > 0 else {
             throw BedrockError(.configuration, "timeouts, maxConcurrency and requestsPerMinute must be positive")
@@ -47,6 +56,7 @@ public struct BedrockClientConfiguration: Sendable {
         self.region = region
         self.endpoint = endpoint
         self.modelID = modelID
+        self.family = family
         self.dimensions = dimensions
         self.textPolicy = textPolicy
         self.connectTimeout = connectTimeout
@@ -68,7 +78,8 @@ public struct BedrockClientConfiguration: Sendable {
     /// | `AWS_REGION`, `AWS_DEFAULT_REGION`, profile `region` | region, first set wins | `us-east-1` |
     /// | `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, `AWS_ENDPOINT_URL` | endpoint override, first set wins | regional endpoint |
     /// | `BEDROCK_MODEL_ID` | model id or ARN | `amazon.titan-embed-image-v1` |
-    /// | `BEDROCK_EMBEDDING_DIMENSIONS` | 256, 384, 1024 | 1024 |
+    /// | `BEDROCK_MODEL_FAMILY` | `titan`, `nova`; required when the model id is a custom/provisioned ARN | from the model id |
+    /// | `BEDROCK_EMBEDDING_DIMENSIONS` | 256, 384, 1024 (Nova: also 3072) | 1024 |
     /// | `BEDROCK_TEXT_POLICY` | `reject`, `truncate`, `passThrough` | `truncate` |
     /// | `BEDROCK_CONNECT_TIMEOUT_SECONDS` | connect timeout | 3 |
     /// | `BEDROCK_REQUEST_TIMEOUT_SECONDS` | per-attempt timeout | 30 |
@@ -103,9 +114,11 @@ public struct BedrockClientConfiguration: Sendable {
             guard attempts >= 1 else { throw BedrockError(.configuration, "AWS_MAX_ATTEMPTS must be at least 1") }
             retry.maxAttempts = attempts
         }
+        let modelID = nonEmpty("BEDROCK_MODEL_ID") ?? TitanModel.multimodalEmbeddingsV1
+        let family = try EmbeddingModelFamily.resolve(modelID: modelID, setting: nonEmpty("BEDROCK_MODEL_FAMILY"))
         return try BedrockClientConfiguration(
             region: region, endpoint: endpoint,
-            modelID: nonEmpty("BEDROCK_MODEL_ID") ?? TitanModel.multimodalEmbeddingsV1,
+            modelID: modelID, family: family,
             dimensions: try int("BEDROCK_EMBEDDING_DIMENSIONS") ?? TitanModel.defaultDimension,
             textPolicy: policy,
             connectTimeout: try double("BEDROCK_CONNECT_TIMEOUT_SECONDS") ?? 3,

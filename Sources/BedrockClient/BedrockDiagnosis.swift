@@ -7,6 +7,7 @@ public struct BedrockDiagnosis: Sendable, CustomStringConvertible {
     public var region: String?
     public var endpoint: String?
     public var modelID: String?
+    public var family: EmbeddingModelFamily?
     public var dimensions: Int?
     /// Configuration problem (malformed variable), if any; nothing else is tried then.
     public var configurationError: String?
@@ -31,7 +32,7 @@ public struct BedrockDiagnosis: Sendable, CustomStringConvertible {
     public var description: String {
         var lines: [String] = []
         if let configurationError { return "bedrock: configuration error: \(configurationError)" }
-        lines.append("bedrock: region \(region ?? "?"), endpoint \(endpoint ?? "?"), model \(modelID ?? "?"), \(dimensions ?? 0)-d")
+        lines.append("bedrock: region \(region ?? "?"), endpoint \(endpoint ?? "?"), model \(modelID ?? "?") (\(family?.rawValue ?? "?") family), \(dimensions ?? 0)-d")
         if let credentialsError {
             lines.append("bedrock: credentials: FAILED: \(credentialsError)")
         } else {
@@ -67,6 +68,7 @@ extension TitanEmbeddingClient {
         d.region = configuration.region
         d.endpoint = configuration.endpoint
         d.modelID = configuration.modelID
+        d.family = configuration.family
         d.dimensions = configuration.dimensions
         let transport = CurlHTTPTransport(maxConnections: 2)
         let chain = CredentialProviderChain.default(env: env, transport: transport)

@@ -2,8 +2,14 @@ import Foundation
 import Logging
 import Metrics
 
-/// The Amazon Titan Multimodal Embeddings G1 client: validates input, signs with SigV4, sends over libcurl,
-/// retries per ``RetryPolicy``, and maps every failure to a typed ``BedrockError``.
+/// The Bedrock embedding client: validates input, signs with SigV4, sends over libcurl, retries per ``RetryPolicy``,
+/// and maps every failure to a typed ``BedrockError``.
+///
+/// It speaks the model family of ``BedrockClientConfiguration/family``: Amazon Titan Multimodal Embeddings G1 (one
+/// request, one fused vector for a caption with an image) or Amazon Nova Multimodal Embeddings (one modality per
+/// request: a caption with an image is two requests and one fused vector; see ``NovaModel/fuse(_:_:)``). Callers say
+/// what to embed and what for (``EmbeddingPurpose``: indexing an item, or a query searching a kind of vector); the
+/// family builds the request and parses the response.
 ///
 /// One instance per process is the intended use: it owns the connection pool, the retry budget and the
 /// concurrency/rate limits that keep ingestion under the account's quota. Safe to share across tasks.
@@ -53,13 +59,14 @@ public final class TitanEmbeddingClient: Sendable {
     /// - Parameters:
     ///   - text: English text; over-long text follows ``BedrockClientConfiguration/textPolicy``.
     ///   - image: PNG or JPEG bytes, at most 5 MB.
-    ///   - dimensions: 256, 384 or 1024; `nil` uses ``BedrockClientConfiguration/dimensions`` (default 1024).
-    ///   - modelID: overrides ``BedrockClientConfiguration/modelID`` (e.g. a custom model ARN).
+    ///   - dimensions: 256, 384 or 1024 (Nova also 3072); `nil` uses ``BedrockClientConfiguration/dimensions`` (default 1024).
+    ///   - modelID: overrides ``BedrockClientConfiguration/modelID`` (e.g. a custom model ARN of the same family).
+    ///   - purpose: what the vector is for (Nova optimises for it; Titan ignores it). Default: ``EmbeddingPurpose/index``.
     /// - Throws: ``BedrockError``: `invalidInput` before any request; Bedrock error codes; transport codes;
     ///   `invalidResponse` for an undecodable body or a vector of the wrong length.
     public func embed(text: String? = nil, image: [UInt8]? = nil, dimensions: Int? = nil,
-                      modelID: String? = nil) async throws(BedrockError) -> TitanEmbedding {
-        try await embed(TitanInput(text: text, image: image), dimensions: dimensions, modelID: modelID)
+                      modelID: String? = nil, purpose: EmbeddingPurpose = .index) async throws(BedrockError) -> TitanEmbedding {
+        try await embed(TitanInput(text: text, image: image), dimensions: dimensions, modelID: modelID, purpose: purpose)
     }
 
     /// Embeds one ``TitanInput``; see ``embed(text:image:dimensions:modelID:)``.
@@ -69,8 +76,12 @@ public final class TitanEmbeddingClient: Sendable {
     /// the result then has ``TitanEmbedding/textWasTruncated`` set and counts the cuts in
     /// ``TitanEmbedding/tokenLimitRetries``. These resends do not draw from the retry budget: they are a
     /// different request, not a repeat of a failed one.
-    public func embed(_ input: TitanInput, dimensions: Int? = nil, modelID: String? = nil) async throws(BedrockError) -> TitanEmbedding {
+    public func embed(_ input: TitanInput, dimensions: Int? = nil, modelID: String? = nil,
+                      purpose: EmbeddingPurpose = .index) async throws(BedrockError) -> TitanEmbedding {
         let dimensions = dimensions ?? configuration.dimensions
+        if configuration.family == .nova {
+            return try await embedNova(input, dimensions: dimensions, modelID: modelID, purpose: purpose)
+        }
         var (text, truncated) = try input.validated(dimensions: dimensions, textPolicy: configuration.textPolicy)
         let image = input.image.map { Data($0).base64EncodedString() }
         let url = configuration.invokeURL(modelID: modelID)
@@ -85,9 +96,9 @@ public final class TitanEmbeddingClient: Sendable {
                 throw BedrockError(.invalidInput, "could not encode the request")
             }
             do {
-                let (vector, tokens, attempts) = try await send(url: url, path: path, body: body, dimensions: dimensions,
-                                                                attemptsSoFar: attemptsSoFar)
-                return TitanEmbedding(vector: vector, inputTextTokenCount: tokens, textWasTruncated: truncated,
+                let (decoded, attempts) = try await send(url: url, path: path, body: body, dimensions: dimensions,
+                                                         family: .titan, attemptsSoFar: attemptsSoFar)
+                return TitanEmbedding(vector: decoded.vector, inputTextTokenCount: decoded.inputTextTokenCount, textWasTruncated: truncated,
                                       attempts: attemptsSoFar + attempts, tokenLimitRetries: cuts)
             } catch {
                 guard configuration.textPolicy == .truncate, error.isTextTooLong, let current = text,
@@ -104,21 +115,32 @@ public final class TitanEmbeddingClient: Sendable {
         }
     }
 
+    /// A response body's vector and what came with it.
+    struct DecodedEmbedding: Sendable {
+        var vector: [Float]
+        /// Titan's `inputTextTokenCount`.
+        var inputTextTokenCount: Int?
+        /// Nova's `truncatedCharLength`.
+        var truncatedCharLength: Int?
+    }
+
     /// Sends one request body with the retry policy.
     ///
-    /// - Parameter attemptsSoFar: requests already sent for this input (earlier texts), added to errors' `attempts`.
-    /// - Returns: the vector, Bedrock's token count and the attempts this body took.
-    private func send(url: String, path: String, body: [UInt8], dimensions: Int,
-                      attemptsSoFar: Int) async throws(BedrockError) -> ([Float], Int?, Int) {
+    /// - Parameters:
+    ///   - family: the response schema to decode.
+    ///   - attemptsSoFar: requests already sent for this input (earlier texts), added to errors' `attempts`.
+    /// - Returns: the decoded response and the attempts this body took.
+    func send(url: String, path: String, body: [UInt8], dimensions: Int, family: EmbeddingModelFamily,
+              attemptsSoFar: Int) async throws(BedrockError) -> (DecodedEmbedding, Int) {
         let policy = configuration.retryPolicy
         var attempt = 1
         var lastRetryCost: Int?
         var refreshedExpiredToken = false
         while true {
             do {
-                let (vector, tokens) = try await attemptOnce(url: url, path: path, body: body, dimensions: dimensions)
+                let decoded = try await attemptOnce(url: url, path: path, body: body, dimensions: dimensions, family: family)
                 budget.recordSuccess(retryCost: lastRetryCost)
-                return (vector, tokens, attempt)
+                return (decoded, attempt)
             } catch let failure {
                 var error = failure.error
                 error.attempts = attemptsSoFar + attempt
@@ -156,7 +178,8 @@ public final class TitanEmbeddingClient: Sendable {
     /// Embeds many inputs with at most ``BedrockClientConfiguration/maxConcurrency`` in flight.
     ///
     /// - Returns: one result per input, in input order; a failed item does not fail the batch.
-    public func embedBatch(_ inputs: [TitanInput], dimensions: Int? = nil, modelID: String? = nil) async -> [Result<TitanEmbedding, BedrockError>] {
+    public func embedBatch(_ inputs: [TitanInput], dimensions: Int? = nil, modelID: String? = nil,
+                           purpose: EmbeddingPurpose = .index) async -> [Result<TitanEmbedding, BedrockError>] {
         guard !inputs.isEmpty else { return [] }
         let width = min(configuration.maxConcurrency, inputs.count)
         // Collected as pairs and sorted afterwards: an indexed write into a
@@ -171,7 +194,7 @@ public final class TitanEmbeddingClient: Sendable {
                 next += 1
                 let input = inputs[i]
                 group.addTask {
-                    do throws(BedrockError) { return (i, .success(try await self.embed(input, dimensions: dimensions, modelID: modelID))) }
+                    do throws(BedrockError) { return (i, .success(try await self.embed(input, dimensions: dimensions, modelID: modelID, purpose: purpose))) }
                     catch { return (i, .failure(error)) }
                 }
             }
@@ -191,7 +214,8 @@ public final class TitanEmbeddingClient: Sendable {
         var serverDelay: Double?
     }
 
-    private func attemptOnce(url: String, path: String, body: [UInt8], dimensions: Int) async throws(AttemptFailure) -> ([Float], Int?) {
+    private func attemptOnce(url: String, path: String, body: [UInt8], dimensions: Int,
+                             family: EmbeddingModelFamily) async throws(AttemptFailure) -> DecodedEmbedding {
         if let rateLimiter {
             let slot = await rateLimiter.reserve()
             do { try await Task.sleep(until: slot, clock: .continuous) } catch {
@@ -226,23 +250,35 @@ public final class TitanEmbeddingClient: Sendable {
             metrics.recordError(error)
             throw AttemptFailure(error: error, serverDelay: RetryPolicy.serverDelay(headers: response.headers))
         }
-        let decoded: TitanEmbeddingResponse
+        let decoded: DecodedEmbedding
         do {
-            decoded = try TitanEmbeddingResponse.decodeFast(response.body)
-                ?? JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
+            switch family {
+            case .titan:
+                let titan = try TitanEmbeddingResponse.decodeFast(response.body)
+                    ?? JSONDecoder().decode(TitanEmbeddingResponse.self, from: Data(response.body))
+                decoded = DecodedEmbedding(vector: titan.embedding, inputTextTokenCount: titan.inputTextTokenCount)
+            case .nova:
+                let nova = try JSONDecoder().decode(NovaEmbeddingResponse.self, from: Data(response.body))
+                guard nova.embeddings.count == 1, let entry = nova.embeddings.first else { throw NovaShapeError() }
+                decoded = DecodedEmbedding(vector: entry.embedding, truncatedCharLength: entry.truncatedCharLength)
+            }
         } catch {
-            let e = BedrockError(.invalidResponse, "the response is not a Titan embedding document", httpStatus: response.status, requestID: requestID)
-            metrics.recordError(e)
-            throw AttemptFailure(error: e)
-        }
-        guard decoded.embedding.count == dimensions else {
-            let e = BedrockError(.invalidResponse, "the vector has \(decoded.embedding.count) components, expected \(dimensions)",
+            let e = BedrockError(.invalidResponse, "the response is not a \(family == .titan ? "Titan" : "Nova") embedding document",
                                  httpStatus: response.status, requestID: requestID)
             metrics.recordError(e)
             throw AttemptFailure(error: e)
         }
-        return (decoded.embedding, decoded.inputTextTokenCount)
+        guard decoded.vector.count == dimensions else {
+            let e = BedrockError(.invalidResponse, "the vector has \(decoded.vector.count) components, expected \(dimensions)",
+                                 httpStatus: response.status, requestID: requestID)
+            metrics.recordError(e)
+            throw AttemptFailure(error: e)
+        }
+        return decoded
     }
+
+    /// A Nova answer with other than one embedding (a single-modality request answers exactly one).
+    private struct NovaShapeError: Error {}
 
     /// Maps a non-2xx response to a ``BedrockError`` from `x-amzn-ErrorType` (else the body's `__type`, else the status).
     public static func mapErrorResponse(_ response: HTTPTransportResponse) -> BedrockError {

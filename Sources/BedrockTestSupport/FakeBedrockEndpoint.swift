@@ -33,6 +33,7 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
     private var maxInFlight = 0
     private var modelIDs: [String] = []
     private var requests: [TitanEmbeddingRequest] = []
+    private var novaRequests: [NovaEmbeddingRequest] = []
     private let maxTextTokens: Int?
     private var server: LoopbackHTTPServer!
     private let verifier: SigV4Verifier
@@ -71,6 +72,13 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
 
     /// The well-formed request bodies received, in order.
     public var receivedRequests: [TitanEmbeddingRequest] { lock.lock(); defer { lock.unlock() }; return requests }
+
+    /// The well-formed Nova request bodies received (those with a `taskType`), in order.
+    public var receivedNovaRequests: [NovaEmbeddingRequest] { lock.lock(); defer { lock.unlock() }; return novaRequests }
+
+    /// The vector the fake's Nova answer carries for one request: the Titan fake's vector of its text (an image
+    /// request: of no text), so a caption with an image fuses two known vectors.
+    public static func expectedNovaVector(text: String?, dimensions: Int) -> [Float] { expectedVector(text: text, dimensions: dimensions) }
 
     /// The fake's token count of a text: its space-separated words.
     public static func tokenCount(_ text: String) -> Int { text.split(whereSeparator: { $0 == " " }).count }
@@ -116,6 +124,9 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         }
         let modelID = SigV4Canonical.percentDecode(parts[1])
         lock.lock(); modelIDs.append(modelID); lock.unlock()
+        if let nova = try? JSONDecoder().decode(NovaEmbeddingRequest.self, from: Data(request.body)) {
+            return answerNova(nova, fault: fault)
+        }
         guard let body = try? JSONDecoder().decode(TitanEmbeddingRequest.self, from: Data(request.body)) else {
             return Self.error(.validation, "Malformed input request")
         }
@@ -158,6 +169,47 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
             json += ",\"inputTextTokenCount\":\(Self.tokenCount(text))"
         }
         json += "}"
+        return .respond(status: 200, headers: [("Content-Type", "application/json"), ("x-amzn-RequestId", UUID().uuidString)],
+                        body: Array(json.utf8), delay: delay)
+    }
+
+    /// A Nova answer: `{"embeddings":[{"embeddingType":…,"embedding":[…]}]}`, with the same faults as Titan's.
+    private func answerNova(_ body: NovaEmbeddingRequest, fault: Fault?) -> LoopbackHTTPServer.Reply {
+        lock.lock(); novaRequests.append(body); lock.unlock()
+        let params = body.singleEmbeddingParams
+        let dimensions = params.embeddingDimension ?? 3072
+        guard (params.text == nil) != (params.image == nil) else {
+            return Self.error(.validation, "Malformed input request: #/singleEmbeddingParams: exactly one of [text, image, video, audio] must be present")
+        }
+        var length = dimensions
+        var delay = latency
+        switch fault {
+        case .error(let type, let retryAfter, let message)?:
+            var reply = Self.error(type, message ?? "injected \(type.name)")
+            if let retryAfter, case .respond(let s, var h, let b, _) = reply {
+                h.append(("Retry-After", retryAfter))
+                reply = .respond(status: s, headers: h, body: b, delay: latency)
+            }
+            return reply
+        case .malformedJSON?:
+            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"embeddings\":[{".utf8), delay: latency)
+        case .wrongLength(let n)?:
+            length = n
+        case .delay(let seconds)?:
+            delay += seconds
+        case .reset?:
+            return .reset
+        case nil:
+            break
+        }
+        if let maxTextTokens, let text = params.text?.value, Self.tokenCount(text) > maxTextTokens, params.text?.truncationMode == "NONE" {
+            return Self.error(.validation, "400 Bad Request: Too many input tokens. Max input tokens: \(maxTextTokens), request input token count: \(Self.tokenCount(text))")
+        }
+        var vector = Self.expectedNovaVector(text: params.text?.value, dimensions: dimensions)
+        if length != dimensions { vector = Array(repeating: 0.5, count: length) }
+        var json = "{\"embeddings\":[{\"embeddingType\":\"\(params.text != nil ? "TEXT" : "IMAGE")\",\"embedding\":["
+        json += vector.map(\.description).joined(separator: ",")
+        json += "]}]}"
         return .respond(status: 200, headers: [("Content-Type", "application/json"), ("x-amzn-RequestId", UUID().uuidString)],
                         body: Array(json.utf8), delay: delay)
     }

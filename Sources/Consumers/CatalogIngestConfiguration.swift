@@ -1,4 +1,5 @@
 import BedrockClient
+import RecCore
 
 /// How products become vectors.
 public struct CatalogIngestConfiguration: Sendable {
@@ -17,10 +18,13 @@ public struct CatalogIngestConfiguration: Sendable {
 
     /// Default: `fused`.
     public var mode: EmbeddingMode
-    /// 256, 384 or 1024. Default: 1024.
+    /// 256, 384 or 1024 (Nova: also 3072). Default: 1024.
     public var dimensions: Int
-    /// Stored with each vector and part of the content hash. Default: `amazon.titan-embed-image-v1`.
+    /// Stored with each vector and part of the content hash (with the dimension: vectors of different models or
+    /// dimensions never share a cache entry). Default: `amazon.titan-embed-image-v1`.
     public var modelID: String
+    /// The model's family, which decides the dimensions it offers. Default: inferred from ``modelID``, else Titan.
+    public var family: EmbeddingModelFamily
     /// Embedding requests in flight across one poll batch. Default: 16.
     public var embedConcurrency: Int
     /// Image downloads in flight across one poll batch. Default: 16.
@@ -32,10 +36,13 @@ public struct CatalogIngestConfiguration: Sendable {
     /// Transient image failures of one event (timeouts, 5xx) after which the URL counts as broken. Default: 5.
     public var maxImageAttempts: Int
 
+    /// - Throws: ``CatalogEventError`` `invalidField` for a dimension the schema or the family does not offer, or
+    ///   non-positive limits.
     public init(mode: EmbeddingMode = .fused, dimensions: Int = TitanModel.defaultDimension, modelID: String = TitanModel.multimodalEmbeddingsV1,
-                embedConcurrency: Int = 16, fetchConcurrency: Int = 16, writeConcurrency: Int = 4, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
-        guard TitanModel.supportedDimensions.contains(dimensions) else {
-            throw CatalogEventError(.invalidField, "embedding dimensions must be 256, 384 or 1024, not \(dimensions)")
+                family: EmbeddingModelFamily? = nil, embedConcurrency: Int = 16, fetchConcurrency: Int = 16, writeConcurrency: Int = 4, brokenImagePolicy: BrokenImagePolicy = .textOnly, maxImageAttempts: Int = 5) throws {
+        let family = family ?? EmbeddingModelFamily.inferred(fromModelID: modelID) ?? .titan
+        guard VectorDimensions.supported.contains(dimensions), family.supportedDimensions.contains(dimensions) else {
+            throw CatalogEventError(.invalidField, "embedding dimensions must be \(family.dimensionsText) for \(family.rawValue) models, not \(dimensions)")
         }
         guard embedConcurrency > 0, fetchConcurrency > 0, writeConcurrency > 0, maxImageAttempts > 0 else {
             throw CatalogEventError(.invalidField, "concurrency limits and maxImageAttempts must be positive")
@@ -43,6 +50,7 @@ public struct CatalogIngestConfiguration: Sendable {
         self.mode = mode
         self.dimensions = dimensions
         self.modelID = modelID
+        self.family = family
         self.embedConcurrency = embedConcurrency
         self.fetchConcurrency = fetchConcurrency
         self.writeConcurrency = writeConcurrency

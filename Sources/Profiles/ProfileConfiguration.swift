@@ -6,7 +6,7 @@ import RecCore
 /// Changing any of them changes what a profile means: run `rec profiles rebuild`
 /// afterwards so stored profiles follow the new rule.
 public struct ProfileConfiguration: Sendable, Equatable {
-    /// Item vector dimension the profiles live in (256, 384 or 1024). Default: 1024.
+    /// Item vector dimension the profiles live in (256, 384, 1024 or 3072). Default: 1024.
     public var dimension: Int
     /// Event weights. Default: ``EventWeights/default``.
     public var weights: EventWeights
@@ -48,8 +48,8 @@ public struct ProfileConfiguration: Sendable, Equatable {
         transitionHalfLife: TimeInterval = 3650 * 86_400,
         transitionReverseWeight: Double = 0
     ) throws {
-        guard [256, 384, 1024].contains(dimension) else {
-            throw RecError(.configuration, "profile dimension must be 256, 384 or 1024, not \(dimension)")
+        guard VectorDimensions.supported.contains(dimension) else {
+            throw RecError(.configuration, "profile dimension must be \(VectorDimensions.text), not \(dimension)")
         }
         for (name, h) in [("long-term", longTermHalfLife), ("session", sessionHalfLife), ("negative", negativeHalfLife), ("popularity", popularityHalfLife), ("transition", transitionHalfLife)] {
             guard h.isFinite, h > 0 else { throw RecError(.configuration, "\(name) half-life must be a positive number of seconds") }

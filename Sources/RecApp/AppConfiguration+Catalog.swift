@@ -8,7 +8,7 @@ import Consumers
 /// | `REC_CATALOG_TOPIC` | catalog topic | `catalog.v1` |
 /// | `REC_CATALOG_GROUP` | consumer group | `rec-products` |
 /// | `REC_EMBEDDING_MODE` | `fused` or `separate` | `fused` |
-/// | `BEDROCK_EMBEDDING_DIMENSIONS` | 256, 384, 1024 | 1024 |
+/// | `BEDROCK_EMBEDDING_DIMENSIONS` | 256, 384, 1024, 3072 (Nova) | 1024 |
 /// | `REC_BROKEN_IMAGES` | `text-only` or `dead-letter` | `text-only` |
 /// | `AWS_ENDPOINT_URL_S3` | path-style S3 endpoint for `s3://` images | regional virtual-hosted |
 /// | `REC_IMAGE_ALLOW_CIDRS` | comma-separated address blocks image downloads may reach despite the address policy (loopback, private, link-local, ...) | none: public addresses only |

@@ -1,9 +1,10 @@
 import Foundation
 import Profiles
+import RecCore
 
 extension AppConfiguration {
     /// The profile model from the environment (defaults in ``ProfileConfiguration``):
-    /// - `BEDROCK_EMBEDDING_DIMENSIONS` (shared with catalog ingest): item/profile vector dimension, 256/384/1024. Default: 1024.
+    /// - `BEDROCK_EMBEDDING_DIMENSIONS` (shared with catalog ingest): item/profile vector dimension, 256/384/1024/3072. Default: 1024.
     /// - `REC_EVENT_WEIGHTS`: e.g. `view=1,click=2,add_to_cart=4,purchase=8,rating=1,dismiss=-4,neutral=3`.
     /// - `REC_PROFILE_HALF_LIFE_DAYS` (30), `REC_SESSION_HALF_LIFE_MINUTES` (30),
     ///   `REC_NEGATIVE_HALF_LIFE_DAYS` (30), `REC_POPULARITY_HALF_LIFE_DAYS` (7).
@@ -28,7 +29,7 @@ extension AppConfiguration {
         }
         let d = ProfileConfiguration.default
         // The dimension catalog ingest stores vectors in: profiles must live in the same space.
-        guard let dimension = Int(embeddingDimensions) else { throw ConfigurationError("BEDROCK_EMBEDDING_DIMENSIONS must be 256, 384 or 1024") }
+        guard let dimension = Int(embeddingDimensions) else { throw ConfigurationError("BEDROCK_EMBEDDING_DIMENSIONS must be \(VectorDimensions.text)") }
         let weights = try environment["REC_EVENT_WEIGHTS"].map { try EventWeights.parse($0) } ?? .default
         return try ProfileConfiguration(
             dimension: dimension,

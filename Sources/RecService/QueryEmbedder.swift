@@ -1,20 +1,31 @@
 import BedrockClient
 
-/// Turns a search query (text, image or both) into a vector; production uses Titan through ``TitanEmbeddingClient``.
+/// Turns a search query (text, image or both) into a vector; production uses Bedrock (Titan or Nova) through ``TitanEmbeddingClient``.
 public protocol QueryEmbedder: Sendable {
     func embed(text: String?, image: [UInt8]?, dimensions: Int) async throws -> [Float]
 }
 
-/// The same embedding path as ingest: BedrockClient's Titan client.
+/// The same embedding path as ingest: BedrockClient's client, of the model family ingest used.
+///
+/// Queries are embedded for retrieval: with Nova, the purpose matches the kind of stored vector searched
+/// (`fused`: `GENERIC_RETRIEVAL`, `text`: `TEXT_RETRIEVAL`, `image`: `IMAGE_RETRIEVAL`; items are indexed with
+/// `GENERIC_INDEX`); Titan ignores it.
 public struct TitanQueryEmbedder: QueryEmbedder {
     public let client: TitanEmbeddingClient
-    public init(client: TitanEmbeddingClient) { self.client = client }
+    /// The purpose queries are embedded for.
+    public let purpose: EmbeddingPurpose
+
+    /// - Parameter searchingKind: the stored kind searched (``RecommenderConfiguration/embeddingKind``). Default: `fused`.
+    public init(client: TitanEmbeddingClient, searchingKind: String = "fused") {
+        self.client = client
+        self.purpose = .retrieval(searchingKind: searchingKind)
+    }
 
     /// - Throws: ``RecServiceError``: `invalidInput` for input Titan would reject, `unavailable` when
     ///   throttled or retriable, `upstream` otherwise.
     public func embed(text: String?, image: [UInt8]?, dimensions: Int) async throws -> [Float] {
         do {
-            return try await client.embed(text: text, image: image, dimensions: dimensions).vector
+            return try await client.embed(text: text, image: image, dimensions: dimensions, purpose: purpose).vector
         } catch {
             // The endpoint's 400 (ValidationException: a corrupt image, too many tokens) is the input's fault too.
             if error.code == .invalidInput || error.code == .validation { throw RecServiceError(.invalidInput, error.message) }

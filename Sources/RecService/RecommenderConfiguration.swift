@@ -1,9 +1,10 @@
 import Foundation
+import RecCore
 
 /// Serving knobs of the recommender, validated at construction. Defaults suit the local stack.
 public struct RecommenderConfiguration: Sendable, Equatable {
     public var weights: BlendWeights
-    /// Item vector dimension served (must match ingest). Default: 1024.
+    /// Item vector dimension served (must match ingest): 256, 384, 1024 or 3072 (Nova). Default: 1024.
     public var dimensions: Int
     /// Which item vector kind is searched (`fused`, `text`, `image`). Default: `fused`.
     public var embeddingKind: String
@@ -52,8 +53,8 @@ public struct RecommenderConfiguration: Sendable, Equatable {
                 efSearch: Int = 100, maxScanTuples: Int = 20_000, popularCandidates: Int = 30, freshCandidates: Int = 20,
                 seenEventTypes: [String] = ["view", "click", "add_to_cart", "purchase", "rating", "dismiss"],
                 seenLimit: Int = 5_000) throws {
-        guard [256, 384, 1024].contains(dimensions) else {
-            throw RecServiceError(.configuration, "dimensions must be 256, 384 or 1024, not \(dimensions)")
+        guard VectorDimensions.supported.contains(dimensions) else {
+            throw RecServiceError(.configuration, "dimensions must be \(VectorDimensions.text), not \(dimensions)")
         }
         guard ["fused", "text", "image"].contains(embeddingKind) else {
             throw RecServiceError(.configuration, "embedding kind must be fused, text or image")

@@ -2,8 +2,8 @@ import BedrockClient
 import Foundation
 import RecCore
 
-/// The in-process Titan Multimodal Embeddings G1 stand-in: validates a request by
-/// Titan's rules, embeds text with MiniLM and images with ``ImageDescriptor`` on
+/// The in-process Titan Multimodal Embeddings G1 stand-in (and Nova Multimodal Embeddings', see
+/// `TitanEmbedder+Nova.swift`): validates a request by the model's rules, embeds text with MiniLM and images with ``ImageDescriptor`` on
 /// dedicated threads, maps both to the requested length and fuses them.
 ///
 /// Text requests from all callers queue into one ``BatchWorker`` that runs up to
@@ -39,18 +39,22 @@ public final class TitanEmbedder: Sendable {
 
     public let model: MiniLMModel
     public let configuration: Configuration
-    private let textWorker: BatchWorker<TextJob, [Float]>
-    private let imageWorker: BatchWorker<ImageJob, [Float]>
+    let textWorker: BatchWorker<TextJob, [Float]>
+    let imageWorker: BatchWorker<ImageJob, [Float]>
 
     /// Seeds of the fixed projections (changing them changes every vector).
     static let textSeed: UInt64 = 0x7469_7461_6E2D_7478 // "titan-tx"
     static let imageSeed: UInt64 = 0x7469_7461_6E2D_696D // "titan-im"
 
-    /// Projections are built once per process, on first use.
-    static let textProjectors: [Int: DimensionProjector] = Dictionary(uniqueKeysWithValues: TitanModel.supportedDimensions.map {
+    /// Every output length served: Titan's, and Nova's 3072 too.
+    static let servedDimensions = TitanModel.supportedDimensions.union(NovaModel.supportedDimensions)
+
+    /// Projections are built once per process, on first use. Titan and Nova requests of the same length share them,
+    /// so both families get the same local vectors.
+    static let textProjectors: [Int: DimensionProjector] = Dictionary(uniqueKeysWithValues: servedDimensions.map {
         ($0, DimensionProjector(inputDimension: MiniLMModel.dimension, outputDimension: $0, seed: textSeed))
     })
-    static let imageProjectors: [Int: DimensionProjector] = Dictionary(uniqueKeysWithValues: TitanModel.supportedDimensions.map {
+    static let imageProjectors: [Int: DimensionProjector] = Dictionary(uniqueKeysWithValues: servedDimensions.map {
         ($0, DimensionProjector(inputDimension: ImageDescriptor.dimension, outputDimension: $0, seed: imageSeed))
     })
 

@@ -14,6 +14,9 @@ public struct TitanLocalHealth: Codable, Sendable, Equatable {
     public var textModel: String
     public var modelDirectory: String
     public var dimensions: [Int]
+    /// The Nova Multimodal Embeddings model id also served (absent from stand-ins built before Nova).
+    public var novaModelId: String?
+    public var novaDimensions: [Int]?
     public var imageDescriptorDimension: Int
     public var authentication: String
     public var maxBatch: Int

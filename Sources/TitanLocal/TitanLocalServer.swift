@@ -74,8 +74,15 @@ public struct TitanLocalServer: Sendable {
             }
             if let fault = faults.nextFault() { throw fault }
             let modelID = rawModelID.removingPercentEncoding ?? rawModelID
+            if modelID == NovaModel.multimodalEmbeddingsV1 {
+                let answer = try await embedder.embedNova(body: body)
+                var headers = standardHeaders(requestID: requestID)
+                headers[.contentType] = "application/json"
+                headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: TitanEmbedder.encode(answer))))
+            }
             guard modelID == TitanModel.multimodalEmbeddingsV1 else {
-                throw TitanLocalError(.resourceNotFound, "Model \(modelID) is not available here: rec titan-local serves only \(TitanModel.multimodalEmbeddingsV1).")
+                throw TitanLocalError(.resourceNotFound, "Model \(modelID) is not available here: rec titan-local serves \(TitanModel.multimodalEmbeddingsV1) and \(NovaModel.multimodalEmbeddingsV1).")
             }
             let answer = try await embedder.embed(body: body)
             let json = TitanEmbedder.encode(answer)
@@ -126,6 +133,8 @@ public struct TitanLocalServer: Sendable {
             textModel: "all-MiniLM-L6-v2",
             modelDirectory: embedder.model.directory.path,
             dimensions: TitanModel.supportedDimensions.sorted(),
+            novaModelId: NovaModel.multimodalEmbeddingsV1,
+            novaDimensions: NovaModel.supportedDimensions.sorted(),
             imageDescriptorDimension: ImageDescriptor.dimension,
             authentication: auth,
             maxBatch: embedder.configuration.maxBatch,

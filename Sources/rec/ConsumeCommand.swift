@@ -34,7 +34,7 @@ struct CatalogOptions: ParsableArguments {
     var group: String?
     @Option(help: "Embedding mode: fused (one vector from caption+image) or separate (text and image vectors). Env REC_EMBEDDING_MODE.")
     var mode: String?
-    @Option(help: "Vector dimensions: 256, 384 or 1024. Env BEDROCK_EMBEDDING_DIMENSIONS; default 1024.")
+    @Option(help: "Vector dimensions: 256, 384 or 1024 (Nova: also 3072). Env BEDROCK_EMBEDDING_DIMENSIONS; default 1024.")
     var dimensions: Int?
     @Option(help: "Broken image URLs: text-only (store the product without its image, with the reason) or dead-letter. Env REC_BROKEN_IMAGES.")
     var brokenImages: String?
@@ -50,13 +50,13 @@ struct CatalogOptions: ParsableArguments {
         guard let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: self.mode ?? app.embeddingMode) else {
             throw ValidationError("embedding mode must be fused or separate")
         }
-        guard let dims = self.dimensions ?? Int(app.embeddingDimensions) else { throw ValidationError("dimensions must be 256, 384 or 1024") }
+        guard let dims = self.dimensions ?? Int(app.embeddingDimensions) else { throw ValidationError("dimensions must be 256, 384, 1024 or 3072") }
         guard let broken = CatalogIngestConfiguration.BrokenImagePolicy(rawValue: brokenImages ?? app.brokenImages) else {
             throw ValidationError("broken-images must be text-only or dead-letter")
         }
         let embedder = try app.embeddingClient()
         let ingestConfig = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID,
-                                                          embedConcurrency: embedConcurrency, brokenImagePolicy: broken)
+                                                          family: embedder.configuration.family, embedConcurrency: embedConcurrency, brokenImagePolicy: broken)
         let transport = CurlHTTPTransport()
         let s3 = ImageFetcher.S3(credentials: app.awsCredentials(transport: transport),
                                  region: embedder.configuration.region, endpoint: app.s3Endpoint)
@@ -66,7 +66,7 @@ struct CatalogOptions: ParsableArguments {
                                     configuration: ingestConfig, logger: logger)
         let consumer = try KafkaConsumer(configuration: kafka, groupID: group ?? app.catalogGroup, topics: [topic], logger: logger)
         logger.info("catalog pipeline ready", metadata: [
-            "topic": "\(topic)", "mode": "\(mode.rawValue)", "dimensions": "\(dims)", "model": "\(ingestConfig.modelID)",
+            "topic": "\(topic)", "mode": "\(mode.rawValue)", "dimensions": "\(dims)", "model": "\(ingestConfig.modelID)", "family": "\(ingestConfig.family.rawValue)",
             "endpoint": "\(embedder.configuration.endpoint)",
             "imageAllowCIDRs": "\(fetcher.addressPolicy.allowed.map(\.description).joined(separator: ","))",
             "imageFileDir": "\(fetcher.fileDirectory?.path ?? "off")",

@@ -82,7 +82,7 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             if !d.isHealthy { bad("embedding endpoint is not usable (see above)") }
             if let endpoint = d.endpoint, let health = await Self.titanLocalHealth(endpoint: endpoint) {
-                print("note  the endpoint is rec titan-local, a LOCAL STAND-IN for Titan: \(health.textModel) text vectors, image descriptor (not aligned with text), auth \(health.authentication)")
+                print("note  the endpoint is rec titan-local, a LOCAL STAND-IN for Titan and Nova: \(health.textModel) text vectors, image descriptor (not aligned with text), auth \(health.authentication)")
             }
         } else {
             print("skip  embedding endpoint: not configured (set AWS_REGION, or AWS_ENDPOINT_URL_BEDROCK_RUNTIME for rec titan-local)")

@@ -48,8 +48,9 @@ struct EvalReplay {
         guard let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: app.embeddingMode) else {
             throw ConfigurationError("REC_EMBEDDING_MODE must be fused or separate")
         }
-        guard let dims = Int(app.embeddingDimensions) else { throw ConfigurationError("BEDROCK_EMBEDDING_DIMENSIONS must be 256, 384 or 1024") }
-        let config = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID, embedConcurrency: 16)
+        guard let dims = Int(app.embeddingDimensions) else { throw ConfigurationError("BEDROCK_EMBEDDING_DIMENSIONS must be 256, 384, 1024 or 3072") }
+        let config = try CatalogIngestConfiguration(mode: mode, dimensions: dims, modelID: embedder.configuration.modelID,
+                                                    family: embedder.configuration.family, embedConcurrency: 16)
         let transport = CurlHTTPTransport()
         let ingest = CatalogIngest(pool: pool, embedder: embedder, fetcher: try app.imageFetcher(transport: transport), configuration: config, logger: logger)
         var rejected = [String]()

@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         var embedder: (any QueryEmbedder)?
         do {
-            embedder = TitanQueryEmbedder(client: try config.embeddingClient())
+            embedder = TitanQueryEmbedder(client: try config.embeddingClient(), searchingKind: recommender.configuration.embeddingKind)
         } catch {
             logger.warning("search is disabled: the embedding client is not configured", metadata: ["reason": "\((error as? BedrockError)?.message ?? "\(error)")"])
         }

@@ -11,7 +11,7 @@ import TitanLocal
 struct TitanLocalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "titan-local",
-        abstract: "Serve a local stand-in for Bedrock's amazon.titan-embed-image-v1 (MiniLM text vectors, image descriptor).",
+        abstract: "Serve a local stand-in for Bedrock's amazon.titan-embed-image-v1 and amazon.nova-2-multimodal-embeddings-v1:0 (MiniLM text vectors, image descriptor).",
         discussion: """
         Environment: REC_TITAN_MODEL_DIR, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
         REC_TITAN_THROTTLING_RATE, REC_TITAN_SERVER_ERROR_RATE, REC_TITAN_LATENCY_MS, REC_TITAN_FAULT_SEED.
