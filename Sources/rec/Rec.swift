@@ -22,6 +22,7 @@ struct Rec: AsyncParsableCommand {
             EvalCommand.self,
             TransitionsCommand.self,
             ConfigCommand.self,
+            FinetuneCommand.self,
         ]
     )
 }
