@@ -105,9 +105,13 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate).
+        .target(name: "Finetuning", dependencies: [
+            "Consumers", "BedrockClient", "Postgres", "RecCore",
+        ]),
         /// The shipped binary: configuration and command wiring (no test support linked in).
         .executableTarget(name: "rec", dependencies: [
-            "RecApp", "RecDemo", "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation",
+            "RecApp", "RecDemo", "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation", "Finetuning",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -136,6 +140,9 @@ let package = Package(
             "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FinetuningTests", dependencies: [
+            "Finetuning", "Consumers", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Postgres", "RecCore", "IntegrationTestSupport",
         ]),
         .testTarget(name: "BedrockClientTests", dependencies: [
             "BedrockClient", "BedrockTestSupport", "RecCore",

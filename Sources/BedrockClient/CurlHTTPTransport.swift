@@ -203,11 +203,13 @@ final class CurlMultiLoop: @unchecked Sendable {
         switch r.method {
         case "GET": _ = ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case "POST": _ = ccurl_setopt_long(handle, CURLOPT_POST, 1)
+        // A HEAD answer's Content-Length announces a body that never comes: NOBODY tells libcurl not to wait for it.
+        case "HEAD": _ = ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
         default:
             _ = ccurl_setopt_long(handle, CURLOPT_POST, r.body.isEmpty ? 0 : 1)
             _ = ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, r.method)
         }
-        if r.method != "GET" {
+        if r.method != "GET" && r.method != "HEAD" {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(1, r.body.count), alignment: 1)
             r.body.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: $0.count) } }
             job.bodyBuffer = buffer

@@ -194,7 +194,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 for (n, v) in extra { out += "\(n): \(v)\r\n" }
                 out += "\r\n"
                 var bytes = Array(out.utf8)
-                bytes.append(contentsOf: responseBody)
+                // HEAD: the headers a GET would get (Content-Length included), no body.
+                if request.method != "HEAD" { bytes.append(contentsOf: responseBody) }
                 var sent = 0
                 while sent < bytes.count {
                     let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

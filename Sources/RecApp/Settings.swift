@@ -92,8 +92,8 @@ public enum Settings {
         Setting("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", .embedding, [.serve, .products, .tools], default: "regional Bedrock runtime", range: "http(s) URL",
                 "Another endpoint (titan-local: `http://127.0.0.1:28087`)."),
         Setting("AWS_ENDPOINT_URL", .embedding, [.serve, .products, .tools], default: "none", range: "http(s) URL", "Fallback for AWS_ENDPOINT_URL_BEDROCK_RUNTIME."),
-        Setting("AWS_ENDPOINT_URL_S3", .embedding, [.products], default: "regional virtual-hosted S3", range: "http(s) URL",
-                "Path-style S3 endpoint for `s3://` image URLs."),
+        Setting("AWS_ENDPOINT_URL_S3", .embedding, [.products, .tools], default: "regional virtual-hosted S3", range: "http(s) URL",
+                "Path-style S3 endpoint for `s3://` image URLs, and for `rec finetune dataset`'s uploads and checks."),
         Setting("AWS_MAX_ATTEMPTS", .embedding, [.serve, .products, .tools], unit: "attempts", default: "3", range: "1...",
                 "Attempts per embedding request (throttling and 5xx are retried with backoff)."),
     ]

@@ -23,6 +23,7 @@ struct Rec: AsyncParsableCommand {
             TransitionsCommand.self,
             ConfigCommand.self,
             DLQCommand.self,
+            FinetuneCommand.self,
         ]
     )
 }
