@@ -132,27 +132,8 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         }
         lock.lock(); requests.append(body); lock.unlock()
         let dimensions = body.embeddingConfig?.outputEmbeddingLength ?? 1024
-        var length = dimensions
-        var delay = latency
-        switch fault {
-        case .error(let type, let retryAfter, let message)?:
-            var reply = Self.error(type, message ?? "injected \(type.name)")
-            if let retryAfter, case .respond(let s, var h, let b, _) = reply {
-                h.append(("Retry-After", retryAfter))
-                reply = .respond(status: s, headers: h, body: b, delay: latency)
-            }
-            return reply
-        case .malformedJSON?:
-            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"embedding\":[0.1,".utf8), delay: latency)
-        case .wrongLength(let n)?:
-            length = n
-        case .delay(let seconds)?:
-            delay += seconds
-        case .reset?:
-            return .reset
-        case nil:
-            break
-        }
+        var length = dimensions, delay = latency
+        if let reply = apply(fault, truncatedBody: "{\"embedding\":[0.1,", length: &length, delay: &delay) { return reply }
         if let maxTextTokens, let text = body.inputText, Self.tokenCount(text) > maxTextTokens {
             return Self.error(.validation, "400 Bad Request: Too many input tokens. Max input tokens: \(maxTextTokens), request input token count: \(Self.tokenCount(text))")
         }
@@ -173,16 +154,8 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
                         body: Array(json.utf8), delay: delay)
     }
 
-    /// A Nova answer: `{"embeddings":[{"embeddingType":…,"embedding":[…]}]}`, with the same faults as Titan's.
-    private func answerNova(_ body: NovaEmbeddingRequest, fault: Fault?) -> LoopbackHTTPServer.Reply {
-        lock.lock(); novaRequests.append(body); lock.unlock()
-        let params = body.singleEmbeddingParams
-        let dimensions = params.embeddingDimension ?? 3072
-        guard (params.text == nil) != (params.image == nil) else {
-            return Self.error(.validation, "Malformed input request: #/singleEmbeddingParams: exactly one of [text, image, video, audio] must be present")
-        }
-        var length = dimensions
-        var delay = latency
+    /// The injected fault's own answer (nil: answer normally, with `length` and `delay` as the fault changed them).
+    private func apply(_ fault: Fault?, truncatedBody: String, length: inout Int, delay: inout Double) -> LoopbackHTTPServer.Reply? {
         switch fault {
         case .error(let type, let retryAfter, let message)?:
             var reply = Self.error(type, message ?? "injected \(type.name)")
@@ -192,7 +165,7 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
             }
             return reply
         case .malformedJSON?:
-            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"embeddings\":[{".utf8), delay: latency)
+            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array(truncatedBody.utf8), delay: latency)
         case .wrongLength(let n)?:
             length = n
         case .delay(let seconds)?:
@@ -202,6 +175,19 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         case nil:
             break
         }
+        return nil
+    }
+
+    /// A Nova answer: `{"embeddings":[{"embeddingType":…,"embedding":[…]}]}`, with the same faults as Titan's.
+    private func answerNova(_ body: NovaEmbeddingRequest, fault: Fault?) -> LoopbackHTTPServer.Reply {
+        lock.lock(); novaRequests.append(body); lock.unlock()
+        let params = body.singleEmbeddingParams
+        let dimensions = params.embeddingDimension ?? 3072
+        guard (params.text == nil) != (params.image == nil) else {
+            return Self.error(.validation, "Malformed input request: #/singleEmbeddingParams: exactly one of [text, image, video, audio] must be present")
+        }
+        var length = dimensions, delay = latency
+        if let reply = apply(fault, truncatedBody: "{\"embeddings\":[{", length: &length, delay: &delay) { return reply }
         if let maxTextTokens, let text = params.text?.value, Self.tokenCount(text) > maxTextTokens, params.text?.truncationMode == "NONE" {
             return Self.error(.validation, "400 Bad Request: Too many input tokens. Max input tokens: \(maxTextTokens), request input token count: \(Self.tokenCount(text))")
         }
