@@ -31,6 +31,20 @@ public enum IntegrationStack {
         return u
     }
 
+    /// The local CA that signed the stack PostgreSQL's TLS certificate (`REC_PG_CA`, exported by `stack env`).
+    public static func postgresCA() throws -> String {
+        guard let ca = environment["REC_PG_CA"], !ca.isEmpty else {
+            throw PostgresError(.invalidConfiguration, "REC_INTEGRATION=1 but REC_PG_CA is not set: eval \"$(deploy/local/stack env)\"")
+        }
+        return ca
+    }
+
+    /// `base` with `parameters` (`name=value`, already percent-encoded) added to its query.
+    public static func url(_ base: String, adding parameters: [String]) -> String {
+        guard !parameters.isEmpty else { return base }
+        return base + (base.contains("?") ? "&" : "?") + parameters.joined(separator: "&")
+    }
+
     /// `base` with sessions that look in `schema` first, then `public` (where pgvector lives).
     public static func url(_ base: String, schema: String) -> String {
         base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)%2Cpublic"

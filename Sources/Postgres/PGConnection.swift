@@ -22,14 +22,14 @@ public final class PGConnection {
 
     /// Connects with a libpq connection string or `postgresql://` URL.
     ///
-    /// - Throws: ``PostgresError/Code/connectionFailed`` with libpq's message
-    ///   (which never contains the password).
+    /// - Throws: ``PostgresError/Code/connectionFailed`` with libpq's message, the URL's password
+    ///   redacted, and a failed TLS verification named as such (with its `sslmode` and `sslrootcert`).
     public init(url: String) throws {
         let conn = PQconnectdb(url)
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { Self.errorMessage($0) } ?? "out of memory"
             if let conn { PQfinish(conn) }
-            throw PostgresError(.connectionFailed, message)
+            throw PostgresError.connectionFailure(libpqMessage: message, conninfo: url)
         }
         // NOTICEs ("already exists, skipping") would go to stderr; they are not errors.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
@@ -46,6 +46,12 @@ public final class PGConnection {
 
     /// The server's version number, e.g. 180001.
     public var serverVersion: Int { handle.map { Int(PQserverVersion($0)) } ?? 0 }
+
+    /// The TLS protocol of this connection (`TLSv1.3`), or nil when it is not encrypted.
+    public var tlsProtocol: String? {
+        guard let handle, PQsslInUse(handle) == 1 else { return nil }
+        return PQsslAttribute(handle, "protocol").map { String(cString: $0) } ?? "TLS"
+    }
 
     /// Runs one parameterized statement.
     ///

@@ -27,7 +27,8 @@ struct DoctorCommand: AsyncParsableCommand {
                 let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: 1, acquireTimeout: 5))
                 defer { pool.close() }
                 let server = try await pool.query("SHOW server_version").first!.string(0)
-                ok("postgresql \(server)")
+                let tls = try await pool.withConnection { $0.tlsProtocol }
+                ok("postgresql \(server), \(tls.map { "encrypted (\($0))" } ?? "not encrypted (sslmode=verify-full in DATABASE_URL to require TLS)")")
                 let vec = try await pool.query("SELECT default_version, installed_version FROM pg_available_extensions WHERE name = 'vector'")
                 if let row = vec.first {
                     if let installed = try row.optionalString(1) {
