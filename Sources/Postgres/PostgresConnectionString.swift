@@ -11,7 +11,10 @@ public struct PostgresConnectionString: Sendable {
     public init(_ text: String) throws {
         var errmsg: UnsafeMutablePointer<CChar>?
         guard let parsed = PQconninfoParse(text, &errmsg) else {
-            let reason = errmsg.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unparsable"
+            // libpq quotes the part it could not parse, which may be the password (`invalid percent-encoded token`).
+            let reason = Self.passwords(in: text).reduce(errmsg.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unparsable") {
+                $0.replacingOccurrences(of: $1, with: "***")
+            }
             if let errmsg { PQfreemem(errmsg) }
             throw PostgresError(.invalidConfiguration, "invalid database URL: \(reason)")
         }
@@ -32,6 +35,38 @@ public struct PostgresConnectionString: Sendable {
     public var isLocal: Bool {
         let hosts = (options["host"] ?? options["hostaddr"] ?? "").split(separator: ",").map(String.init)
         return hosts.allSatisfy { $0.isEmpty || $0.hasPrefix("/") || $0 == "localhost" || $0.hasPrefix("127.") || $0 == "::1" }
+    }
+
+    /// The password as written in `text` (a URI's user info up to the last `@` before the path, a `password`
+    /// query parameter, or `password=` of a key=value string), plus its percent-decoded form, found without
+    /// libpq: libpq cannot parse exactly the strings whose error message quotes the password
+    /// (`invalid percent-encoded token: "…"`).
+    public static func passwords(in text: String) -> [String] {
+        var out: [String] = []
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                out.append(String(authority[authority.index(after: colon)..<at]))
+            }
+            if let query = rest.firstIndex(of: "?") {
+                for pair in rest[rest.index(after: query)...].split(separator: "&") where pair.hasPrefix("password=") {
+                    out.append(String(pair.dropFirst("password=".count)))
+                }
+            }
+        } else {
+            // key=value pairs; a value is a run of non-blanks or a single-quoted string.
+            var rest = Substring(text)
+            while let r = rest.range(of: "password") {
+                var after = rest[r.upperBound...].drop { $0 == " " }
+                rest = after
+                guard after.first == "=" else { continue }
+                after = after.dropFirst().drop { $0 == " " }
+                out.append(String(after.first == "'" ? after.dropFirst().prefix { $0 != "'" } : after.prefix { !$0.isWhitespace }))
+            }
+        }
+        out += out.compactMap { $0.removingPercentEncoding }
+        return Array(Set(out.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
     }
 
     /// `text` with its password (in the URI's user info or a `password` parameter) replaced by `***`.

@@ -12,13 +12,14 @@ extension PostgresError {
     ///   - libpqMessage: `PQerrorMessage` of the failed connection.
     ///   - conninfo: the connection string or URL that was used.
     static func connectionFailure(libpqMessage: String, conninfo: String, file: String = #fileID, line: Int = #line) -> PostgresError {
-        let info = ConnectionInfo(conninfo)
-        let libpq = info.redacting(libpqMessage.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard info.isValid else {
+        let libpq = PostgresConnectionString.passwords(in: conninfo).reduce(libpqMessage.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            $0.replacingOccurrences(of: $1, with: "***")
+        }
+        guard let parsed = try? PostgresConnectionString(conninfo) else {
             return PostgresError(.connectionFailed, "invalid database URL: \(libpq)", file: file, line: line)
         }
-        let mode = info.options["sslmode"] ?? "prefer"
-        let root = info.options["sslrootcert"].map { "sslrootcert=\($0)" } ?? "sslrootcert unset: ~/.postgresql/root.crt"
+        let mode = parsed.options["sslmode"] ?? "prefer"
+        let root = parsed.options["sslrootcert"].map { "sslrootcert=\($0)" } ?? "sslrootcert unset: ~/.postgresql/root.crt"
         let message: String
         if libpq.contains("certificate verify failed") {
             message = "TLS certificate verification failed (sslmode=\(mode), \(root)): the server's certificate is not "

@@ -195,6 +195,7 @@ public enum Settings {
         Setting("REC_INTEGRATION", .tests, [.tests], default: "off", range: "1", "Run the integration tests (set by `deploy/local/stack test`)."),
         Setting("REC_DISRUPTIVE", .tests, [.tests], default: "off", range: "1", "Also run tests that restart stack components."),
         Setting("REC_STACK_SCRIPT", .tests, [.tests], default: "set by the stack", range: "path", "The stack script disruptive tests call."),
+        Setting("REC_PG_CA", .tests, [.tests], default: "set by the stack", range: "path", "The local CA that signed the stack PostgreSQL's TLS certificate: `sslrootcert` for the TLS tests' `sslmode=verify-full`."),
     ]
 
     /// Renamed settings: a process stops at start while one is set.

@@ -14,15 +14,22 @@ import Testing
         #expect(text.contains("percent-encoded"))
     }
 
+    @Test func parsingAURLDoesNotLeakItsPasswordEither() {
+        let e = #expect(throws: PostgresError.self) { try PostgresConnectionString("postgresql://rec:p%zzw-secret-42@h/rec") }
+        #expect(e?.code == .invalidConfiguration)
+        #expect(!(e?.description.contains("secret-42") ?? true))
+        #expect(e?.description.contains("percent-encoded") == true)
+    }
+
     @Test func passwordsAreFoundInEveryForm() {
-        #expect(ConnectionInfo.writtenPasswords(in: "postgresql://u:pa%40ss@h:5/d?sslmode=require") == ["pa%40ss"])
-        #expect(ConnectionInfo.writtenPasswords(in: "postgres://u:p@ss@[::1]:5/d") == ["p@ss"])
-        #expect(ConnectionInfo.writtenPasswords(in: "postgresql://u@h/d?password=qp&sslmode=require") == ["qp"])
-        #expect(ConnectionInfo.writtenPasswords(in: "postgresql://h/d").isEmpty)
-        #expect(ConnectionInfo.writtenPasswords(in: "host=h password = 'a b' user=u") == ["a b"])
-        #expect(ConnectionInfo.writtenPasswords(in: "host=h password=xyz") == ["xyz"])
+        #expect(PostgresConnectionString.passwords(in: "postgresql://u:pa%40ss@h:5/d?sslmode=require") == ["pa%40ss", "pa@ss"])
+        #expect(PostgresConnectionString.passwords(in: "postgres://u:p@ss@[::1]:5/d") == ["p@ss"])
+        #expect(PostgresConnectionString.passwords(in: "postgresql://u@h/d?password=qp&sslmode=require") == ["qp"])
+        #expect(PostgresConnectionString.passwords(in: "postgresql://h/d").isEmpty)
+        #expect(PostgresConnectionString.passwords(in: "host=h password = 'a b' user=u") == ["a b"])
+        #expect(PostgresConnectionString.passwords(in: "host=h password=xyz") == ["xyz"])
         // Decoded as libpq decodes it, too.
-        #expect(ConnectionInfo("postgresql://u:pa%40ss@h:5/d").secrets.contains("pa@ss"))
+        #expect(PostgresConnectionString.passwords(in: "postgresql://u:pa%40ss@h:5/d").contains("pa@ss"))
     }
 
     @Test func aFailedCertificateVerificationIsNamedWithItsSettings() {
