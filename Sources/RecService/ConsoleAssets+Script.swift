@@ -18,13 +18,13 @@ const state = { session: null, cleanup: [], renderId: 0 };
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   setAttrs(node, attrs);
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
   return node;
 }
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   setAttrs(node, attrs);
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
   return node;
 }
 function setAttrs(node, attrs) {
@@ -105,7 +105,7 @@ function pumpImages() {
   }
 }
 function thumb(id, title, cls = '') {
-  const img = el('img', { class: `thumb ${cls}`, alt: title || id, loading: 'lazy', 'data-item-image': id });
+  const img = el('img', { class: `thumb ${cls}`, alt: title || id, 'data-item-image': id });
   loadImage(id).then((url) => {
     if (url) { img.src = url; return; }
     img.replaceWith(el('div', { class: `thumb noimage ${cls}`, role: 'img', 'aria-label': `${title || id}: no image` }, 'no image'));
