@@ -83,7 +83,8 @@ extension RouteTable {
 
     static let consoleItemImage = Route(
         .get, "/console/api/items/{itemId}/image", operationID: "consoleItemImage",
-        summary: "A known item's stored image, proxied with catalog ingest's fetch policy (PNG or JPEG, at most 5 MB).", scope: .admin
+        summary: "A known item's stored image, proxied with catalog ingest's fetch policy (PNG or JPEG, at most 5 MB).", scope: .admin,
+        otherResponses: [.init(status: 502, schemaName: OpenAPIDocument.errorSchemaName, schema: APIErrorBody.jsonSchema)]
     ) { call in
         try await ProductImage.load(itemID: try call.pathParameter("itemId"), ifNoneMatch: call.request.headers[.ifNoneMatch],
                                     pool: call.deps.pool, console: try call.consoleDependencies())
