@@ -650,7 +650,7 @@ async function evalView(root, arg, current) {
   render();
 }
 function curveChart(rows, scope, metric) {
-  const W = 640, H = 260, L = 44, B = 28, R = 10;
+  const W = 640, H = 260, L = 44, B = 28, R = 30;
   const series = rows.map((r) => ({ name: r.name, points: ((r.curve && r.curve[scope]) || [r[scope]]).map((m) => [m.k, m[metric]]) }));
   const ks = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
   const maxY = Math.max(1e-9, ...series.flatMap((s) => s.points.map((p) => p[1])));
@@ -660,7 +660,7 @@ function curveChart(rows, scope, metric) {
     'aria-label': `${metric} against k (log scale) for ${series.map((s) => s.name).join(', ')}` });
   chart.append(svg('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }), svg('line', { class: 'axis', x1: L, x2: L, y1: 10, y2: H - B }),
     svg('text', { x: 2, y: 14 }, fmt(maxY, 3)), svg('text', { x: 2, y: H - B }, '0'));
-  for (const kk of ks) chart.append(svg('text', { x: lx(kk) - 6, y: H - 10 }, `k=${kk}`));
+  for (const kk of ks) chart.append(svg('text', { x: lx(kk), y: H - 10, 'text-anchor': 'middle' }, `k=${kk}`));
   series.forEach((s, i) => {
     const cls = `series-${i % 8}`;
     if (s.points.length > 1) chart.append(svg('polyline', { class: `line ${cls}`, points: s.points.map(([kk, v]) => `${lx(kk).toFixed(1)},${ly(v).toFixed(1)}`).join(' ') }));

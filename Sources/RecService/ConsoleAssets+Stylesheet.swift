@@ -49,6 +49,7 @@ form.row, .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; }
 .list li { padding: .35rem 0; border-bottom: 1px solid var(--line); display: flex; gap: .6rem; align-items: center; }
 .grid { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); list-style: none; padding: 0; margin: 0; }
 .grid.small { grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)); }
+@media (max-width: 600px) { .grid, .grid.small { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 .tile { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .5rem; display: flex; flex-direction: column; gap: .35rem; }
 .tile.entered { border-color: var(--ok); box-shadow: 0 0 0 2px var(--ok); }
 .tile .title { font-size: .9rem; font-weight: 600; }
