@@ -48,8 +48,8 @@ struct ConsoleAPIIntegrationTests {
             try ServiceTestStack.insertInteraction(conn, user: "bob", item: "bags-red-1", type: "view")
             try conn.query("UPDATE items SET image_url = 'https://shop.example/bags-red-1.png' WHERE id = 'bags-red-1'")
             try conn.query("UPDATE items SET image_url = 'https://shop.example/broken' WHERE id = 'bags-blue-1'")
-            // The inline images the embedding-space switch-over keeps (its migration 0010), when the schema has them.
-            try conn.execute("CREATE TABLE item_images (item_id text PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE, sha256 bytea NOT NULL, image bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
+            // The inline images the embedding-space switch-over keeps (its migration 0010 creates the table; here it may not exist yet).
+            try conn.execute("CREATE TABLE IF NOT EXISTS item_images (item_id text PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE, sha256 bytea NOT NULL, image bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
             try conn.query("INSERT INTO item_images (item_id, sha256, image) VALUES ('shoes-red-1', sha256($1), $1)", [PostgresBytes(Self.jpeg)])
             let report = #"{"rows":[{"name":"rec: blended","strict":{"k":10,"cases":2,"hitRate":0.5,"ndcg":0.3,"mrr":0.2,"coverage":0.1,"novelty":2},"all":{"k":10,"cases":3,"hitRate":0.3,"ndcg":0.2,"mrr":0.1,"coverage":0.1,"novelty":2}}]}"#
             let reportID = try await EvalReportStore(pool: pool).record(label: "ml-1m leave-last-out", parameters: ["split": "leave-last-out"], report: Array(report.utf8))
