@@ -7,12 +7,32 @@ public struct EvalReport: Sendable, Codable, Hashable {
         /// Cases whose target did not depend on the tie-break (see ``EvalCase/strict``).
         public var strict: MetricSet
         public var all: MetricSet
+        /// The same metrics at each cut-off of ``EvalReport/curveCutoffs(k:limit:)`` (nil in reports written
+        /// before curves existed).
+        public var curve: Curve?
 
-        public init(name: String, strict: MetricSet, all: MetricSet) {
+        public init(name: String, strict: MetricSet, all: MetricSet, curve: Curve? = nil) {
             self.name = name
             self.strict = strict
             self.all = all
+            self.curve = curve
         }
+    }
+
+    /// Metrics at several cut-offs, ascending `k`: what the web console charts against k.
+    public struct Curve: Sendable, Codable, Hashable {
+        public var strict: [MetricSet]
+        public var all: [MetricSet]
+
+        public init(strict: [MetricSet], all: [MetricSet]) {
+            self.strict = strict
+            self.all = all
+        }
+    }
+
+    /// The cut-offs a curve is measured at: 1, 5, 10, 20, 50, 100 up to the list length, and `k`.
+    public static func curveCutoffs(k: Int, limit: Int) -> [Int] {
+        Array(Set([1, 5, 10, 20, 50, 100].filter { $0 <= max(limit, k) } + [k])).sorted()
     }
 
     public var rows: [Row]

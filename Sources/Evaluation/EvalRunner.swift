@@ -16,27 +16,20 @@ public enum EvalRunner {
     ) async -> EvalReport.Row {
         let chunks = max(1, min(cases.count, ProcessInfo.processInfo.activeProcessorCount * 4))
         let size = (cases.count + chunks - 1) / max(chunks, 1)
-        var strict = MetricAccumulator(k: k, training: training)
-        var all = MetricAccumulator(k: k, training: training)
-        await withTaskGroup(of: (MetricAccumulator, MetricAccumulator).self) { group in
+        var total = RowAccumulator(k: k, limit: limit, training: training)
+        await withTaskGroup(of: RowAccumulator.self) { group in
             for start in stride(from: 0, to: cases.count, by: max(size, 1)) {
                 let slice = cases[start..<min(cases.count, start + size)]
                 group.addTask {
-                    var s = MetricAccumulator(k: k, training: training)
-                    var a = MetricAccumulator(k: k, training: training)
+                    var part = RowAccumulator(k: k, limit: limit, training: training)
                     for c in slice {
-                        let ranked = ranker.rank(c, limit: max(limit, k))
-                        a.add(ranked: ranked, target: c.target)
-                        if c.strict { s.add(ranked: ranked, target: c.target) }
+                        part.add(ranked: ranker.rank(c, limit: max(limit, k)), target: c.target, strict: c.strict)
                     }
-                    return (s, a)
+                    return part
                 }
             }
-            for await (s, a) in group {
-                strict.merge(s)
-                all.merge(a)
-            }
+            for await part in group { total.merge(part) }
         }
-        return EvalReport.Row(name: name, strict: strict.metrics, all: all.metrics)
+        return total.row(name: name)
     }
 }

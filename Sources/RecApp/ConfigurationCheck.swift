@@ -105,6 +105,7 @@ public struct ConfigurationCheck: Sendable {
         if reads(.serve) || reads(.tools) { attempt { _ = try app.recommenderConfiguration() } }
         if reads(.serve) {
             attempt { _ = try app.httpPort(); _ = try app.authEnabled(); _ = try app.httpConnectionSettings() }
+            attempt { _ = try app.consoleEnabled(); _ = try app.consoleMetricsSources(); _ = try app.imageFetcher(transport: NoTransport()) }
             if (try? app.authEnabled()) == false && !Self.isLoopback(app.httpHost) {
                 warning("REC_AUTH=off while REC_HTTP_HOST=\(app.httpHost) accepts other hosts: anyone reaching it can write events and delete users")
             }

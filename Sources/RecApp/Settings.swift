@@ -55,6 +55,8 @@ public enum Settings {
                 "API keys required (`off`: local use only)."),
         Setting("REC_API_KEY", .http, [.tools], default: "none", secrecy: .secret,
                 "The key `rec demo` calls the API with."),
+        Setting("REC_DEMO_CONSOLE_KEY", .http, [.tools], default: "none", secrecy: .secret,
+                "An admin key `rec demo run` prints at the end with the web console's URL (`deploy/local/stack demo` creates one)."),
         Setting("REC_HTTP_HEADER_TIMEOUT_S", .http, [.serve], flag: "--header-timeout", unit: "seconds", default: "10", range: "(0, 86400]",
                 "Time for a whole request head, from accept or its first byte (408 after)."),
         Setting("REC_HTTP_BODY_TIMEOUT_S", .http, [.serve], flag: "--body-timeout", unit: "seconds", default: "30", range: "(0, 86400]",
@@ -65,6 +67,10 @@ public enum Settings {
                 "Open connections at most."),
         Setting("REC_HTTP_MAX_CONNECTIONS_PER_CLIENT", .http, [.serve], flag: "--max-connections-per-client", unit: "connections", default: "an eighth of the limit", range: "1...",
                 "Open connections per IPv4 address or IPv6 /64."),
+        Setting("REC_CONSOLE", .http, [.serve], default: "on", range: "on, off",
+                "The web console under `/console` (admin API keys; docs/console.md). `off`: not served."),
+        Setting("REC_CONSOLE_METRICS_URLS", .http, [.serve], default: "none", range: "comma-separated http(s) URLs, each optionally `name=URL`",
+                "Prometheus endpoints of other processes that the console's pipeline view reads through serve, such as the consumers' (`consume=http://127.0.0.1:28090/metrics`, their REC_METRICS_PORT). Only these URLs are fetched (no redirects, 2 s, 4 MB; only consumer and Bedrock metric families are kept): requests never name a URL."),
     ]
 
     static let embedding: [Setting] = [
@@ -92,8 +98,8 @@ public enum Settings {
         Setting("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", .embedding, [.serve, .products, .tools], default: "regional Bedrock runtime", range: "http(s) URL",
                 "Another endpoint (titan-local: `http://127.0.0.1:28087`)."),
         Setting("AWS_ENDPOINT_URL", .embedding, [.serve, .products, .tools], default: "none", range: "http(s) URL", "Fallback for AWS_ENDPOINT_URL_BEDROCK_RUNTIME."),
-        Setting("AWS_ENDPOINT_URL_S3", .embedding, [.products, .tools], default: "regional virtual-hosted S3", range: "http(s) URL",
-                "Path-style S3 endpoint for `s3://` image URLs, and for `rec finetune dataset`'s uploads and checks."),
+        Setting("AWS_ENDPOINT_URL_S3", .embedding, [.serve, .products, .tools], default: "regional virtual-hosted S3", range: "http(s) URL",
+                "Path-style S3 endpoint for `s3://` image URLs (ingest, the console's image proxy), and for `rec finetune dataset`'s uploads and checks."),
         Setting("AWS_MAX_ATTEMPTS", .embedding, [.serve, .products, .tools], unit: "attempts", default: "3", range: "1...",
                 "Attempts per embedding request (throttling and 5xx are retried with backoff)."),
     ]
@@ -130,9 +136,9 @@ public enum Settings {
                 "`fused`: one vector per product from caption and image (kind `fused`). `separate`: kinds `text` and `image`. Serve's REC_EMBEDDING_KIND must be a kind ingest stores."),
         Setting("REC_BROKEN_IMAGES", .catalog, [.products], flag: "--broken-images (consume products)", default: "text-only", range: "text-only, dead-letter",
                 "A product whose image cannot be used: store it text-only with the reason, or dead-letter it."),
-        Setting("REC_IMAGE_ALLOW_CIDRS", .catalog, [.products, .tools], default: "none: public addresses only", range: "comma-separated CIDR blocks",
-                "Address blocks image downloads may reach despite the address policy (loopback, private, link-local, ...)."),
-        Setting("REC_IMAGE_FILE_DIR", .catalog, [.products, .tools], default: "unset: file:// refused", range: "directory",
+        Setting("REC_IMAGE_ALLOW_CIDRS", .catalog, [.products, .serve, .tools], default: "none: public addresses only", range: "comma-separated CIDR blocks",
+                "Address blocks image downloads may reach despite the address policy (loopback, private, link-local, ...); serve's console image proxy applies the same policy."),
+        Setting("REC_IMAGE_FILE_DIR", .catalog, [.products, .serve, .tools], default: "unset: file:// refused", range: "directory",
                 "The one directory `file://` image URLs may read."),
     ]
 

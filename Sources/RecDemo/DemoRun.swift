@@ -34,6 +34,10 @@ struct DemoRun: AsyncParsableCommand {
     var apiKey: String?
     @Option(help: "Seconds to wait for ingestion and profiles.")
     var timeout: Int = 600
+    @Option(help: "Publish image URLs instead of inline images: each product's PNG is written to --image-dir and sent as imageUrl <prefix><id>.png (the consumers, and serve's console, fetch it under their image policy: a loopback URL needs REC_IMAGE_ALLOW_CIDRS, file:// needs REC_IMAGE_FILE_DIR).")
+    var imageURLPrefix: String?
+    @Option(help: "Where --image-url-prefix's PNGs are written.")
+    var imageDir: String?
 
     func run() async throws {
         let app = try AppConfiguration.fromEnvironment()
@@ -45,7 +49,16 @@ struct DemoRun: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .seconds(timeout)
 
         // 1. The catalog, through Kafka and Titan into pgvector.
-        let products = DemoCatalog.products(count: count, seed: seed)
+        var products = DemoCatalog.products(count: count, seed: seed)
+        if let prefix = imageURLPrefix {
+            guard let dir = imageDir else { throw ValidationError("--image-url-prefix needs --image-dir") }
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for i in products.indices {
+                guard case .inline(let png)? = products[i].image else { continue }
+                try Data(png).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(products[i].id).png"))
+                products[i].image = .url(prefix + products[i].id + ".png")
+            }
+        }
         let ids = products.map(\.id)
         let topic = app.catalogTopic
         try await app.ensureTopics(try app.catalogTopicSpecs(topic), logger: Logger(label: "rec.demo"))
@@ -100,6 +113,9 @@ struct DemoRun: AsyncParsableCommand {
         if !(found.first.map { ($0["categories"] as? [String] ?? []).contains("lighting") } ?? false) {
             failures.append("search for \"\(query)\" did not put a lighting product first")
         }
+        print("")
+        print("▶ web console: \(base)/console — " + (app.demoConsoleKey.map { "log in with the admin key \($0)" }
+            ?? "log in with an admin key (rec apikeys create --name console --scopes admin)"))
         print("")
         if failures.isEmpty {
             print("demo: every scripted user got what their story predicts ✓")

@@ -20,7 +20,7 @@ public struct RecAPI: Sendable {
     public func makeRouter() -> Router<RecRequestContext> {
         let router = Router(context: RecRequestContext.self)
         router.add(middleware: RecAPIMiddleware(metrics: deps.metrics))
-        for route in RouteTable.routes {
+        for route in deps.console == nil ? RouteTable.routes : RouteTable.registered {
             router.on(RouterPath(route.spec.routerPath), method: route.method) { request, context in
                 let call = APIRequest(request: request, context: context, spec: route.spec, api: self)
                 try await self.authorize(route.spec, request)

@@ -13,6 +13,8 @@ public struct RecAPIDependencies: Sendable {
     /// More Prometheus text appended to `/metrics` (the process's swift-metrics
     /// registry: Bedrock client, pool), or nil.
     public var moreMetrics: (@Sendable () -> String)?
+    /// The web console under `/console` (nil: not served).
+    public var console: ConsoleDependencies?
 
     public init(pool: PostgresPool, recommender: Recommender, auth: AuthMode, embedder: (any QueryEmbedder)? = nil,
                 events: (any EventSink)? = nil, brokerCheck: (@Sendable () async throws -> Void)? = nil,

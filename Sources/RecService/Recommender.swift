@@ -114,8 +114,10 @@ public final class Recommender: Sendable {
 
     /// Items like `itemID` (cosine to its vector), with the same filters and diversity.
     ///
+    /// - Parameter signals: both kinds of evidence (default), or only one: content (kNN on the item's vector) or
+    ///   behaviour (what people went on to after the item).
     /// - Throws: ``RecServiceError`` `notFound` for an unknown item or one without a vector.
-    public func similar(itemID: String, request: ListingRequest, now: Date = Date()) async throws -> RecommendationResult {
+    public func similar(itemID: String, request: ListingRequest, signals: SimilaritySignals = .all, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
         return try await pool.withConnection { conn in
@@ -124,10 +126,10 @@ public final class Recommender: Sendable {
             }
             var filters = request.filters
             filters.exclude.append(itemID)
-            let plan = RecommendationStore.Plan(vectors: [v], knn: config.knnCandidates(limit: request.limit), filters: filters,
-                                                covisit: .items([itemID], weights: [1]), now: now)
+            let plan = RecommendationStore.Plan(vectors: signals.usesContent ? [v] : [], knn: config.knnCandidates(limit: request.limit), filters: filters,
+                                                covisit: signals.usesBehaviour ? .items([itemID], weights: [1]) : nil, now: now)
             let (candidates, _) = try store.candidates(conn, plan: plan)
-            let scored = Self.queryScores(candidates, query: v, weights: config.weights)
+            let scored = Self.queryScores(candidates, query: signals.usesContent ? v : [], weights: config.weights)
             return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
                                         strategy: "similar", fallback: false)
         }

@@ -29,10 +29,20 @@ extension RouteTable {
         return RecommendationsResponse(result, explain: explain, requestID: call.requestID, userID: user)
     }
 
-    static let getSimilarItems = rankedAround(
-        "/v1/items/{itemId}/similar", operationID: "getSimilarItems", summary: "Items similar to one item (kNN on its vector).", echo: \.itemId
-    ) { recommender, item, listing, now in
-        try await recommender.similar(itemID: item, request: listing, now: now)
+    static let getSimilarItems = Route(
+        .get, "/v1/items/{itemId}/similar", operationID: "getSimilarItems",
+        summary: "Items similar to one item: kNN on its vector and what people went on to after it (`signals` keeps one of them).",
+        scope: .read, query: listing + [RouteSpec.Query("signals", "string", "all (default), content (the item's vector only) or behaviour (transitions out of the item only).")],
+        attributeFilters: true
+    ) { call in
+        let id = try call.pathParameter("itemId")
+        let (listing, explain) = try call.listing()
+        let text = call.request.uri.queryParameters.get("signals").map { String($0) } ?? SimilaritySignals.all.rawValue
+        guard let signals = SimilaritySignals(rawValue: text) else { throw RecServiceError(.invalidInput, "signals must be all, content or behaviour") }
+        let result = try await call.deps.recommender.similar(itemID: id, request: listing, signals: signals, now: try call.asOf())
+        var response = RecommendationsResponse(result, explain: explain, requestID: call.requestID)
+        response.itemId = id
+        return response
     }
 
     /// A `GET` listing ranked around the path's one id (a user, an item), with the listing query

@@ -9,14 +9,18 @@ public enum RouteTable {
         health, ready, metrics, openapi,
     ]
 
-    /// The declarations of ``routes``.
+    /// The declarations of ``routes``: the public API, which `/openapi.json` describes.
     public static let all: [RouteSpec] = routes.map(\.spec)
+
+    /// Every route the server can register: the public API and the web console's (``console``, described by
+    /// `/console/api/openapi.json` instead; docs/console.md).
+    public static let registered: [Route] = routes + console
 
     /// The routes whose template matches `path` (a raw request path, no query), as the router matches it:
     /// empty segments are ignored, a `{parameter}` matches any one segment.
     public static func routes(matching path: String) -> [RouteSpec] {
         let segments = path.split(separator: "/")
-        return all.filter { spec in
+        return registered.map(\.spec).filter { spec in
             let template = spec.path.split(separator: "/")
             return template.count == segments.count
                 && zip(template, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }

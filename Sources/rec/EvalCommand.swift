@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Postgres
 import Profiles
+import RecCore
 import RecService
 
 /// `rec eval`: offline evaluation of the product's recommendations on a timestamped dataset, through the
@@ -66,6 +67,8 @@ struct EvalCommand: AsyncParsableCommand {
     var apiPort: Int = 28181
     @Option(help: "Also write the report as JSON to this file.")
     var json: String?
+    @Flag(help: "Do not record the report in the database (table eval_reports of DATABASE_URL's schema, which the web console reads).")
+    var noStore = false
 
     mutating func validate() throws {
         guard (1...100).contains(k), (k...100).contains(limit) else { throw ValidationError("k must be 1...100 and limit k...100") }
@@ -132,7 +135,35 @@ struct EvalCommand: AsyncParsableCommand {
         print(report.table())
         if !chosen.isEmpty { print("configuration (tuned): " + chosen.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
         if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
+        if !noStore { await record(report, chosen: chosen, cases: cases, app: app, say: say) }
         say("done" + (keep ? "; replay kept in schema \(replay.schema)" : ""))
+    }
+
+    /// Records the report for the web console (``EvalReportStore``); a database without migration 0011 only
+    /// gets a warning: the report is printed either way.
+    func record(_ report: EvalReport, chosen: [String: String], cases: [EvalCase], app: AppConfiguration, say: (String) -> Void) async {
+        do {
+            let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: try app.requireDatabaseURL(), maxConnections: 1))
+            defer { pool.close() }
+            let itemsURL = URL(fileURLWithPath: items)
+            let dataset = itemsURL.deletingLastPathComponent().lastPathComponent
+            var parameters: [String: JSONValue] = [
+                "dataset": .string(dataset), "items": .string(itemsURL.lastPathComponent),
+                "interactions": .string(URL(fileURLWithPath: interactions).lastPathComponent), "split": .string(split), "k": .number(Double(k)),
+                "limit": .number(Double(limit)), "variants": .string(variants), "baselines": .bool(!noBaselines),
+                "users": .number(Double(cases.count)), "strictUsers": .number(Double(cases.filter(\.strict).count)),
+                "throughKafka": .bool(throughKafka),
+            ]
+            if split == "time-split" { parameters["trainFraction"] = .number(trainFraction) }
+            if maxUsers > 0 { parameters["maxUsers"] = .number(Double(maxUsers)) }
+            if !chosen.isEmpty { parameters["tuned"] = .object(chosen.mapValues { .string($0) }) }
+            let id = try await EvalReportStore(pool: pool).record(label: "\(dataset) \(split)", parameters: .object(parameters), report: Array(try report.json()))
+            say("report recorded as eval_reports \(id) (the web console's Evaluation view)")
+        } catch let e as PostgresError where e.sqlState == "42P01" {
+            say("warning: the report was not recorded: the database lacks table eval_reports (run rec migrate)")
+        } catch {
+            say("warning: the report was not recorded: \(error)")
+        }
     }
 
     /// The product's variants: each turns some signals off (weights to 0) on the same replayed data.
@@ -221,8 +252,7 @@ struct EvalCommand: AsyncParsableCommand {
                              training: EvalTraining, k: Int, limit: Int, concurrency: Int, say: (String) -> Void) async throws -> EvalReport.Row {
         let recommender = Recommender(pool: pool, configuration: configuration, parallelSourcesUpTo: 0)
         try await recommender.warmVectorCache()
-        var strict = MetricAccumulator(k: k, training: training)
-        var all = MetricAccumulator(k: k, training: training)
+        var row = RowAccumulator(k: k, limit: limit, training: training)
         let start = ContinuousClock.now
         var done = 0
         var next = 0
@@ -239,14 +269,13 @@ struct EvalCommand: AsyncParsableCommand {
             }
             for _ in 0..<concurrency { submit() }
             while let (i, ranked) = try await group.next() {
-                all.add(ranked: ranked, target: cases[i].target)
-                if cases[i].strict { strict.add(ranked: ranked, target: cases[i].target) }
+                row.add(ranked: ranked, target: cases[i].target, strict: cases[i].strict)
                 done += 1
                 if done % max(cases.count / 10, 1) == 0 { say("\(name): \(done)/\(cases.count) users (\(ContinuousClock.now - start))") }
                 submit()
             }
         }
-        return EvalReport.Row(name: name, strict: strict.metrics, all: all.metrics)
+        return row.row(name: name)
     }
 
     /// At most `n` cases (every `count/n`-th, so the sample spreads over the users); 0: all.

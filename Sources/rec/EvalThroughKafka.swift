@@ -75,8 +75,7 @@ struct EvalThroughKafka {
         try await waitFor("interactions", pool: pool, sql: "SELECT count(*) FILTER (WHERE folded) FROM interactions", target: all.count, say: say)
 
         // 3. Every test user's list from the API at the held-out event's instant.
-        var strict = MetricAccumulator(k: k, training: training)
-        var every = MetricAccumulator(k: k, training: training)
+        var row = RowAccumulator(k: k, limit: limit, training: training)
         for (n, c) in cases.enumerated() {
             let user = c.user.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? c.user
             let asOf = RFC3339.format(c.asOf).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
@@ -87,13 +86,12 @@ struct EvalThroughKafka {
             let ranked = items.compactMap { item -> String? in
                 if case .object(let f) = item, case .string(let id)? = f["id"] { return id } else { return nil }
             }
-            every.add(ranked: ranked, target: c.target)
-            if c.strict { strict.add(ranked: ranked, target: c.target) }
+            row.add(ranked: ranked, target: c.target, strict: c.strict)
             if (n + 1) % max(cases.count / 10, 1) == 0 { say("through the API: \(n + 1)/\(cases.count) users") }
         }
         await group.triggerGracefulShutdown()
         try await running.value
-        return EvalReport.Row(name: "rec: blended, through Kafka + HTTP", strict: strict.metrics, all: every.metrics)
+        return row.row(name: "rec: blended, through Kafka + HTTP")
     }
 
     /// Polls `sql` (a count) until it reaches `target`; fails after two minutes without progress.

@@ -1,6 +1,7 @@
 import RecApp
 import ArgumentParser
 import BedrockClient
+import Consumers
 import Foundation
 import Hummingbird
 import Kafka
@@ -80,8 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         var embedder: (any QueryEmbedder)?
+        var region: String?
         do {
-            embedder = TitanQueryEmbedder(client: try config.embeddingClient(), searchingKind: recommender.configuration.embeddingKind)
+            let client = try config.embeddingClient()
+            region = client.configuration.region
+            embedder = TitanQueryEmbedder(client: client, searchingKind: recommender.configuration.embeddingKind)
         } catch {
             logger.warning("search is disabled: the embedding client is not configured", metadata: ["reason": "\((error as? BedrockError)?.message ?? "\(error)")"])
         }
@@ -102,6 +106,9 @@ struct ServeCommand: AsyncParsableCommand {
                                       events: producer.map { KafkaEventSink(producer: $0, topic: config.eventsTopic) },
                                       brokerCheck: brokerCheck)
         deps.moreMetrics = { AppMetrics.exposition() }
+        if try config.consoleEnabled() {
+            deps.console = try Self.console(config, region: region, logger: logger)
+        }
         let bindHost = host ?? config.httpHost
         let bindPort = try port ?? config.httpPort()
         let app = Application(router: RecAPI(deps).makeRouter(), server: .guardedHTTP1(connections, metrics: deps.metrics),
@@ -119,5 +126,30 @@ struct ServeCommand: AsyncParsableCommand {
                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         logger.info("stopped")
+    }
+
+    /// The web console's sources: the configured metrics endpoints, product images through catalog ingest's
+    /// fetcher and policy, and the dead-letter topics through `rec dlq inspect`'s reader.
+    static func console(_ config: AppConfiguration, region: String?, logger: Logger) throws -> ConsoleDependencies {
+        let transport = CurlHTTPTransport(maxConnections: 16)
+        let s3 = region.map { ImageFetcher.S3(credentials: config.awsCredentials(transport: transport), region: $0, endpoint: config.s3Endpoint) }
+        let fetcher = try config.imageFetcher(transport: transport, s3: s3)
+        let topics = Array(Set([config.catalogTopic, config.eventsTopic])).sorted()
+        var deadLetters: (@Sendable () async throws -> [DeadLetterSummary])?
+        if config.kafkaBrokers != nil {
+            let inspector = DeadLetterInspector(kafka: try config.kafkaConfiguration(), replayLog: nil, logger: DLQCommand.logger)
+            deadLetters = {
+                var out = [DeadLetterSummary]()
+                for topic in topics.map(Topics.deadLetter(of:)) {
+                    let r = try await inspector.inspect(dlqTopic: topic, limit: 1)
+                    out.append(DeadLetterSummary(topic: topic, exists: r.exists, total: r.matched, byReason: r.byReason.map { ($0.reason, $0.count) }))
+                }
+                return out
+            }
+        }
+        let sources = try config.consoleMetricsSources()
+        logger.info("web console at /console", metadata: ["metricsSources": "\(sources.map(\.name))"])
+        return ConsoleDependencies(metricsSources: sources, metricsTransport: transport, fetchImage: { url in try await fetcher.fetch(url) },
+                                   deadLetters: deadLetters, topics: topics)
     }
 }
