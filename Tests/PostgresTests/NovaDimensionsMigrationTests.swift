@@ -23,7 +23,8 @@ import Testing
             #expect(throws: PostgresError.self) {
                 try c.execute("INSERT INTO item_embeddings (item_id, kind, model, dims, content_hash, embedding) VALUES ('new', 'fused', 'm', 3072, '\\x02', '\(Self.vector(3072, hot: 0))'::halfvec)")
             }
-            let report = try Migrator(migrations: all).migrate(c)
+            // Up to 0009 only: this test is about that migration, later ones have their own.
+            let report = try Migrator(migrations: all.filter { $0.version <= 9 }).migrate(c)
             #expect(report.applied == [9])
             #expect(try c.query("SELECT count(*) FROM item_embeddings WHERE item_id = 'old' AND dims = 1024").first!.int(0) == 1)
 
