@@ -12,9 +12,7 @@ public struct PostgresConnectionString: Sendable {
         var errmsg: UnsafeMutablePointer<CChar>?
         guard let parsed = PQconninfoParse(text, &errmsg) else {
             // libpq quotes the part it could not parse, which may be the password (`invalid percent-encoded token`).
-            let reason = Self.passwords(in: text).reduce(errmsg.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unparsable") {
-                $0.replacingOccurrences(of: $1, with: "***")
-            }
+            let reason = Self.hidingPasswords(of: text, in: errmsg.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unparsable")
             if let errmsg { PQfreemem(errmsg) }
             throw PostgresError(.invalidConfiguration, "invalid database URL: \(reason)")
         }
@@ -45,10 +43,7 @@ public struct PostgresConnectionString: Sendable {
         var out: [String] = []
         if let scheme = text.range(of: "://") {
             let rest = text[scheme.upperBound...]
-            let authority = rest.prefix { $0 != "/" && $0 != "?" }
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                out.append(String(authority[authority.index(after: colon)..<at]))
-            }
+            if let range = uriPasswordRange(in: text) { out.append(String(text[range])) }
             if let query = rest.firstIndex(of: "?") {
                 for pair in rest[rest.index(after: query)...].split(separator: "&") where pair.hasPrefix("password=") {
                     out.append(String(pair.dropFirst("password=".count)))
@@ -69,16 +64,26 @@ public struct PostgresConnectionString: Sendable {
         return Array(Set(out.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
     }
 
+    /// `message` with every form of `conninfo`'s password replaced by `***` (libpq's error messages may quote it).
+    public static func hidingPasswords(of conninfo: String, in message: String) -> String {
+        passwords(in: conninfo).reduce(message) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+
+    /// The range of a URI's password: its user info after the first `:`, up to the last `@` before the path or
+    /// query (a password may itself hold an unencoded `@`).
+    private static func uriPasswordRange(in text: String) -> Range<String.Index>? {
+        guard let scheme = text.range(of: "://") else { return nil }
+        let rest = text[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
+        return authority.index(after: colon)..<at
+    }
+
     /// `text` with its password (in the URI's user info or a `password` parameter) replaced by `***`.
     public static func redacted(_ text: String) -> String {
         var out = text
         // postgresql://user:secret@host → postgresql://user:***@host
-        if let scheme = out.range(of: "://"), let at = out[scheme.upperBound...].firstIndex(of: "@") {
-            let userInfo = out[scheme.upperBound..<at]
-            if let colon = userInfo.firstIndex(of: ":") {
-                out.replaceSubrange(out.index(after: colon)..<at, with: "***")
-            }
-        }
+        if let range = uriPasswordRange(in: out) { out.replaceSubrange(range, with: "***") }
         // ?password=secret&… and password=secret in key=value strings
         if let regex = try? NSRegularExpression(pattern: "(password\\s*=\\s*)('[^']*'|[^&\\s]*)", options: [.caseInsensitive]) {
             out = regex.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1***")

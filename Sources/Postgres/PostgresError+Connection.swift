@@ -12,9 +12,7 @@ extension PostgresError {
     ///   - libpqMessage: `PQerrorMessage` of the failed connection.
     ///   - conninfo: the connection string or URL that was used.
     static func connectionFailure(libpqMessage: String, conninfo: String, file: String = #fileID, line: Int = #line) -> PostgresError {
-        let libpq = PostgresConnectionString.passwords(in: conninfo).reduce(libpqMessage.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            $0.replacingOccurrences(of: $1, with: "***")
-        }
+        let libpq = PostgresConnectionString.hidingPasswords(of: conninfo, in: libpqMessage.trimmingCharacters(in: .whitespacesAndNewlines))
         guard let parsed = try? PostgresConnectionString(conninfo) else {
             return PostgresError(.connectionFailed, "invalid database URL: \(libpq)", file: file, line: line)
         }

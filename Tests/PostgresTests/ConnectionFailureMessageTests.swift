@@ -21,6 +21,16 @@ import Testing
         #expect(e?.description.contains("percent-encoded") == true)
     }
 
+    /// What `rec config check` prints: the same password parsing as the error messages, so a password holding an
+    /// unencoded `@` is hidden whole.
+    @Test func redactedURLsHideTheWholePassword() {
+        #expect(PostgresConnectionString.redacted("postgresql://rec:p@ss-secret@db:5432/rec?sslmode=verify-full")
+                == "postgresql://rec:***@db:5432/rec?sslmode=verify-full")
+        #expect(PostgresConnectionString.redacted("postgresql://rec@db/rec?password=s3cret&sslmode=require")
+                == "postgresql://rec@db/rec?password=***&sslmode=require")
+        #expect(PostgresConnectionString.redacted("host=db password='a b' dbname=rec") == "host=db password=*** dbname=rec")
+    }
+
     @Test func passwordsAreFoundInEveryForm() {
         #expect(PostgresConnectionString.passwords(in: "postgresql://u:pa%40ss@h:5/d?sslmode=require") == ["pa%40ss", "pa@ss"])
         #expect(PostgresConnectionString.passwords(in: "postgres://u:p@ss@[::1]:5/d") == ["p@ss"])
