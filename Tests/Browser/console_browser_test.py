@@ -36,7 +36,7 @@ import urllib.request
 import uuid
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -172,7 +172,10 @@ class Browser:
         self.driver.set_page_load_timeout(30)
 
     def wait(self, condition, timeout=20, message=""):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
+        # Views re-render (the pipeline every 2 s): an element found by one poll may be replaced before the next
+        # WebDriver call reads it. That poll is retried, as a missing element is, until the timeout.
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(lambda d: condition(d), message)
 
     def js(self, script, *args):
         return self.driver.execute_script(script, *args)
@@ -307,10 +310,12 @@ class Tests:
         t.start()
         try:
             def nonzero(d):
-                card = d.find_element(By.CSS_SELECTOR, "[data-testid=throughput]")
-                now = card.get_attribute("data-value") or "0"
-                window = card.get_attribute("data-window-value") or "0"
-                return float(now) > 0 or float(window) > 0
+                # The page re-renders every 2 s, replacing the card: holding an element between two WebDriver calls
+                # races that (StaleElementReferenceException), so both attributes are read in one page script.
+                now, window = d.execute_script(
+                    "const c = document.querySelector('[data-testid=throughput]');"
+                    "return c ? [c.getAttribute('data-value'), c.getAttribute('data-window-value')] : [null, null];")
+                return float(now or "0") > 0 or float(window or "0") > 0
             self.b.wait(nonzero, timeout=45, message="non-zero consumer throughput")
         finally:
             stop.set()
