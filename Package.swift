@@ -107,7 +107,7 @@ let package = Package(
         ]),
         /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate).
         .target(name: "Finetuning", dependencies: [
-            "Consumers", "BedrockClient", "Postgres", "RecCore",
+            "Consumers", "BedrockClient", "Postgres", "RecCore", "TitanLocal",
         ]),
         /// The shipped binary: configuration and command wiring (no test support linked in).
         .executableTarget(name: "rec", dependencies: [
@@ -149,7 +149,7 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "TitanLocalTests", dependencies: [
-            "TitanLocal", "BedrockClient", "RecCore",
+            "TitanLocal", "Finetuning", "BedrockClient", "RecCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -9,7 +9,7 @@ struct FinetuneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
         abstract: "Fine-tuning Titan Multimodal Embeddings G1 on the catalog (docs/finetuning.md).",
-        subcommands: [FinetuneDatasetCommand.self]
+        subcommands: [FinetuneDatasetCommand.self, FinetuneRecallCommand.self]
     )
 }
 
@@ -17,12 +17,12 @@ struct FinetuneDatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Build and check image–caption datasets for Bedrock model customization.",
-        subcommands: [FinetuneDatasetExportCommand.self, FinetuneDatasetValidateCommand.self]
+        subcommands: [FinetuneDatasetExportCommand.self, FinetuneDatasetValidateCommand.self, FinetuneDatasetDemoCommand.self]
     )
 }
 
 /// Prints `message` on stderr and exits 2 (usage or I/O error).
-private func usageFailure(_ message: String) -> ExitCode {
+func usageFailure(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     return ExitCode(2)
 }
