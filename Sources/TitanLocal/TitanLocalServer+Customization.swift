@@ -96,7 +96,7 @@ extension TitanLocalServer {
             var headers = standardHeaders(requestID: requestID)
             guard let object = try await operation(body) else { return Response(status: status, headers: headers) }
             headers[.contentType] = "application/json"
-            let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         } catch let error as TitanLocalError {
             return errorResponse(error, requestID: requestID)
