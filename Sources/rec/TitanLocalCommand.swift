@@ -17,15 +17,15 @@ struct TitanLocalCommand: AsyncParsableCommand {
         Environment: REC_TITAN_MODEL_DIR, REC_TITAN_CUSTOM_MODELS_DIR, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
         REC_TITAN_THROTTLING_RATE, REC_TITAN_SERVER_ERROR_RATE, REC_TITAN_LATENCY_MS, REC_TITAN_FAULT_SEED.
 
-        Local trainer (docs/finetuning.md): the Bedrock control-plane routes CreateModelCustomizationJob,
-        GetModelCustomizationJob, ListModelCustomizationJobs, StopModelCustomizationJob,
-        CreateProvisionedModelThroughput and GetProvisionedModelThroughput train a small adapter from the image
-        descriptor into MiniLM's text space on LOCAL datasets (trainingDataConfig.s3Uri as an absolute path or
-        file:// URI; s3:// is refused). Hyperparameters as on Bedrock: epochCount 1..100 (required), batchSize
-        256..9216 (default 576; capped at the number of training records, so a small set trains as one batch
-        per epoch), learningRate 5e-8..1 (default 5e-5, Adam; ~1e-2 suits the small adapter). Fewer records than
-        Bedrock's minimum are reported, not refused. Jobs run one at a time; trained models are kept under
-        --custom-models-dir and served after a restart: invoke the job's outputModelArn (or a provisioned model
+        Local trainer (docs/finetuning.md): the Bedrock control-plane routes CreateModelCustomizationJob, \
+        GetModelCustomizationJob, ListModelCustomizationJobs, StopModelCustomizationJob, \
+        CreateProvisionedModelThroughput and GetProvisionedModelThroughput train a small adapter from the image \
+        descriptor into MiniLM's text space on LOCAL datasets (trainingDataConfig.s3Uri as an absolute path or \
+        file:// URI; s3:// is refused). Hyperparameters as on Bedrock: epochCount 1..100 (required), batchSize \
+        256..9216 (default 576; capped at the number of training records, so a small set trains as one batch \
+        per epoch), learningRate 5e-8..1 (default 5e-5, Adam; 1e-2 suits the small adapter). Fewer records than \
+        Bedrock's minimum are reported, not refused. Jobs run one at a time; trained models are kept under \
+        --custom-models-dir and served after a restart: invoke the job's outputModelArn (or a provisioned model \
         ARN) as the model id, and images are embedded through the adapter (text as by the base model).
         """
     )
