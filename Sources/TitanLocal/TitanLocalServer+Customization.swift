@@ -98,14 +98,8 @@ extension TitanLocalServer {
             headers[.contentType] = "application/json"
             let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
-        } catch let error as TitanLocalError {
-            return errorResponse(error, requestID: requestID)
-        } catch let error as SigV4VerificationError {
-            logger.info("rejected request signature: \(error.code)", metadata: ["requestId": "\(requestID)"])
-            return errorResponse(TitanLocalError(error.bedrockErrorType, error.message), requestID: requestID)
         } catch {
-            logger.error("internal error: \(error)", metadata: ["requestId": "\(requestID)"])
-            return errorResponse(TitanLocalError(.internalServer, "The server encountered an internal error."), requestID: requestID)
+            return errorResponse(for: error, requestID: requestID)
         }
     }
 }

@@ -106,15 +106,24 @@ public struct TitanLocalServer: Sendable {
             }
             headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
-        } catch let error as TitanLocalError {
+        } catch {
+            return errorResponse(for: error, requestID: requestID)
+        }
+    }
+
+    /// The Bedrock-shaped answer to a failed request: a ``TitanLocalError`` as it is, a signature failure as the
+    /// authentication error AWS sends, anything else as InternalServerException (logged).
+    func errorResponse(for error: any Error, requestID: String) -> Response {
+        switch error {
+        case let error as TitanLocalError:
             if error.type.httpStatus >= 500 || error.type == .throttling {
                 logger.debug("answering \(error.type.name)", metadata: ["requestId": "\(requestID)"])
             }
             return errorResponse(error, requestID: requestID)
-        } catch let error as SigV4VerificationError {
+        case let error as SigV4VerificationError:
             logger.info("rejected request signature: \(error.code)", metadata: ["requestId": "\(requestID)"])
             return errorResponse(TitanLocalError(error.bedrockErrorType, error.message), requestID: requestID)
-        } catch {
+        default:
             logger.error("internal error: \(error)", metadata: ["requestId": "\(requestID)"])
             return errorResponse(TitanLocalError(.internalServer, "The server encountered an internal error."), requestID: requestID)
         }
