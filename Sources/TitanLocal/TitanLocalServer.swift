@@ -162,7 +162,8 @@ public struct TitanLocalServer: Sendable {
             maxBatch: embedder.configuration.maxBatch,
             faults: .init(throttlingRate: configuration.faults.throttlingRate,
                           serverErrorRate: configuration.faults.serverErrorRate,
-                          addedLatencyMilliseconds: Int(configuration.faults.addedLatency.milliseconds))
+                          addedLatencyMilliseconds: Int(configuration.faults.addedLatency.milliseconds)),
+            customModels: customization.customModels.map(\.modelArn)
         )
         var headers = standardHeaders(requestID: UUID().uuidString.lowercased())
         headers[.contentType] = "application/json"
