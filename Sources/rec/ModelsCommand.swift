@@ -59,8 +59,10 @@ struct ModelsCommand: AsyncParsableCommand {
     static func open() async throws -> (AppConfiguration, PostgresPool, EmbeddingSpaceRegistry) {
         let config = try AppConfiguration.fromEnvironment()
         let pool = try config.makePool()
+        var logger = Logger(label: "rec.models")
+        logger.logLevel = .warning  // not the notice that the live space differs from this shell's BEDROCK_* settings
         do {
-            let spaces = try await config.embeddingSpaces(pool: pool, logger: Logger(label: "rec.models"))
+            let spaces = try await config.embeddingSpaces(pool: pool, logger: logger)
             return (config, pool, spaces)
         } catch {
             pool.close()
@@ -100,7 +102,7 @@ struct ModelsCreate: AsyncParsableCommand {
             let table = EmbeddingSpaceTable()
             let decision = EmbeddingSpaceRules.creation(name: name, model: modelId, dims: dimensions, existing: try table.all(on: conn),
                                                         supportedDimensions: TitanModel.supportedDimensions)
-            if case .refuse(let why) = decision { throw ValidationError(why) }
+            if case .refuse(let why) = decision { throw EmbeddingSpaceError(.refused, why) }
             if try table.contract(on: conn) {
                 print("primary keys of item_embeddings and user_profiles now include the space (contract step of migration 0010)")
             }
@@ -144,12 +146,7 @@ struct ModelsBackfill: AsyncParsableCommand {
                           name.value, p.done, p.total, p.total == 0 ? 100 : 100 * Double(p.done) / Double(p.total), rate, p.written, p.embedded, p.cacheHits,
                           p.textOnly, p.needsRepublish.count, p.failed.count)
         }
-        let result: SpaceBackfill.Progress
-        do {
-            result = try await backfill.run(space: name, concurrency: concurrency, batchSize: batchSize, settle: settle) { print(line($0)) }
-        } catch let e as EmbeddingSpaceError {
-            throw ValidationError(e.message)
-        }
+        let result = try await backfill.run(space: name, concurrency: concurrency, batchSize: batchSize, settle: settle) { print(line($0)) }
         print(line(result) + String(format: " — done in %.1f s", result.seconds))
         if !result.needsRepublish.isEmpty {
             print("needs re-publish (the live vector came from an inline image stored before migration 0010): \(result.needsRepublish.prefix(20).joined(separator: ", "))\(result.needsRepublish.count > 20 ? ", …" : "")")
@@ -236,7 +233,7 @@ struct ModelsActivate: AsyncParsableCommand {
         case .alreadyLive:
             print("space \(name) is already live")
         case .refuse(let why):
-            throw ValidationError(why)
+            throw EmbeddingSpaceError(.refused, why)
         }
     }
 }
@@ -257,7 +254,7 @@ struct ModelsRetire: AsyncParsableCommand {
         defer { pool.close() }
         let force = self.force
         let decision = try await pool.transaction { conn in try EmbeddingSpaceTable().markRetired(name, force: force, on: conn) }
-        if case .refuse(let why) = decision { throw ValidationError(why) }
+        if case .refuse(let why) = decision { throw EmbeddingSpaceError(.refused, why) }
         print("space \(name) is retired; removing its index and rows")
         try await pool.withConnection { conn in
             let table = EmbeddingSpaceTable()
@@ -283,7 +280,7 @@ struct ModelsIndex: AsyncParsableCommand {
         let (_, pool, spaces) = try await ModelsCommand.open()
         defer { pool.close() }
         let ensure = only.map { Set([$0]) } ?? Set(spaces.current.all.filter(\.isWritten).map(\.name))
-        if let only, spaces.current.named(only)?.isWritten != true { throw ValidationError("no space \(only) that is not retired") }
+        if let only, spaces.current.named(only)?.isWritten != true { throw EmbeddingSpaceError(.refused, "no space \(only) that is not retired") }
         try await pool.withConnection { conn in try ModelsCommand.applyIndexPlan(conn, ensure: ensure) { print($0) } }
     }
 }

@@ -36,18 +36,14 @@ struct ProfilesRebuildCommand: AsyncParsableCommand {
             guard let n = EmbeddingSpace.validName(space) else { throw ValidationError("--space must be a space name (see rec models status)") }
             name = n
         }
-        let logger = Logger(label: "rec.profiles.rebuild")
+        var logger = Logger(label: "rec.profiles.rebuild")
+        logger.logLevel = .warning
         let spaces = try await config.embeddingSpaces(pool: pool, logger: logger)
         let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), spaces: spaces)
         let target = name ?? spaces.live.name
         let start = ContinuousClock.now
-        let n: Int
-        do {
-            n = try await store.rebuild(user: user.map { UserID($0) }, space: target, usersPerTransaction: max(usersPerTransaction, 1)) { done in
-                if done % 10_000 < max(usersPerTransaction, 1) { print("profiles rebuild: \(done) profiles so far (\(ContinuousClock.now - start))") }
-            }
-        } catch let e as EmbeddingSpaceError {
-            throw ValidationError(e.message)
+        let n = try await store.rebuild(user: user.map { UserID($0) }, space: target, usersPerTransaction: max(usersPerTransaction, 1)) { done in
+            if done % 10_000 < max(usersPerTransaction, 1) { print("profiles rebuild: \(done) profiles so far (\(ContinuousClock.now - start))") }
         }
         print("profiles rebuild: \(n) profiles rebuilt in space \(target) in \(ContinuousClock.now - start)")
     }
