@@ -79,7 +79,7 @@ public final class CatalogIngest: BatchHandler {
         var pending = live
         // Events whose image the endpoint rejected, with the reason: their next round is text-only.
         var imageErrors = [Int: String]()
-        let targets = store.spaces.current.writeTargets
+        let targets = try await store.spaces.ready().writeTargets
         while !pending.isEmpty {
             let (winners, superseded) = IngestPlan.winners(pending)
             let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors, targets: targets)

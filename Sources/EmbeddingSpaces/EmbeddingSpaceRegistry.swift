@@ -10,8 +10,16 @@ import RecCore
 ///
 /// Two kinds: database-backed (`rec serve`, `rec consume`, `rec models`), and fixed (one space, never re-read:
 /// library callers, tests and `rec eval`, which write and read the space `default` of their own settings).
+///
+/// A database-backed registry whose database does not answer at start (or lacks migration 0010) starts
+/// *unconfirmed*: the process starts as before (its readiness probe says what is missing), and ``ready()``, which
+/// every batch and request awaits before taking the spaces, reads them first; so nothing is ever written or
+/// served in a space taken from the settings instead of the database.
 public final class EmbeddingSpaceRegistry: Sendable {
     private let state: Locked<EmbeddingSpaceSet>
+    /// Whether the spaces were read from the database (always true for a fixed registry).
+    private let confirmed: Locked<Bool>
+    private let seed: EmbeddingSpace?
     /// The database the spaces are read from; nil for a fixed registry.
     public let pool: PostgresPool?
     /// How often ``EmbeddingSpaceMonitor`` re-reads the spaces. Default: 2 s.
@@ -23,24 +31,44 @@ public final class EmbeddingSpaceRegistry: Sendable {
     /// A registry of one space that never changes (its state is taken as live).
     public init(fixed space: EmbeddingSpace) {
         state = Locked(EmbeddingSpaceSet(single: space))
+        confirmed = Locked(true)
+        seed = nil
         pool = nil
         refreshInterval = .seconds(3600)
         logger = Logger(label: "rec.spaces")
     }
 
-    private init(set: EmbeddingSpaceSet, pool: PostgresPool, refreshInterval: Duration, logger: Logger) {
-        state = Locked(set)
+    private init(seed: EmbeddingSpace, pool: PostgresPool, refreshInterval: Duration, logger: Logger) {
+        state = Locked(EmbeddingSpaceSet(single: seed))
+        confirmed = Locked(false)
+        self.seed = seed
         self.pool = pool
         self.refreshInterval = refreshInterval
         self.logger = logger
     }
 
     /// A registry read from `pool`'s `embedding_spaces`; when no space is live yet (an empty database), `seed`
-    /// (the process's settings, named `default`) is registered as the live one first.
+    /// (the process's settings, named `default`) is registered as the live one first. When the database does not
+    /// answer or lacks migration 0010, the registry starts unconfirmed (see the type's notes) and reads the
+    /// spaces on the first ``ready()`` or refresh that succeeds.
     ///
-    /// - Throws: ``EmbeddingSpaceError`` `schema` without migration 0010; database errors.
+    /// - Throws: other database errors.
     public static func database(pool: PostgresPool, seed: EmbeddingSpace, refreshInterval: Duration = .seconds(2),
                                 logger: Logger = Logger(label: "rec.spaces")) async throws -> EmbeddingSpaceRegistry {
+        let registry = EmbeddingSpaceRegistry(seed: seed, pool: pool, refreshInterval: refreshInterval, logger: logger)
+        do {
+            try await registry.load()
+        } catch let e as PostgresError where [.connectionFailed, .connectionLost, .poolTimeout].contains(e.code) {
+            logger.warning("the database does not answer; the embedding spaces are read once it does", metadata: ["reason": "\(e)"])
+        } catch let e as EmbeddingSpaceError where e.code == .schema {
+            logger.warning("\(e.message); the embedding spaces are read once it is")
+        }
+        return registry
+    }
+
+    /// Reads the spaces (registering the seed as the live space when none is), and confirms them.
+    private func load() async throws {
+        guard let pool, let seed else { return }
         let table = EmbeddingSpaceTable()
         let spaces = try await pool.withConnection { conn -> [EmbeddingSpace] in
             var spaces = try table.all(on: conn)
@@ -58,12 +86,25 @@ public final class EmbeddingSpaceRegistry: Sendable {
                 "settings": "\(seed.model) \(seed.dims) \(seed.mode.rawValue)",
             ])
         }
-        let registry = EmbeddingSpaceRegistry(set: set, pool: pool, refreshInterval: refreshInterval, logger: logger)
-        registry.recordGauges(set)
-        return registry
+        state.withLock { $0 = set }
+        confirmed.withLock { $0 = true }
+        recordGauges(set)
     }
 
-    /// The spaces now. Read it once per request or batch and use that value throughout.
+    /// The spaces, read from the database first if they were not yet (an unconfirmed registry). Batches and
+    /// requests await this once and use the value throughout.
+    ///
+    /// - Throws: while the database does not answer or lacks migration 0010.
+    public func ready() async throws -> EmbeddingSpaceSet {
+        if !confirmed.current { try await load() }
+        return state.current
+    }
+
+    /// Whether the spaces were read from the database (a fixed registry: always).
+    public var isConfirmed: Bool { confirmed.current }
+
+    /// The spaces now (for an unconfirmed registry, the settings' space: await ``ready()`` instead wherever
+    /// something is written or served).
     public var current: EmbeddingSpaceSet { state.current }
 
     /// The live space now (``current``'s).
@@ -80,6 +121,11 @@ public final class EmbeddingSpaceRegistry: Sendable {
     @discardableResult
     public func refresh() async throws -> (before: EmbeddingSpaceSet, after: EmbeddingSpaceSet) {
         guard let pool else { let s = current; return (s, s) }
+        guard confirmed.current else {
+            let before = current
+            try await load()
+            return (before, current)
+        }
         let table = EmbeddingSpaceTable()
         let spaces = try await pool.withConnection { conn in try table.all(on: conn) }
         guard let set = EmbeddingSpaceSet(spaces) else {
@@ -116,7 +162,7 @@ public final class EmbeddingSpaceRegistry: Sendable {
     /// - Returns: the coverage by space.
     @discardableResult
     public func refreshCoverage() async throws -> [PostgresIdentifierLiteral: SpaceCoverage] {
-        guard let pool else { return [:] }
+        guard let pool, isConfirmed else { return [:] }
         let set = current
         let table = EmbeddingSpaceTable()
         let coverage = try await pool.withConnection { conn in try table.coverage(of: set.all.filter(\.isWritten), live: set.live, on: conn) }

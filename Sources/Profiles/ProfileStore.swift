@@ -106,6 +106,7 @@ public final class ProfileStore: Sendable {
     @discardableResult
     public func record(_ interactions: [Interaction]) async throws -> RecordResult {
         guard !interactions.isEmpty else { return RecordResult() }
+        _ = try await spaces.ready()
         return try await pool.transaction { conn in try self.record(interactions, on: conn) }
     }
 
@@ -116,13 +117,15 @@ public final class ProfileStore: Sendable {
     /// - Returns: how many interactions were folded.
     @discardableResult
     public func foldPending(limit: Int = 5000) async throws -> Int {
-        try await pool.transaction { conn in try self.foldPending(limit: limit, on: conn) }
+        _ = try await spaces.ready()
+        return try await pool.transaction { conn in try self.foldPending(limit: limit, on: conn) }
     }
 
     /// The stored profile of `user` in `space` (default: the live space), or nil when the user has none there.
     public func profile(for user: UserID, space: PostgresIdentifierLiteral? = nil) async throws -> ProfileState? {
         let profiles = self.profiles
-        let name = (space ?? spaces.live.name).value
+        let live = try await spaces.ready().live.name
+        let name = (space ?? live).value
         return try await pool.withConnection { conn in try profiles.read(user.rawValue, space: name, parts: .state, on: conn)?.state }
     }
 
@@ -143,7 +146,7 @@ public final class ProfileStore: Sendable {
     @discardableResult
     public func rebuild(user: UserID? = nil, space name: PostgresIdentifierLiteral? = nil, usersPerTransaction: Int = 200,
                         progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
-        let set = spaces.current
+        let set = try await spaces.ready()
         let name = name ?? set.live.name
         guard let space = set.named(name), space.isWritten else {
             throw EmbeddingSpaceError(.refused, "no embedding space \(name) to rebuild profiles in (see rec models status)")

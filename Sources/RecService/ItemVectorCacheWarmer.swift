@@ -27,17 +27,16 @@ public struct ItemVectorCacheWarmer: Service {
     }
 
     public func run() async throws {
-        let first = recommender.servingSpace()
-        await warm(first, reason: "item vector cache warmed")
-        guard recommender.spaces.isDatabaseBacked else { return }
         await cancelWhenGracefulShutdown {
-            var warmed = first
+            var warmed: ServingSpace?
             while !Task.isCancelled {
+                // nil while the spaces cannot be read yet (the database does not answer): try again shortly.
+                if let live = try? await recommender.servingSpace(), live != warmed {
+                    await warm(live, reason: warmed == nil ? "item vector cache warmed" : "item vector cache of the new live space warmed")
+                    warmed = live
+                    if !recommender.spaces.isDatabaseBacked { return }
+                }
                 try? await Task.sleep(for: switchCheckInterval)
-                let live = recommender.servingSpace()
-                guard live != warmed, !Task.isCancelled else { continue }
-                warmed = live
-                await warm(live, reason: "item vector cache of the new live space warmed")
             }
         }
     }

@@ -46,10 +46,18 @@ public final class Recommender: Sendable {
     private var seenTypes: [String] { configuration.seenEventTypes }
 
     /// The space a request is served from: the live one, now. Take it once per request.
-    public func servingSpace() -> ServingSpace {
-        let live = spaces.live
+    ///
+    /// - Throws: while the spaces cannot be read (the database does not answer at start).
+    public func servingSpace() async throws -> ServingSpace {
+        let live = try await spaces.ready().live
         return ServingSpace(name: live.name, dims: live.dims, kind: live.servedKind(preferred: configuration.embeddingKind),
                             modelID: spaces.isDatabaseBacked ? live.model : nil)
+    }
+
+    /// `space`, or the space to serve now.
+    private func resolved(_ space: ServingSpace?) async throws -> ServingSpace {
+        if let space { return space }
+        return try await servingSpace()
     }
 
     /// Fills the item vector cache of `space` (default: the live one) from `item_embeddings` (id order,
@@ -61,7 +69,7 @@ public final class Recommender: Sendable {
     @discardableResult
     public func warmVectorCache(space: ServingSpace? = nil, pageSize: Int = 2_000) async throws -> Int {
         let store = self.store
-        let space = space ?? servingSpace()
+        let space = try await resolved(space)
         let cache = store.vectorCaches.cache(for: space.name)
         var after = ""
         while !cache.isFull {
@@ -80,7 +88,7 @@ public final class Recommender: Sendable {
     public func recommend(userID: String, request: ListingRequest, contextItems: [String] = [], now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
-        let space = servingSpace()
+        let space = try await servingSpace()
         let seen = SeenExclusion(userID: userID, eventTypes: seenTypes, limit: config.seenLimit)
         var excluding = request.filters
         excluding.exclude += contextItems
@@ -141,7 +149,7 @@ public final class Recommender: Sendable {
     public func similar(itemID: String, request: ListingRequest, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
-        let space = servingSpace()
+        let space = try await servingSpace()
         return try await pool.withConnection { conn in
             guard let v = try store.itemVectors(conn, ids: [itemID], space: space)[itemID] else {
                 throw RecServiceError(.notFound, "item \(itemID) does not exist or has no \(space.kind) vector of dimension \(space.dims)")
@@ -165,7 +173,7 @@ public final class Recommender: Sendable {
                        now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
-        let space = space ?? servingSpace()
+        let space = try await resolved(space)
         guard vector.count == space.dims else {
             throw RecServiceError(.upstream, "the embedding endpoint returned \(vector.count) dimensions, expected \(space.dims)")
         }
@@ -200,7 +208,7 @@ public final class Recommender: Sendable {
                           request: ListingRequest, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
-        let space = servingSpace()
+        let space = try await servingSpace()
         return try await pool.withConnection { conn in
             let ids = Array(Set((positive + negative).map(\.id)))
             let vectors = try store.itemVectors(conn, ids: ids, space: space)

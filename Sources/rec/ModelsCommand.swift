@@ -63,6 +63,7 @@ struct ModelsCommand: AsyncParsableCommand {
         logger.logLevel = .warning  // not the notice that the live space differs from this shell's BEDROCK_* settings
         do {
             let spaces = try await config.embeddingSpaces(pool: pool, logger: logger)
+            _ = try await spaces.ready()  // the commands need the registered spaces, not the settings'
             return (config, pool, spaces)
         } catch {
             pool.close()

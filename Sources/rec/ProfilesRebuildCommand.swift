@@ -40,7 +40,8 @@ struct ProfilesRebuildCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let spaces = try await config.embeddingSpaces(pool: pool, logger: logger)
         let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), spaces: spaces)
-        let target = name ?? spaces.live.name
+        let live = try await spaces.ready().live.name
+        let target = name ?? live
         let start = ContinuousClock.now
         let n = try await store.rebuild(user: user.map { UserID($0) }, space: target, usersPerTransaction: max(usersPerTransaction, 1)) { done in
             if done % 10_000 < max(usersPerTransaction, 1) { print("profiles rebuild: \(done) profiles so far (\(ContinuousClock.now - start))") }
