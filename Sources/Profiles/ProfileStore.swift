@@ -155,7 +155,18 @@ public final class ProfileStore: Sendable {
         let profiles = self.profiles
         func page(_ users: [String]) async throws -> Int {
             _ = try await pool.transaction { conn in try profiles.insertPlaceholders(users, space: space.name.value, dimension: space.dims, on: conn) }
-            return try await pool.transaction { conn in try self.rebuild(users: users, space: space, isLive: isLive, on: conn) }
+            // The pending pass locks a user's log rows before the profile, this transaction the profile first: a
+            // deadlock between them is possible (PostgreSQL aborts one); the page is simply done again.
+            var attempt = 1
+            while true {
+                do {
+                    return try await pool.transaction { conn in try self.rebuild(users: users, space: space, isLive: isLive, on: conn) }
+                } catch let e as PostgresError where e.isRetriable && attempt < 5 {
+                    logger.info("profile rebuild page failed, trying again", metadata: ["reason": "\(e)", "attempt": "\(attempt)"])
+                    try await Task.sleep(for: .milliseconds(100 * attempt))
+                    attempt += 1
+                }
+            }
         }
         if let user { return try await page([user.rawValue]) }
         var after = ""
