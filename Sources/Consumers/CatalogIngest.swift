@@ -211,7 +211,13 @@ public final class CatalogIngest: BatchHandler {
                 }
                 var kinds = Dictionary(grouping: pieces, by: \.space).mapValues { Set($0.map(\.kind)) }
                 for s in failedSpaces { kinds[s] = [] }
-                w.upserts.append(.init(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError, embeddings: fresh, kinds: kinds))
+                var upsert = CatalogStore.ItemUpsert(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError, embeddings: fresh, kinds: kinds)
+                if case .inline(let bytes)? = c.product.image {
+                    if state.images[c.product.id] != SHA256Digest.hash(bytes) { upsert.storeImage = bytes }
+                } else {
+                    upsert.dropImage = state.images[c.product.id] != nil
+                }
+                w.upserts.append(upsert)
                 w.processed.append((c.eventID, c.product.id))
                 for sup in superseded[c.product.id] ?? [] { w.processed.append((sup.event.eventID, c.product.id)) }
             }

@@ -23,6 +23,10 @@ public struct CatalogStore: Sendable {
         var embeddings: [Vector]
         /// Every kind each space should hold for this item after the write (others are removed).
         var kinds: [PostgresIdentifierLiteral: Set<String>]
+        /// An inline image to keep in `item_images` (nil: the stored one, if any, is still the product's).
+        var storeImage: [UInt8]? = nil
+        /// Whether the stored inline image goes (the product has none any more).
+        var dropImage = false
     }
 
     struct ItemDelete: Sendable {
@@ -73,22 +77,35 @@ public struct CatalogStore: Sendable {
         return Set(try rows.map { try UUID(uuidString: $0.string(0))! })
     }
 
-    /// Stored versions of `ids`, and the content hashes of their vectors in `targets` (item → `space/kind` →
-    /// hash; the hash covers model and dimension, so a vector of another model never matches).
-    func state(_ ids: [String], targets: [EmbeddingSpace]) async throws -> (versions: [String: Date], hashes: [String: [String: [UInt8]]]) {
-        guard !ids.isEmpty else { return ([:], [:]) }
+    /// What is stored of the items a round writes.
+    struct StoredState: Sendable {
+        var versions: [String: Date] = [:]
+        /// item → `space/kind` → content hash (the hash covers model and dimension, so a vector of another model
+        /// never matches).
+        var hashes: [String: [String: [UInt8]]] = [:]
+        /// item → SHA-256 of its stored inline image.
+        var images: [String: [UInt8]] = [:]
+    }
+
+    /// Stored versions of `ids`, the content hashes of their vectors in `targets`, and their stored images' hashes.
+    func state(_ ids: [String], targets: [EmbeddingSpace]) async throws -> StoredState {
+        guard !ids.isEmpty else { return StoredState() }
         let names = targets.map(\.name.value)
         return try await pool.withConnection { c in
-            var versions = [String: Date]()
-            for r in try c.query("SELECT id, version_at FROM items WHERE id = ANY(\(bind: ids)::text[])" as PostgresQuery, resultFormat: .binary) {
-                versions[try r.string(0)] = try r.date(1)
+            var state = StoredState()
+            for r in try c.query("""
+                SELECT i.id, i.version_at, img.sha256 FROM items i LEFT JOIN item_images img ON img.item_id = i.id
+                WHERE i.id = ANY(\(bind: ids)::text[])
+                """ as PostgresQuery, resultFormat: .binary) {
+                let id = try r.string(0)
+                state.versions[id] = try r.date(1)
+                if let sha = r.bytes(2) { state.images[id] = sha }
             }
-            var hashes = [String: [String: [UInt8]]]()
             let q: PostgresQuery = "SELECT item_id, space, kind, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND space = ANY(\(bind: names)::text[])"
             for r in try c.query(q, resultFormat: .binary) {
-                hashes[try r.string(0), default: [:]][IngestPlan.Piece.slot(space: try r.string(1), kind: try r.string(2))] = r.bytes(3) ?? []
+                state.hashes[try r.string(0), default: [:]][IngestPlan.Piece.slot(space: try r.string(1), kind: try r.string(2))] = r.bytes(3) ?? []
             }
-            return (versions, hashes)
+            return state
         }
     }
 
@@ -159,19 +176,17 @@ public struct CatalogStore: Sendable {
                     }
                 }
             }
-            // Inline images, kept for re-embedding with another model; a product without one has none stored.
-            let inline = winners.compactMap { u -> (String, [UInt8])? in
-                if case .inline(let bytes)? = u.product.image { return (u.product.id, bytes) }
-                return nil
-            }
-            for chunk in inline.chunked(50) {
+            // Inline images, kept for re-embedding with another model (sent only when new or changed); a product
+            // without one has none stored.
+            let images = winners.compactMap { u in u.storeImage.map { (u.product.id, $0) } }
+            for chunk in images.chunked(50) {
                 var sql: PostgresQuery = "INSERT INTO item_images (item_id, sha256, image) VALUES "
                 sql += chunk.map { "(\(bind: $0.0),\(bind: PostgresBytes(SHA256Digest.hash($0.1))),\(bind: PostgresBytes($0.1)))" as PostgresQuery }.joined(separator: ",")
-                sql += " ON CONFLICT (item_id) DO UPDATE SET sha256 = EXCLUDED.sha256, image = EXCLUDED.image, updated_at = now() WHERE item_images.sha256 <> EXCLUDED.sha256"
+                sql += " ON CONFLICT (item_id) DO UPDATE SET sha256 = EXCLUDED.sha256, image = EXCLUDED.image, updated_at = now()"
                 _ = try c.query(sql)
             }
-            let withoutInline = winners.map(\.product.id).filter { id in !inline.contains { $0.0 == id } }
-            if !withoutInline.isEmpty { _ = try c.query("DELETE FROM item_images WHERE item_id = ANY(\(bind: withoutInline)::text[])" as PostgresQuery) }
+            let dropped = winners.filter(\.dropImage).map(\.product.id)
+            if !dropped.isEmpty { _ = try c.query("DELETE FROM item_images WHERE item_id = ANY(\(bind: dropped)::text[])" as PostgresQuery) }
             var deleted = [String]()
             for chunk in w.deletes.chunked(500) {
                 var sql: PostgresQuery = "INSERT INTO items (id, version_at, deleted_at) VALUES "
