@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "RecAppTests", dependencies: ["RecApp", "Kafka", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "ConsumersTests", dependencies: [
-            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
+            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport", "EmbeddingSpaces",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
