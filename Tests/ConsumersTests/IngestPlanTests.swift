@@ -70,7 +70,7 @@ import Testing
         a.pieces = IngestPlan.pieces(caption: "Same", image: nil, mode: .fused, hash: Self.hash)
         b.pieces = a.pieces
         c.pieces = IngestPlan.pieces(caption: "Unchanged", image: nil, mode: .fused, hash: Self.hash)
-        let stored = ["c": ["fused": c.pieces[0].hash]]
+        let stored = ["c": ["default/fused": c.pieces[0].hash]]
         let (needed, unchanged) = IngestPlan.changedPieces([a, b, c], stored: stored)
         #expect(needed.count == 1 && unchanged == 2)
 
