@@ -11,7 +11,8 @@ import Glibc
 
 /// The switch-over of issue #15 against real processes of the local stack (docs/models.md): `rec consume all` and
 /// `rec serve` on a fresh schema and fresh topics, embedding through the stack's titan-local. A catalog and
-/// events land in space `default` (256-d); `rec models create b` (384-d), backfill and `rec profiles rebuild
+/// events land in space `default` (Titan G1, 256-d); `rec models create b` (Amazon Nova Multimodal Embeddings, 384-d:
+/// the Titan → Nova change of model family), backfill and `rec profiles rebuild
 /// --space b`; then `rec models activate b` and back to `default` while a steady, bounded load of recommendations,
 /// similar items and searches runs against `rec serve`. Not one request may fail, and each answer must come from
 /// the space that was live when it started (give or take one refresh interval around a switch).
@@ -125,8 +126,8 @@ import Glibc
                 }, "events folded into space default's profiles (\(consumeLog))")
                 #expect(try count("SELECT count(*) FROM item_images") == 36, "inline images kept for re-embedding")
 
-                // ---- Space `b` (384-d): create, backfill, rebuild; refused until complete.
-                let create = try await Self.rec(["models", "create", "b", "--model-id", TitanModel.multimodalEmbeddingsV1, "--dimensions", "384"], env,
+                // ---- Space `b` (Nova, 384-d): create, backfill, rebuild; refused until complete.
+                let create = try await Self.rec(["models", "create", "b", "--model-id", NovaModel.multimodalEmbeddingsV1, "--dimensions", "384"], env,
                                                  log: "\(dir)/\(catalogTopic)-create.log")
                 try #require(create.status == 0, "models create: \(create.output)")
                 let early = try await Self.rec(["models", "activate", "b"], env, log: "\(dir)/\(catalogTopic)-early.log")
@@ -145,7 +146,8 @@ import Glibc
                 let index: String = (spaces["b"]?["index"] as? String) ?? ""
                 #expect(index.hasPrefix("own"), "b has its own index: \(status.output)")
                 // Every vector of b is 384-d and made by b's model; profiles too.
-                #expect(try count("SELECT count(*) FROM item_embeddings WHERE space = 'b' AND dims = 384") == 36)
+                #expect(try count("SELECT count(*) FROM item_embeddings WHERE space = 'b' AND dims = 384 AND model = '\(NovaModel.multimodalEmbeddingsV1)'") == 36)
+                #expect(try count("SELECT count(*) FROM item_embeddings WHERE space = 'default' AND model = '\(TitanModel.multimodalEmbeddingsV1)'") == 36)
                 #expect(try count("SELECT count(*) FROM user_profiles WHERE space = 'b' AND dims = 384 AND event_count > 0") == users.count)
                 // The kNN of each space can use that space's index (forced past the tiny table's sequential scan).
                 for (space, dims, index) in [("b", 384, "item_embeddings_space_b"), ("default", 256, "item_embeddings_hnsw_256")] {
