@@ -150,8 +150,9 @@ public final class CatalogIngest: BatchHandler {
         // Titan inputs (per space) and their content hashes; unchanged vectors need nothing, the rest come from
         // the cache or from Bedrock (once per distinct hash: two spaces of one model and dimension share them).
         for i in candidates.indices where !dropped.contains(i) {
-            let caption = CatalogCaption.make(title: candidates[i].product.title, description: candidates[i].product.description).text
-            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, targets: targets)
+            let caption = CatalogCaption.full(title: candidates[i].product.title, description: candidates[i].product.description)
+            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, targets: targets,
+                                                     family: embedder.configuration.family(forModelID:))
         }
         candidates = candidates.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
         let (needed, unchangedCount) = IngestPlan.changedPieces(candidates, stored: state.hashes)

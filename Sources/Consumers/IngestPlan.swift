@@ -1,3 +1,4 @@
+import BedrockClient
 import COpenSSL
 import EmbeddingSpaces
 import Foundation
@@ -112,12 +113,15 @@ struct IngestPlan: Sendable {
         }
     }
 
-    /// The Titan inputs of a candidate in every space of `targets`, each with that space's model, dimension and
-    /// mode, and the content hash of that model and dimension (two spaces of the same model and dimension
-    /// share their hashes, hence their embedding calls).
-    static func pieces(caption: String, image: [UInt8]?, targets: [EmbeddingSpace]) -> [Piece] {
+    /// The model inputs of a candidate in every space of `targets`, each with that space's model, dimension and
+    /// mode, its caption cut to the text limit of the model's family (`family`: the family the embedding client
+    /// speaks to a model id), and the content hash of that model and dimension (two spaces of the same model and
+    /// dimension share their hashes, hence their embedding calls).
+    ///
+    /// - Parameter caption: the uncut caption (``CatalogCaption/full(title:description:)``).
+    static func pieces(caption: String, image: [UInt8]?, targets: [EmbeddingSpace], family: (String) -> EmbeddingModelFamily) -> [Piece] {
         targets.flatMap { t in
-            pieces(caption: caption, image: image, mode: t.mode, space: t.name) { kind, text, image in
+            pieces(caption: CatalogCaption.cut(caption, family: family(t.model)).text, image: image, mode: t.mode, space: t.name) { kind, text, image in
                 ContentHash.of(model: t.model, dimensions: t.dims, kind: kind, text: text, image: image)
             }.map { p in
                 var p = p

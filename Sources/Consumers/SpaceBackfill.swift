@@ -69,6 +69,7 @@ public struct SpaceBackfill: Sendable {
 
     /// The inputs of one item, decided.
     enum Input: Sendable {
+        /// `caption` uncut (``CatalogCaption/full(title:description:)``): each space's model family cuts it.
         case embed(caption: String, image: [UInt8]?, imageLost: Bool)
         case needsRepublish
         case failed(String)
@@ -141,8 +142,10 @@ public struct SpaceBackfill: Sendable {
     /// What `row` is embedded from: the caption, and the stored inline image, else the image URL fetched again,
     /// else no image when the item has none (or had an unusable one); an item whose live vector came from an
     /// image that is not stored anywhere cannot be reproduced.
-    static func input(_ row: Row, live: EmbeddingSpace, fetched: Result<[UInt8], ImageFetchError>?) -> Input {
-        let caption = CatalogCaption.make(title: row.title, description: row.description).text
+    ///
+    /// - Parameter liveFamily: the family of the live space's model (its captions' cut).
+    static func input(_ row: Row, live: EmbeddingSpace, liveFamily: EmbeddingModelFamily, fetched: Result<[UInt8], ImageFetchError>?) -> Input {
+        let caption = CatalogCaption.full(title: row.title, description: row.description)
         if let image = row.storedImage { return .embed(caption: caption, image: image, imageLost: false) }
         if row.imageURL != nil, row.imageError == nil {
             switch fetched {
@@ -157,7 +160,8 @@ public struct SpaceBackfill: Sendable {
         switch live.mode {
         case .fused:
             guard let liveHash = row.liveHash else { return .embed(caption: caption, image: nil, imageLost: false) }
-            let textOnly = ContentHash.of(model: live.model, dimensions: live.dims, kind: "fused", text: caption, image: nil)
+            let textOnly = ContentHash.of(model: live.model, dimensions: live.dims, kind: "fused",
+                                          text: CatalogCaption.cut(caption, family: liveFamily).text, image: nil)
             return textOnly == liveHash ? .embed(caption: caption, image: nil, imageLost: false) : .needsRepublish
         case .separate:
             return row.liveHasImage ? .needsRepublish : .embed(caption: caption, image: nil, imageLost: false)
@@ -178,9 +182,9 @@ public struct SpaceBackfill: Sendable {
         var pieces = [String: [IngestPlan.Piece]]()  // item → its pieces in the space
         var lost = Set<String>()
         for r in rows {
-            switch Self.input(r, live: live, fetched: fetched[r.id]) {
+            switch Self.input(r, live: live, liveFamily: embedder.configuration.family(forModelID: live.model), fetched: fetched[r.id]) {
             case .embed(let caption, let image, let imageLost):
-                pieces[r.id] = IngestPlan.pieces(caption: caption, image: image, targets: [space])
+                pieces[r.id] = IngestPlan.pieces(caption: caption, image: image, targets: [space], family: embedder.configuration.family(forModelID:))
                 if imageLost { lost.insert(r.id) }
             case .needsRepublish: p.needsRepublish.append(r.id)
             case .failed(let reason): p.failed[r.id] = reason
@@ -212,7 +216,8 @@ public struct SpaceBackfill: Sendable {
         // The model rejected an image (for good): text-only, as ingest does.
         for (id, ps) in pieces where ps.contains(where: { failures[$0.hash].map(CatalogIngest.permanent) == true && $0.image != nil }) {
             guard let r = rows.first(where: { $0.id == id }) else { continue }
-            let textOnly = IngestPlan.pieces(caption: CatalogCaption.make(title: r.title, description: r.description).text, image: nil, targets: [space])
+            let textOnly = IngestPlan.pieces(caption: CatalogCaption.full(title: r.title, description: r.description), image: nil, targets: [space],
+                                             family: embedder.configuration.family(forModelID:))
             pieces[id] = textOnly
             lost.insert(id)
             for piece in textOnly where vectors[piece.hash] == nil {
