@@ -61,18 +61,25 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "Profiles", dependencies: [
+        /// Embedding spaces (model, dimension, mode): the registry every process reads the live space from, and the rules of `rec models`.
+        .target(name: "EmbeddingSpaces", dependencies: [
             "RecCore", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "Profiles", dependencies: [
+            "RecCore", "Postgres", "EmbeddingSpaces",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Consumers", dependencies: [
-            "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore", "COpenSSL",
+            "Kafka", "Postgres", "BedrockClient", "Profiles", "EmbeddingSpaces", "RecCore", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "RecService", dependencies: [
-            "Postgres", "Kafka", "BedrockClient", "Profiles", "RecCore",
+            "Postgres", "Kafka", "BedrockClient", "Profiles", "EmbeddingSpaces", "RecCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -84,7 +91,7 @@ let package = Package(
         ]),
         /// The processes' configuration, read from the environment, shared by `rec` and `rec-bench`.
         .target(name: "RecApp", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService",
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "EmbeddingSpaces",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
@@ -112,6 +119,7 @@ let package = Package(
         /// The shipped binary: configuration and command wiring (no test support linked in).
         .executableTarget(name: "rec", dependencies: [
             "RecApp", "RecDemo", "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation", "Finetuning",
+            "EmbeddingSpaces",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -124,6 +132,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
+        .testTarget(name: "EmbeddingSpacesTests", dependencies: [
+            "EmbeddingSpaces", "Postgres", "Kafka", "BedrockClient", "RecCore", "IntegrationTestSupport",
+        ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "RecCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "InteractionPipelineTests", dependencies: [
@@ -137,7 +148,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "RecAppTests", dependencies: ["RecApp", "Kafka", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "ConsumersTests", dependencies: [
-            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
+            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport", "EmbeddingSpaces",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

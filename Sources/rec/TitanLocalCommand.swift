@@ -90,8 +90,9 @@ struct TitanLocalCommand: AsyncParsableCommand {
         case .none: authText = "no authentication"
         case .sigV4(let verifier): authText = "SigV4 for \(verifier.secretsByAccessKeyID.count) key(s), region \(verifier.region)"
         }
+        let vectorVersion = TitanLocalVectorVersion.of(modelDirectory: configuration.modelDirectory)
         let application = server.makeApplication { [logger] port in
-            logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText); custom models in \(customModels)")
+            logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText); vectors \(vectorVersion); custom models in \(customModels)")
         }
         let group = ServiceGroup(configuration: .init(services: [application, jobs], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

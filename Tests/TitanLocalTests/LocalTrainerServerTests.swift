@@ -133,7 +133,8 @@ struct LocalTrainerServerTests {
                     #expect(s1 == .ok)
                     #expect(customImage.count == dimension)
                     #expect(customImage != baseImage)
-                    #expect(customText == baseText)
+                    // The same text path: equal up to the float rounding of the batch it shared with other tests' texts.
+                    #expect(customText.count == baseText.count && zip(customText, baseText).allSatisfy { abs($0 - $1) < 1e-5 })
                     let descriptor = ImageDescriptor.describe(try ImageCodec.decode(png, minSide: ImageDescriptor.decodeMinSide))
                     #expect(customImage == TitanEmbedder.textProjectors[dimension]!.project(adapter.apply([descriptor])[0]))
                     #expect(baseImage == TitanEmbedder.imageProjectors[dimension]!.project(descriptor), "the base model's image vectors do not change")
