@@ -9,7 +9,7 @@ import Foundation
 /// `rec titan-local` still lists its jobs and serves its custom models:
 ///
 /// ```
-/// <directory>/jobs/<jobID>.json                  the job (``ModelCustomizationJob``), rewritten on each change
+/// <directory>/jobs/<jobID>.json                  the job (``LocalCustomizationJob``), rewritten on each change
 /// <directory>/models/<modelID>/model.json        the model (``CustomModelRecord``): dimensions, hyperparameters, losses
 /// <directory>/models/<modelID>/weights.f32       the adapter: weights then bias, little-endian float32
 /// <directory>/provisioned/<id>.json              a provisioned throughput (``ProvisionedModel``)
@@ -33,7 +33,7 @@ struct CustomModelStore: Sendable {
         return d
     }()
 
-    func save(_ job: ModelCustomizationJob) throws {
+    func save(_ job: LocalCustomizationJob) throws {
         guard let directory else { return }
         try write(Self.encoder.encode(job), to: directory.appendingPathComponent("jobs/\(job.jobID).json"))
     }
@@ -55,7 +55,7 @@ struct CustomModelStore: Sendable {
     }
 
     /// Everything stored; what cannot be read is skipped and described in `problems`.
-    func load() -> (jobs: [ModelCustomizationJob], models: [(CustomModelRecord, ImageAdapter)], provisioned: [ProvisionedModel], problems: [String]) {
+    func load() -> (jobs: [LocalCustomizationJob], models: [(CustomModelRecord, ImageAdapter)], provisioned: [ProvisionedModel], problems: [String]) {
         guard let directory else { return ([], [], [], []) }
         var problems: [String] = []
         func documents<T: Decodable>(_ folder: String, _ type: T.Type) -> [T] {
@@ -68,7 +68,7 @@ struct CustomModelStore: Sendable {
                 }
             }
         }
-        let jobs = documents("jobs", ModelCustomizationJob.self)
+        let jobs = documents("jobs", LocalCustomizationJob.self)
         let provisioned = documents("provisioned", ProvisionedModel.self)
         var models: [(CustomModelRecord, ImageAdapter)] = []
         let modelsURL = directory.appendingPathComponent("models")

@@ -52,7 +52,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
 
     private let lock = NSLock()
     // Guarded by `lock`.
-    private var jobs: [String: ModelCustomizationJob] = [:]
+    private var jobs: [String: LocalCustomizationJob] = [:]
     private var models: [String: (record: CustomModelRecord, adapter: ImageAdapter)] = [:]
     private var provisioned: [String: ProvisionedModel] = [:]
     private var stopRequests: Set<String> = []
@@ -107,7 +107,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         }
         // Jobs left in the queue never started.
         let now = Date()
-        let left: [ModelCustomizationJob] = lock.withLock {
+        let left: [LocalCustomizationJob] = lock.withLock {
             for id in jobs.keys where jobs[id]!.status == .inProgress {
                 jobs[id]!.status = .failed
                 jobs[id]!.failureMessage = "rec titan-local shut down before this job ran; create the job again"
@@ -195,7 +195,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
 
         let now = Date()
         let id = Self.newID()
-        let job = ModelCustomizationJob(
+        let job = LocalCustomizationJob(
             jobID: id, jobArn: "arn:aws:bedrock:\(configuration.region):\(configuration.accountID):model-customization-job/\(TitanModel.multimodalEmbeddingsV1):0/\(id)",
             jobName: jobName, customModelName: customModelName, roleArn: roleArn, baseModelArn: baseModelArn,
             hyperParameters: hyper, trainingDataURI: trainingURI, validationDataURIs: validationURIs, outputDataURI: outputURI,
@@ -228,7 +228,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     /// GetModelCustomizationJob by ARN or name.
     ///
     /// - Throws: ``TitanLocalError`` `ResourceNotFoundException`.
-    public func job(_ identifier: String) throws(TitanLocalError) -> ModelCustomizationJob {
+    public func job(_ identifier: String) throws(TitanLocalError) -> LocalCustomizationJob {
         guard let job = lock.withLock({ find(identifier) }) else {
             throw TitanLocalError(.resourceNotFound, "The specified model customization job \(identifier) was not found")
         }
@@ -236,7 +236,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     }
 
     /// ListModelCustomizationJobs, newest first unless `ascending`.
-    public func list(statusEquals: ModelCustomizationJob.Status? = nil, nameContains: String? = nil, ascending: Bool = false) -> [ModelCustomizationJob] {
+    public func list(statusEquals: LocalCustomizationJob.Status? = nil, nameContains: String? = nil, ascending: Bool = false) -> [LocalCustomizationJob] {
         let all = lock.withLock { Array(jobs.values) }
         return all.filter { job in
             (statusEquals.map { job.status == $0 } ?? true) && (nameContains.map { job.jobName.contains($0) } ?? true)
@@ -247,7 +247,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     ///
     /// - Throws: ``TitanLocalError`` `ResourceNotFoundException`, or `ConflictException` when the job is not in progress.
     public func stop(_ identifier: String) throws(TitanLocalError) {
-        let outcome: Result<ModelCustomizationJob, TitanLocalError> = lock.withLock {
+        let outcome: Result<LocalCustomizationJob, TitanLocalError> = lock.withLock {
             guard let job = find(identifier) else {
                 return .failure(TitanLocalError(.resourceNotFound, "The specified model customization job \(identifier) was not found"))
             }
@@ -476,8 +476,8 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         if isStopRequested(id) { throw StopRequested() }
     }
 
-    private func update(_ id: String, _ change: (inout ModelCustomizationJob) -> Void) {
-        let job: ModelCustomizationJob? = lock.withLock {
+    private func update(_ id: String, _ change: (inout LocalCustomizationJob) -> Void) {
+        let job: LocalCustomizationJob? = lock.withLock {
             guard var job = jobs[id] else { return nil }
             change(&job)
             job.lastModifiedTime = Date()
@@ -487,7 +487,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         if let job { try? store.save(job) }
     }
 
-    private func finish(_ id: String, _ status: ModelCustomizationJob.Status, _ change: (inout ModelCustomizationJob) -> Void) {
+    private func finish(_ id: String, _ status: LocalCustomizationJob.Status, _ change: (inout LocalCustomizationJob) -> Void) {
         update(id) {
             $0.status = status
             $0.endTime = Date()
@@ -497,7 +497,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     }
 
     /// Lock held.
-    private func find(_ identifier: String) -> ModelCustomizationJob? {
+    private func find(_ identifier: String) -> LocalCustomizationJob? {
         jobs.values.first { $0.jobArn == identifier || $0.jobName == identifier || $0.jobID == identifier }
     }
 

@@ -50,9 +50,9 @@ extension TitanLocalServer {
     }
 
     static func listResponse(_ jobs: ModelCustomizationJobs, query: Hummingbird.Parameters) throws(TitanLocalError) -> [String: Any] {
-        var status: ModelCustomizationJob.Status?
+        var status: LocalCustomizationJob.Status?
         if let raw = query.get("statusEquals") {
-            guard let s = ModelCustomizationJob.Status(rawValue: raw) else {
+            guard let s = LocalCustomizationJob.Status(rawValue: raw) else {
                 throw TitanLocalError(.validation, "1 validation error detected: Value '\(raw)' at 'statusEquals' failed to satisfy constraint: Member must satisfy enum value set: [InProgress, Completed, Failed, Stopping, Stopped]")
             }
             status = s

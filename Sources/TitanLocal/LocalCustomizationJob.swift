@@ -2,7 +2,7 @@ import Foundation
 
 /// One local model customization job as `rec titan-local` keeps and persists it; answered in the shapes of
 /// Bedrock's GetModelCustomizationJob and ListModelCustomizationJobs (``getResponse()``, ``summary()``).
-public struct ModelCustomizationJob: Sendable, Codable, Equatable {
+public struct LocalCustomizationJob: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable {
         case inProgress = "InProgress", completed = "Completed", failed = "Failed", stopping = "Stopping", stopped = "Stopped"
     }
@@ -146,8 +146,8 @@ public struct ProvisionedModel: Sendable, Codable, Equatable {
         var out: [String: Any] = [
             "provisionedModelArn": arn, "provisionedModelName": name, "modelArn": modelArn, "desiredModelArn": modelArn,
             "foundationModelArn": foundationModelArn, "modelUnits": modelUnits, "desiredModelUnits": modelUnits,
-            "status": "InService", "creationTime": ModelCustomizationJob.timestamp(creationTime),
-            "lastModifiedTime": ModelCustomizationJob.timestamp(creationTime),
+            "status": "InService", "creationTime": LocalCustomizationJob.timestamp(creationTime),
+            "lastModifiedTime": LocalCustomizationJob.timestamp(creationTime),
         ]
         if let commitmentDuration { out["commitmentDuration"] = commitmentDuration }
         return out
