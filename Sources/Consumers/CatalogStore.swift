@@ -111,21 +111,8 @@ public struct CatalogStore: Sendable {
                 for r in try c.query(sql) { applied.insert(try r.string(0)) }
             }
             let winners = w.upserts.filter { applied.contains($0.product.id) }
-            let vectors = winners.flatMap { u in u.embeddings.map { (u.product.id, $0.kind, $0.hash, $0.vector) } }
-            for chunk in vectors.chunked(200) {
-                let rows = chunk.map { v -> PostgresQuery in
-                    "(\(bind: v.0),\(bind: v.1),\(bind: model),\(bind: dims)::int4,\(bind: PostgresBytes(v.2)),\(bind: PGVector.halfvec(v.3))::public.halfvec)"
-                }
-                var sql: PostgresQuery = "INSERT INTO item_embeddings (item_id, kind, model, dims, content_hash, embedding) VALUES "
-                sql += rows.joined(separator: ",")
-                sql += " ON CONFLICT (item_id, kind) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding, updated_at = now()"
-                _ = try c.query(sql)
-            }
-            // Kinds an item no longer has (mode changed, image gone).
-            for kind in ["fused", "text", "image"] {
-                let ids = winners.filter { !$0.kinds.contains(kind) }.map(\.product.id)
-                if !ids.isEmpty { _ = try c.query("DELETE FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND kind = \(bind: kind)" as PostgresQuery) }
-            }
+            try Self.writeVectors(winners.flatMap { u in u.embeddings.map { (u.product.id, $0.kind, $0.hash, $0.vector) } },
+                                  kinds: winners.map { ($0.product.id, $0.kinds) }, model: model, dims: dims, on: c)
             var deleted = [String]()
             for chunk in w.deletes.chunked(500) {
                 var sql: PostgresQuery = "INSERT INTO items (id, version_at, deleted_at) VALUES "
@@ -134,19 +121,43 @@ public struct CatalogStore: Sendable {
                 for r in try c.query(sql) { deleted.append(try r.string(0)) }
             }
             if !deleted.isEmpty { _ = try c.query("DELETE FROM item_embeddings WHERE item_id = ANY(\(bind: deleted)::text[])" as PostgresQuery) }
-            for chunk in w.cache.chunked(200) {
-                var sql: PostgresQuery = "INSERT INTO embedding_cache (content_hash, model, dims, kind, embedding) VALUES "
-                sql += chunk.map { e -> PostgresQuery in
-                    "(\(bind: PostgresBytes(e.hash)),\(bind: model),\(bind: dims)::int4,\(bind: e.kind),\(bind: PGVector.halfvec(e.vector))::public.halfvec)"
-                }.joined(separator: ",")
-                _ = try c.query(sql + " ON CONFLICT (content_hash) DO NOTHING")
-            }
+            try Self.writeCache(w.cache, model: model, dims: dims, on: c)
             for chunk in w.processed.chunked(1000) {
                 var sql: PostgresQuery = "INSERT INTO processed_catalog_events (event_id, item_id) VALUES "
                 sql += chunk.map { p -> PostgresQuery in "(\(bind: p.eventID)::uuid,\(bind: p.itemID))" }.joined(separator: ",")
                 _ = try c.query(sql + " ON CONFLICT (event_id) DO NOTHING")
             }
             return applied
+        }
+    }
+
+    /// Upserts item vectors and removes the kinds each item no longer has (mode changed, image gone): the one write
+    /// of `item_embeddings`, shared by streaming ingest (``apply(_:)``) and batch results (``storeComputedVectors(_:kinds:)``).
+    static func writeVectors(_ vectors: [(itemID: String, kind: String, hash: [UInt8], vector: [Float])], kinds: [(itemID: String, kinds: Set<String>)],
+                             model: String, dims: Int, on c: PGConnection) throws {
+        for chunk in vectors.chunked(200) {
+            let rows = chunk.map { v -> PostgresQuery in
+                "(\(bind: v.itemID),\(bind: v.kind),\(bind: model),\(bind: dims)::int4,\(bind: PostgresBytes(v.hash)),\(bind: PGVector.halfvec(v.vector))::public.halfvec)"
+            }
+            var sql: PostgresQuery = "INSERT INTO item_embeddings (item_id, kind, model, dims, content_hash, embedding) VALUES "
+            sql += rows.joined(separator: ",")
+            sql += " ON CONFLICT (item_id, kind) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding, updated_at = now()"
+            _ = try c.query(sql)
+        }
+        for kind in ["fused", "text", "image"] {
+            let ids = kinds.filter { !$0.kinds.contains(kind) }.map(\.itemID)
+            if !ids.isEmpty { _ = try c.query("DELETE FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND kind = \(bind: kind)" as PostgresQuery) }
+        }
+    }
+
+    /// Adds vectors to the shared content-hash cache (first writer wins).
+    static func writeCache(_ entries: [(hash: [UInt8], kind: String, vector: [Float])], model: String, dims: Int, on c: PGConnection) throws {
+        for chunk in entries.chunked(200) {
+            var sql: PostgresQuery = "INSERT INTO embedding_cache (content_hash, model, dims, kind, embedding) VALUES "
+            sql += chunk.map { e -> PostgresQuery in
+                "(\(bind: PostgresBytes(e.hash)),\(bind: model),\(bind: dims)::int4,\(bind: e.kind),\(bind: PGVector.halfvec(e.vector))::public.halfvec)"
+            }.joined(separator: ",")
+            _ = try c.query(sql + " ON CONFLICT (content_hash) DO NOTHING")
         }
     }
 }

@@ -24,6 +24,7 @@ struct Rec: AsyncParsableCommand {
             ConfigCommand.self,
             DLQCommand.self,
             FinetuneCommand.self,
+            BatchEmbedCommand.self,
         ]
     )
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Postgres
+
+extension CatalogStore {
+    /// A vector computed outside the streaming path (a Bedrock batch inference job's output), for an item as it was
+    /// when its input was read.
+    public struct ComputedVector: Sendable {
+        public var itemID: String
+        /// The item's `version_at` when its input (caption, image) was read: the vector is stored only if the item is
+        /// still at this version.
+        public var versionAt: Date
+        public var kind: String
+        /// ``CatalogIngest/contentHash(model:dimensions:kind:text:image:)`` of the input, as streaming ingest computes it.
+        public var hash: [UInt8]
+        public var vector: [Float]
+
+        public init(itemID: String, versionAt: Date, kind: String, hash: [UInt8], vector: [Float]) {
+            self.itemID = itemID
+            self.versionAt = versionAt
+            self.kind = kind
+            self.hash = hash
+            self.vector = vector
+        }
+    }
+
+    /// What ``storeComputedVectors(_:kinds:)`` did.
+    public struct ComputedVectorResult: Sendable, Equatable {
+        /// Items whose vector was written.
+        public var written: Set<String> = []
+        /// Items already holding a vector of that content hash (nothing to write).
+        public var unchanged: Set<String> = []
+        /// Items that changed (newer `version_at`) or were deleted since their input was read: not written.
+        public var changed: Set<String> = []
+    }
+
+    /// Stores computed vectors through the streaming path's writes (``writeVectors(_:kinds:model:dims:on:)`` and the
+    /// shared content-hash cache), in one transaction that locks the items' rows, so an event applied meanwhile is
+    /// never overwritten by an older input's vector.
+    ///
+    /// - Parameters:
+    ///   - kinds: the kinds every written item has after the write (`["fused"]` in fused mode); others are removed.
+    public func storeComputedVectors(_ vectors: [ComputedVector], kinds: Set<String>) async throws -> ComputedVectorResult {
+        guard !vectors.isEmpty else { return ComputedVectorResult() }
+        let model = self.model, dims = self.dimensions
+        return try await pool.transaction { c in
+            let ids = Array(Set(vectors.map(\.itemID)))
+            var versions = [String: Date]()
+            for r in try c.query("SELECT id, version_at FROM items WHERE id = ANY(\(bind: ids)::text[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE" as PostgresQuery,
+                                 resultFormat: .binary) {
+                versions[try r.string(0)] = try r.date(1)
+            }
+            var stored = [String: [UInt8]]()
+            let q: PostgresQuery = "SELECT item_id, kind, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND model = \(bind: model) AND dims = \(bind: dims)"
+            for r in try c.query(q, resultFormat: .binary) { stored[try r.string(0) + "/" + r.string(1)] = r.bytes(2) ?? [] }
+            var result = ComputedVectorResult()
+            var fresh = [ComputedVector]()
+            for v in vectors {
+                guard let version = versions[v.itemID], version == v.versionAt else { result.changed.insert(v.itemID); continue }
+                if stored[v.itemID + "/" + v.kind] == v.hash {
+                    result.unchanged.insert(v.itemID)
+                } else {
+                    fresh.append(v)
+                    result.written.insert(v.itemID)
+                }
+            }
+            try Self.writeVectors(fresh.map { ($0.itemID, $0.kind, $0.hash, $0.vector) }, kinds: result.written.sorted().map { ($0, kinds) },
+                                  model: model, dims: dims, on: c)
+            try Self.writeCache(fresh.map { ($0.hash, $0.kind, $0.vector) }, model: model, dims: dims, on: c)
+            return result
+        }
+    }
+}

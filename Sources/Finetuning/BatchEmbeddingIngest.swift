@@ -1,0 +1,193 @@
+import BedrockClient
+import Consumers
+import Foundation
+import Postgres
+
+/// Stores a Bedrock batch inference job's output as item vectors, through streaming ingest's content-hash cache and
+/// write (``CatalogStore/storeComputedVectors(_:kinds:)``).
+///
+/// Bedrock writes one `<input file>.out` per input file under `<output>/<job id>/`, one line per record:
+/// `{"recordId", "modelInput", "modelOutput"}`, or `error` (`{"errorCode", "errorMessage"}`) instead of
+/// `modelOutput`. For each record, the item is read again and its input rebuilt as streaming ingest would build it
+/// now (caption, image fetched again); a record whose `modelInput` differs was written for an older version of the
+/// item and is skipped (reported), as is a record for a deleted item. The others are stored with the content hash of
+/// that input, and their vectors enter the shared cache, so streaming ingest reuses them. Records with errors are
+/// listed and counted, never dropped silently.
+public struct BatchEmbeddingIngest: Sendable {
+    /// One record the job could not embed.
+    public struct RecordError: Codable, Sendable, Equatable {
+        public var recordId: String
+        public var errorCode: String
+        public var errorMessage: String
+    }
+
+    public struct Report: Codable, Sendable, Equatable {
+        public var files: [String] = []
+        public var records = 0
+        public var written = 0
+        /// Items already holding this vector.
+        public var unchanged = 0
+        /// Items that changed or were deleted since the job's input was written: skipped.
+        public var changed: [String] = []
+        /// Records the job answered with an error.
+        public var errors: [RecordError] = []
+        /// Records whose output could not be used (unparsable line, wrong vector length, unknown item, image fetch failure now).
+        public var unusable: [String] = []
+
+        public func text() -> String {
+            var s = "records \(records): \(written) written, \(unchanged) unchanged, \(changed.count) skipped (item changed or deleted since the job was written), \(errors.count) failed in the job, \(unusable.count) unusable\n"
+            for e in errors.prefix(50) { s += "  error  \(e.recordId): \(e.errorCode) \(e.errorMessage)\n" }
+            if errors.count > 50 { s += "  … \(errors.count - 50) more errors (--json lists all)\n" }
+            for id in changed.prefix(50) { s += "  changed  \(id)\n" }
+            if changed.count > 50 { s += "  … \(changed.count - 50) more changed (--json lists all)\n" }
+            for u in unusable.prefix(50) { s += "  unusable  \(u)\n" }
+            return s
+        }
+    }
+
+    /// One output line.
+    struct OutputRecord: Decodable {
+        var recordId: String?
+        var modelInput: TitanEmbeddingRequest?
+        var modelOutput: TitanEmbeddingResponse?
+        var error: OutputError?
+    }
+
+    /// `{"errorCode": 400, "errorMessage": "…"}` (the code a number or a string).
+    struct OutputError: Decodable {
+        var errorCode: String
+        var errorMessage: String
+
+        private enum Keys: String, CodingKey { case errorCode, errorMessage }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            if let n = try? c.decode(Int.self, forKey: .errorCode) { errorCode = String(n) } else { errorCode = (try? c.decode(String.self, forKey: .errorCode)) ?? "?" }
+            errorMessage = (try? c.decode(String.self, forKey: .errorMessage)) ?? ""
+        }
+    }
+
+    public let pool: PostgresPool
+    public let store: CatalogStore
+    public let fetcher: ImageFetcher
+    public let s3: S3ObjectClient?
+    public let textPolicy: TitanTextPolicy
+    public let concurrency: Int
+    public let progress: ProgressReporter?
+
+    /// - Parameters:
+    ///   - store: the catalog store of the model and dimension the job embedded with.
+    public init(pool: PostgresPool, store: CatalogStore, fetcher: ImageFetcher, s3: S3ObjectClient?, textPolicy: TitanTextPolicy,
+                concurrency: Int = 8, progress: ProgressReporter? = nil) {
+        self.pool = pool
+        self.store = store
+        self.fetcher = fetcher
+        self.s3 = s3
+        self.textPolicy = textPolicy
+        self.concurrency = max(1, concurrency)
+        self.progress = progress
+    }
+
+    /// The output files of a job: `*.out` under `<output>/<job id>/`, without `manifest.json.out`.
+    public static func outputFiles(of job: ModelInvocationJob, s3: S3ObjectClient?) async throws(FinetuneError) -> [BatchLocation] {
+        guard let output = job.outputDataConfig?.s3OutputDataConfig.s3Uri else { throw FinetuneError(.usage, "the job names no output location") }
+        let directory = try BatchLocation(output).appending(ModelInvocation.jobID(fromArn: job.jobArn))
+        let files = try await directory.list(s3: s3).filter { $0.fileName.hasSuffix(".out") && $0.fileName != "manifest.json.out" }
+        guard !files.isEmpty else { throw FinetuneError(.io, "no output files (*.out) under \(directory.uri)") }
+        return files
+    }
+
+    /// Ingests the output files.
+    ///
+    /// - Throws: ``FinetuneError`` for unreadable files, or the database's error (already written chunks stay: a
+    ///   second run finds them unchanged).
+    public func run(_ files: [BatchLocation]) async throws -> Report {
+        var report = Report()
+        for file in files {
+            report.files.append(file.uri)
+            let bytes = try await file.read(s3: s3)
+            var chunk: [OutputRecord] = []
+            for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
+                report.records += 1
+                guard let record = try? JSONDecoder().decode(OutputRecord.self, from: Data(line)), let id = record.recordId else {
+                    report.unusable.append("line \(report.records) of \(file.fileName): not a batch output record")
+                    continue
+                }
+                if let e = record.error {
+                    report.errors.append(RecordError(recordId: id, errorCode: e.errorCode, errorMessage: e.errorMessage))
+                    continue
+                }
+                chunk.append(record)
+                if chunk.count == 100 {
+                    try await ingest(chunk, into: &report)
+                    chunk = []
+                }
+            }
+            try await ingest(chunk, into: &report)
+        }
+        return report
+    }
+
+    /// What one record amounts to after comparing it with the item now.
+    enum Check: Sendable {
+        case store(CatalogStore.ComputedVector)
+        case changed
+        case unusable(String)
+    }
+
+    private func ingest(_ records: [OutputRecord], into report: inout Report) async throws {
+        guard !records.isEmpty else { return }
+        let items = try await CatalogItemRow.rows(pool, ids: records.compactMap(\.recordId))
+        let fetcher = self.fetcher, policy = textPolicy, model = store.model, dims = store.dimensions
+        var checks = [Check]()
+        for start in stride(from: 0, to: records.count, by: concurrency) {
+            let slice = Array(records[start..<min(records.count, start + concurrency)])
+            checks += await withTaskGroup(of: (Int, Check).self) { group in
+                for (i, r) in slice.enumerated() {
+                    group.addTask { (i, await Self.check(r, item: items[r.recordId ?? ""], fetcher: fetcher, textPolicy: policy, model: model, dimensions: dims)) }
+                }
+                var out = [Check?](repeating: nil, count: slice.count)
+                for await (i, c) in group { out[i] = c }
+                return out.map { $0! }
+            }
+        }
+        var vectors = [CatalogStore.ComputedVector]()
+        for (record, check) in zip(records, checks) {
+            switch check {
+            case .store(let v): vectors.append(v)
+            case .changed: report.changed.append(record.recordId ?? "")
+            case .unusable(let why): report.unusable.append("\(record.recordId ?? ""): \(why)")
+            }
+        }
+        let result = try await store.storeComputedVectors(vectors, kinds: ["fused"])
+        report.written += result.written.count
+        report.unchanged += result.unchanged.count
+        report.changed += result.changed.sorted()
+        let r = report
+        progress?.tick { "batch ingest: \(r.records) records, \(r.written) written, \(r.unchanged) unchanged, \(r.changed.count) changed, \(r.errors.count) errors" }
+    }
+
+    /// Compares a record with the item's current input (as streaming ingest would build it).
+    static func check(_ record: OutputRecord, item: CatalogItemRow?, fetcher: ImageFetcher, textPolicy: TitanTextPolicy,
+                      model: String, dimensions: Int) async -> Check {
+        guard let item else { return .changed }  // deleted (or never known: an input from another catalog)
+        guard let input = record.modelInput, let output = record.modelOutput else { return .unusable("no modelInput or modelOutput") }
+        guard output.embedding.count == dimensions else {
+            return .unusable("the vector has \(output.embedding.count) components; the catalog stores \(dimensions)")
+        }
+        let caption = item.caption
+        var image: [UInt8]?
+        if let url = item.imageURL, item.imageError == nil {
+            // Cheap first: a changed caption or a vanished image needs no download.
+            guard input.inputImage != nil else { return .changed }
+            switch await CatalogItemRow.fetchImage(url, fetcher: fetcher) {
+            case .success(let bytes): image = bytes
+            case .failure(let e): return .unusable("the item's image cannot be fetched to check it: \(e.message)")
+            }
+        }
+        guard let now = try? TitanEmbeddingRequest.make(TitanInput(text: caption, image: image), dimensions: dimensions, textPolicy: textPolicy).request,
+              now == input else { return .changed }
+        return .store(CatalogStore.ComputedVector(
+            itemID: item.id, versionAt: item.versionAt, kind: "fused",
+            hash: CatalogIngest.contentHash(model: model, dimensions: dimensions, kind: "fused", text: caption, image: image), vector: output.embedding))
+    }
+}

@@ -1,0 +1,175 @@
+import BedrockClient
+import Consumers
+import Foundation
+import Postgres
+import RecCore
+
+/// Writes the catalog as a Bedrock batch inference input: one `{"recordId": <item id>, "modelInput": <body>}` line
+/// per live item, where the body is exactly the `InvokeModel` body streaming ingest sends for the item
+/// (``TitanEmbeddingRequest/make(_:dimensions:textPolicy:)`` of its ``CatalogCaption`` and image, fetched as
+/// ingest fetches it), so the batch vector is the vector streaming ingest would store.
+///
+/// Items whose image cannot be fetched now, or whose input the model's rules refuse, are skipped and counted by
+/// reason (streaming ingest would retry or dead-letter them); so are items that had an inline image, which the
+/// catalog does not keep. Titan only, fused mode only: a Nova caption with an image is two requests, and separate
+/// mode two vectors per item, neither of which fits one record per item.
+public struct BatchEmbeddingInputWriter: Sendable {
+    public struct Report: Codable, Sendable, Equatable {
+        /// The input's URI (what CreateModelInvocationJob is given).
+        public var input: String = ""
+        public var records = 0
+        public var bytes = 0
+        public var itemsRead = 0
+        /// Skipped items by reason.
+        public var skipped: [String: Int] = [:]
+        /// The first skipped items with their reason.
+        public var skippedItems: [String] = []
+        /// The last item written (the next job's `--after`).
+        public var lastItemID: String?
+
+        public var skippedTotal: Int { skipped.values.reduce(0, +) }
+
+        mutating func skip(_ id: String, _ reason: String) {
+            skipped[reason, default: 0] += 1
+            if skippedItems.count < 50 { skippedItems.append("\(id): \(reason)") }
+        }
+    }
+
+    public static let inlineImageNotKept = "had an inline image, which the catalog does not keep (re-publish it, or let streaming ingest embed it)"
+
+    public let pool: PostgresPool
+    public let fetcher: ImageFetcher
+    public let s3: S3ObjectClient?
+    /// The model the vectors are for (stored with them; part of the content hash).
+    public let modelID: String
+    public let dimensions: Int
+    public let textPolicy: TitanTextPolicy
+    public let concurrency: Int
+    public let progress: ProgressReporter?
+
+    public init(pool: PostgresPool, fetcher: ImageFetcher, s3: S3ObjectClient?, modelID: String, dimensions: Int, textPolicy: TitanTextPolicy,
+                concurrency: Int = 8, progress: ProgressReporter? = nil) {
+        self.pool = pool
+        self.fetcher = fetcher
+        self.s3 = s3
+        self.modelID = modelID
+        self.dimensions = dimensions
+        self.textPolicy = textPolicy
+        self.concurrency = max(1, concurrency)
+        self.progress = progress
+    }
+
+    /// One JSONL line: `{"recordId":…,"modelInput":…}` and a newline.
+    public static func line(recordID: String, modelInput: TitanEmbeddingRequest) throws -> [UInt8] {
+        var out = Array(#"{"recordId":"#.utf8)
+        out += JSONValue.string(recordID).encoded()
+        out += Array(#","modelInput":"#.utf8)
+        out += Array(try JSONEncoder().encode(modelInput))
+        out += Array("}\n".utf8)
+        return out
+    }
+
+    /// The record of one item, or why it has none.
+    static func record(_ item: CatalogItemRow, fetcher: ImageFetcher, dimensions: Int, textPolicy: TitanTextPolicy) async -> Result<TitanEmbeddingRequest, BatchSkip> {
+        var image: [UInt8]?
+        if let url = item.imageURL, item.imageError == nil {
+            switch await CatalogItemRow.fetchImage(url, fetcher: fetcher) {
+            case .success(let bytes): image = bytes
+            case .failure(let e): return .failure(BatchSkip("image fetch failed: \(e.message)"))
+            }
+        }
+        do { return .success(try TitanEmbeddingRequest.make(TitanInput(text: item.caption, image: image), dimensions: dimensions, textPolicy: textPolicy).request) } catch {
+            return .failure(BatchSkip("refused by the model's input rules: \(error.message)"))
+        }
+    }
+
+    struct BatchSkip: Error, Sendable {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Writes the input to `destination` (a `.jsonl` file or object; a directory or prefix gets `<name>.jsonl`).
+    ///
+    /// - Parameters:
+    ///   - limit: stop after this many records.
+    ///   - after: start after this item id (a large catalog split over several jobs: the report's ``Report/lastItemID``
+    ///     of one run is the next run's `after`).
+    /// - Throws: ``FinetuneError`` `usage` when fewer than ``ModelInvocation/minimumRecords`` records result (Bedrock
+    ///   would refuse the job; nothing is left behind), `io`/`s3` for the destination, or the database's error.
+    public func write(to destination: BatchLocation, name: String, limit: Int? = nil, after first: String? = nil) async throws -> Report {
+        let target = destination.fileName.hasSuffix(".jsonl") ? destination : destination.appending(name + ".jsonl")
+        var report = Report(input: target.uri)
+        let localPath: String
+        switch target {
+        case .local(let path):
+            try? FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            localPath = path
+        case .s3:
+            localPath = FileManager.default.temporaryDirectory.appendingPathComponent("rec-batch-\(UUID().uuidString).jsonl").path
+        }
+        let file = try PartialFile(URL(fileURLWithPath: localPath))
+        var after = first
+        var seen = Set<String>()
+        paging: while true {
+            let page = try await CatalogItemRow.page(pool, after: after, limit: 200)
+            guard let last = page.last else { break }
+            after = last.id
+            let stored = try await storedFusedHashes(page.map(\.id))
+            for start in stride(from: 0, to: page.count, by: concurrency * 2) {
+                let chunk = Array(page[start..<min(page.count, start + concurrency * 2)])
+                let fetcher = self.fetcher, dims = dimensions, policy = textPolicy
+                let results = await withTaskGroup(of: (Int, Result<TitanEmbeddingRequest, BatchSkip>).self) { group in
+                    for (i, item) in chunk.enumerated() { group.addTask { (i, await Self.record(item, fetcher: fetcher, dimensions: dims, textPolicy: policy)) } }
+                    var out = [Result<TitanEmbeddingRequest, BatchSkip>?](repeating: nil, count: chunk.count)
+                    for await (i, r) in group { out[i] = r }
+                    return out.map { $0! }
+                }
+                var lines = [UInt8]()
+                for (item, result) in zip(chunk, results) {
+                    if let limit, report.records >= limit { break }
+                    report.itemsRead += 1
+                    switch result {
+                    case .failure(let skip):
+                        report.skip(item.id, skip.reason)
+                    case .success(let request):
+                        // Text-only now, but the stored vector is of other content: the item had an inline image.
+                        if item.imageURL == nil, item.imageError == nil, let hash = stored[item.id],
+                           hash != CatalogIngest.contentHash(model: modelID, dimensions: dimensions, kind: "fused", text: item.caption, image: nil) {
+                            report.skip(item.id, Self.inlineImageNotKept)
+                            continue
+                        }
+                        guard seen.insert(item.id).inserted else { continue }
+                        lines += try Self.line(recordID: item.id, modelInput: request)
+                        report.records += 1
+                        report.lastItemID = item.id
+                    }
+                }
+                report.bytes += lines.count
+                try await file.append(lines)
+                let r = report
+                progress?.tick { "batch input: \(r.itemsRead) items read, \(r.records) records, \(r.skippedTotal) skipped" }
+                if let limit, report.records >= limit { break paging }
+            }
+        }
+        guard report.records >= ModelInvocation.minimumRecords else {
+            file.abandon()
+            throw FinetuneError(.usage, "the catalog gave \(report.records) records (\(report.skippedTotal) items skipped); Bedrock batch inference needs at least \(ModelInvocation.minimumRecords) per job: embed a catalog this small with streaming ingest")
+        }
+        try await file.finish()
+        if case .s3(let bucket, let key) = target {
+            defer { try? FileManager.default.removeItem(atPath: localPath) }
+            guard let s3 else { throw FinetuneError(.usage, "writing \(target.uri) needs S3 access") }
+            guard let data = FileManager.default.contents(atPath: localPath) else { throw FinetuneError(.io, "cannot read \(localPath)") }
+            try await s3.put(bucket: bucket, key: key, body: Array(data), contentType: "application/jsonl")
+        }
+        return report
+    }
+
+    /// Stored fused vectors' content hashes for this model and dimension.
+    private func storedFusedHashes(_ ids: [String]) async throws -> [String: [UInt8]] {
+        let q: PostgresQuery = "SELECT item_id, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND kind = 'fused' AND model = \(bind: modelID) AND dims = \(bind: dimensions)"
+        var out = [String: [UInt8]]()
+        for r in try await pool.query(q, resultFormat: .binary) { out[try r.string(0)] = r.bytes(1) ?? [] }
+        return out
+    }
+}
