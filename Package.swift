@@ -61,18 +61,25 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "Profiles", dependencies: [
+        /// Embedding spaces (model, dimension, mode): the registry every process reads the live space from, and the rules of `rec models`.
+        .target(name: "EmbeddingSpaces", dependencies: [
             "RecCore", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "Profiles", dependencies: [
+            "RecCore", "Postgres", "EmbeddingSpaces",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Consumers", dependencies: [
-            "Kafka", "Postgres", "BedrockClient", "Profiles", "RecCore", "COpenSSL",
+            "Kafka", "Postgres", "BedrockClient", "Profiles", "EmbeddingSpaces", "RecCore", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "RecService", dependencies: [
-            "Postgres", "Kafka", "BedrockClient", "Profiles", "RecCore",
+            "Postgres", "Kafka", "BedrockClient", "Profiles", "EmbeddingSpaces", "RecCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -84,7 +91,7 @@ let package = Package(
         ]),
         /// The processes' configuration, read from the environment, shared by `rec` and `rec-bench`.
         .target(name: "RecApp", dependencies: [
-            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService",
+            "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "EmbeddingSpaces",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
@@ -105,13 +112,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate).
+        /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate);
+        /// `rec batch-embed`: the catalog as batch inference input, and the output stored in an embedding space.
         .target(name: "Finetuning", dependencies: [
-            "Consumers", "BedrockClient", "Postgres", "RecCore",
+            "Consumers", "BedrockClient", "EmbeddingSpaces", "Postgres", "RecCore",
         ]),
         /// The shipped binary: configuration and command wiring (no test support linked in).
         .executableTarget(name: "rec", dependencies: [
             "RecApp", "RecDemo", "RecCore", "Postgres", "Kafka", "BedrockClient", "TitanLocal", "Profiles", "Consumers", "RecService", "Evaluation", "Finetuning",
+            "EmbeddingSpaces",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -124,6 +133,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "RecCoreTests", dependencies: ["RecCore"]),
+        .testTarget(name: "EmbeddingSpacesTests", dependencies: [
+            "EmbeddingSpaces", "Postgres", "Kafka", "BedrockClient", "RecCore", "IntegrationTestSupport",
+        ]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "RecCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "InteractionPipelineTests", dependencies: [
@@ -137,12 +149,12 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "RecAppTests", dependencies: ["RecApp", "Kafka", "Postgres", "RecCore", "IntegrationTestSupport"]),
         .testTarget(name: "ConsumersTests", dependencies: [
-            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport",
+            "Consumers", "Kafka", "Postgres", "BedrockClient", "BedrockTestSupport", "RecCore", "IntegrationTestSupport", "EmbeddingSpaces",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "FinetuningTests", dependencies: [
-            "Finetuning", "Consumers", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Postgres", "RecCore", "IntegrationTestSupport",
+            "Finetuning", "Consumers", "BedrockClient", "BedrockTestSupport", "TitanLocal", "EmbeddingSpaces", "Postgres", "RecCore", "IntegrationTestSupport",
         ]),
         .testTarget(name: "BedrockClientTests", dependencies: [
             "BedrockClient", "BedrockTestSupport", "RecCore",

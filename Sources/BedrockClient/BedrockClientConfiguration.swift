@@ -132,4 +132,11 @@ public struct BedrockClientConfiguration: Sendable {
     public func invokeURL(modelID: String? = nil) -> String {
         endpoint + "/model/" + SigV4Canonical.uriEncode(modelID ?? self.modelID) + "/invoke"
     }
+
+    /// The family a request to `modelID` speaks: the family a base model id names (an embedding space of another
+    /// base model, docs/models.md), else ``family`` (custom and provisioned model ARNs, and `nil`: ``modelID``).
+    public func family(forModelID modelID: String?) -> EmbeddingModelFamily {
+        guard let modelID, modelID != self.modelID else { return family }
+        return EmbeddingModelFamily.inferred(fromModelID: modelID) ?? family
+    }
 }

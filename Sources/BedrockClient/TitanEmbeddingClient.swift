@@ -60,7 +60,8 @@ public final class TitanEmbeddingClient: Sendable {
     ///   - text: English text; over-long text follows ``BedrockClientConfiguration/textPolicy``.
     ///   - image: PNG or JPEG bytes, at most 5 MB.
     ///   - dimensions: 256, 384 or 1024 (Nova also 3072); `nil` uses ``BedrockClientConfiguration/dimensions`` (default 1024).
-    ///   - modelID: overrides ``BedrockClientConfiguration/modelID`` (e.g. a custom model ARN of the same family).
+    ///   - modelID: overrides ``BedrockClientConfiguration/modelID``: another base model (its family's schema is
+    ///     spoken, see ``BedrockClientConfiguration/family(forModelID:)``) or a custom model ARN of the configured family.
     ///   - purpose: what the vector is for (Nova optimises for it; Titan ignores it). Default: ``EmbeddingPurpose/index``.
     /// - Throws: ``BedrockError``: `invalidInput` before any request; Bedrock error codes; transport codes;
     ///   `invalidResponse` for an undecodable body or a vector of the wrong length.
@@ -79,7 +80,7 @@ public final class TitanEmbeddingClient: Sendable {
     public func embed(_ input: TitanInput, dimensions: Int? = nil, modelID: String? = nil,
                       purpose: EmbeddingPurpose = .index) async throws(BedrockError) -> TitanEmbedding {
         let dimensions = dimensions ?? configuration.dimensions
-        if configuration.family == .nova {
+        if configuration.family(forModelID: modelID) == .nova {
             return try await embedNova(input, dimensions: dimensions, modelID: modelID, purpose: purpose)
         }
         let first = try TitanEmbeddingRequest.make(input, dimensions: dimensions, textPolicy: configuration.textPolicy)

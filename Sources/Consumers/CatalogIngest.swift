@@ -1,4 +1,5 @@
 import BedrockClient
+import EmbeddingSpaces
 import Foundation
 import Kafka
 import RecCore
@@ -14,7 +15,9 @@ import Postgres
 /// product text-only), drops events not newer than the stored `version_at`, and lists the Titan inputs whose
 /// content hash (caption bytes, image bytes, model, dimension, kind) differs from the stored vector's; this type
 /// executes it: fetches images, takes vectors from the shared `embedding_cache` or embeds them with bounded
-/// concurrency, and writes while embeds are still in flight. Writes go in chunks of ``writeChunkSize`` items,
+/// concurrency, and writes while embeds are still in flight. Every product is embedded and written in every
+/// embedding space that is written (``EmbeddingSpaceSet/writeTargets``: the live one, and those being built or kept
+/// for a switch back), each with its own model, dimension and mode; the batch takes the spaces once, at its start. Writes go in chunks of ``writeChunkSize`` items,
 /// each one transaction holding its items, vectors, new cache entries and the dedup records of their events
 /// (and of the events they supersede), so every product's effects are atomic; offsets are committed after the
 /// batch. Transient failures (throttling, 5xx, image timeouts, database) come back as `retryLater` (or a thrown
@@ -33,9 +36,11 @@ public final class CatalogIngest: BatchHandler {
     private let imageFailures: Counter
     private let embedFailures: Counter
 
+    /// - Parameter spaces: the embedding spaces (`rec consume`: read from the database); default: the one space
+    ///   `default` of the configuration's model, dimension and mode.
     public init(pool: PostgresPool, embedder: TitanEmbeddingClient, fetcher: ImageFetcher, configuration: CatalogIngestConfiguration,
-                logger: Logger = Logger(label: "rec.catalog")) {
-        self.store = CatalogStore(pool: pool, model: configuration.modelID, dimensions: configuration.dimensions)
+                spaces: EmbeddingSpaceRegistry? = nil, logger: Logger = Logger(label: "rec.catalog")) {
+        self.store = CatalogStore(pool: pool, spaces: spaces ?? EmbeddingSpaceRegistry(fixed: configuration.space))
         self.embedder = embedder
         self.fetcher = fetcher
         self.configuration = configuration
@@ -74,9 +79,10 @@ public final class CatalogIngest: BatchHandler {
         var pending = live
         // Events whose image the endpoint rejected, with the reason: their next round is text-only.
         var imageErrors = [Int: String]()
+        let targets = try await store.spaces.ready().writeTargets
         while !pending.isEmpty {
             let (winners, superseded) = IngestPlan.winners(pending)
-            let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors)
+            let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors, targets: targets)
             for (i, outcome) in round.outcomes { results[i] = outcome }
             pending = round.rejected.flatMap { superseded[$0] ?? [] }
             for (i, reason) in round.imageRejected {
@@ -101,10 +107,11 @@ public final class CatalogIngest: BatchHandler {
     /// Applies one event per product (`winners`); `superseded` are older events of the same products in the batch,
     /// marked processed in the same transaction as their winner, retried with it, or left for the next round.
     private func ingest(winners: [String: (index: Int, event: CatalogEvent)],
-                        superseded: [String: [(index: Int, event: CatalogEvent)]], imageErrors: [Int: String]) async throws -> Round {
+                        superseded: [String: [(index: Int, event: CatalogEvent)]], imageErrors: [Int: String],
+                        targets: [EmbeddingSpace]) async throws -> Round {
         var results = [Int: MessageOutcome]()
         var imageRejected = [Int: String]()
-        let state = try await store.state(Array(winners.keys))
+        let state = try await store.state(Array(winners.keys), targets: targets)
         let plan = IngestPlan(winners: winners, superseded: superseded, versions: state.versions, imageErrors: imageErrors)
         var candidates = plan.candidates
 
@@ -140,14 +147,12 @@ public final class CatalogIngest: BatchHandler {
             }
         }
 
-        // Titan inputs and their content hashes; unchanged vectors need nothing, the rest come from the cache
-        // or from Bedrock (once per distinct hash).
-        let model = configuration.modelID, dims = configuration.dimensions
+        // Titan inputs (per space) and their content hashes; unchanged vectors need nothing, the rest come from
+        // the cache or from Bedrock (once per distinct hash: two spaces of one model and dimension share them).
         for i in candidates.indices where !dropped.contains(i) {
-            let caption = CatalogCaption.make(title: candidates[i].product.title, description: candidates[i].product.description).text
-            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, mode: configuration.mode) { kind, text, image in
-                ContentHash.of(model: model, dimensions: dims, kind: kind, text: text, image: image)
-            }
+            let caption = CatalogCaption.full(title: candidates[i].product.title, description: candidates[i].product.description)
+            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, targets: targets,
+                                                     family: embedder.configuration.family(forModelID:))
         }
         candidates = candidates.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
         let (needed, unchangedCount) = IngestPlan.changedPieces(candidates, stored: state.hashes)
@@ -172,15 +177,17 @@ public final class CatalogIngest: BatchHandler {
         }
         var (ready, waiting, remaining) = IngestPlan.schedule(candidates, stored: state.hashes, have: Set(vectors.keys))
         var failures = [[UInt8]: BedrockError]()
-        var newCacheEntries = [(hash: [UInt8], kind: String, vector: [Float])]()
+        var newCacheEntries = [CatalogStore.CacheEntry]()
 
         func makeWrites(_ indices: [Int]) -> CatalogStore.Writes {
             var w = CatalogStore.Writes()
+            w.targets = targets
             w.cache = newCacheEntries
             newCacheEntries = []
+            let liveSpace = targets.first?.name  // writeTargets: the live space first
             for i in indices {
                 let c = candidates[i]
-                if let e = c.pieces.compactMap({ failures[$0.hash] }).first {
+                if let e = c.pieces.filter({ $0.space == liveSpace }).compactMap({ failures[$0.hash] }).first {
                     if Self.permanent(e), c.image != nil, configuration.brokenImagePolicy == .textOnly {
                         // A product is never lost because of its image: store it text-only, with the reason.
                         imageRejected[c.index] = "the embedding endpoint rejected the image: \(e.message)"
@@ -190,9 +197,28 @@ public final class CatalogIngest: BatchHandler {
                     results[c.index] = Self.permanent(e) ? .deadLetter(reason: "embedding rejected: \(e)") : .retryLater(reason: "\(e)")
                     continue
                 }
-                let fresh = c.pieces.filter { state.hashes[c.product.id]?[$0.kind] != $0.hash }.map { ($0.kind, $0.hash, vectors[$0.hash]!) }
-                w.upserts.append(.init(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError,
-                                       embeddings: fresh, kinds: Set(c.pieces.map(\.kind))))
+                // A space being built or kept for a switch back never holds up the live one: when its model fails
+                // this product, the product goes without a vector there (its old one, now stale, is removed), which
+                // its coverage shows and `rec models backfill` fills.
+                let failedSpaces = Set(c.pieces.filter { failures[$0.hash] != nil }.map(\.space))
+                if !failedSpaces.isEmpty {
+                    logger.warning("embedding failed in a space that is not live; the product has no vector there for now", metadata: [
+                        "product": "\(c.product.id)", "spaces": "\(failedSpaces.map(\.value).sorted().joined(separator: ","))",
+                    ])
+                }
+                let pieces = c.pieces.filter { !failedSpaces.contains($0.space) }
+                let fresh = pieces.filter { state.hashes[c.product.id]?[$0.slot] != $0.hash }.compactMap { p in
+                    targets.first { $0.name == p.space }.map { CatalogStore.Vector(space: $0, kind: p.kind, hash: p.hash, vector: vectors[p.hash]!) }
+                }
+                var kinds = Dictionary(grouping: pieces, by: \.space).mapValues { Set($0.map(\.kind)) }
+                for s in failedSpaces { kinds[s] = [] }
+                var upsert = CatalogStore.ItemUpsert(product: c.product, occurredAt: c.occurredAt, imageError: c.imageError, embeddings: fresh, kinds: kinds)
+                if case .inline(let bytes)? = c.product.image {
+                    if state.images[c.product.id] != SHA256Digest.hash(bytes) { upsert.storeImage = bytes }
+                } else {
+                    upsert.dropImage = state.images[c.product.id] != nil
+                }
+                w.upserts.append(upsert)
                 w.processed.append((c.eventID, c.product.id))
                 for sup in superseded[c.product.id] ?? [] { w.processed.append((sup.event.eventID, c.product.id)) }
             }
@@ -204,7 +230,7 @@ public final class CatalogIngest: BatchHandler {
                 _ = await boundedMap(toEmbed, limit: limit) { p in
                     let start = ContinuousClock.now
                     do {
-                        let e = try await embedder.embed(text: p.text, image: p.image, dimensions: dims, modelID: model)
+                        let e = try await embedder.embed(text: p.text, image: p.image, dimensions: p.dims, modelID: p.model)
                         timer.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
                         embedSink.yield((p.hash, .success(e.vector)))
                     } catch {
@@ -228,7 +254,7 @@ public final class CatalogIngest: BatchHandler {
                 switch result {
                 case .success(let v):
                     vectors[hash] = v
-                    if let p = needed[hash] { newCacheEntries.append((hash, p.kind, v)) }
+                    if let p = needed[hash] { newCacheEntries.append(.init(hash: hash, model: p.model, dims: p.dims, kind: p.kind, vector: v)) }
                 case .failure(let e):
                     failures[hash] = e
                     embedFailures.increment()

@@ -1,4 +1,5 @@
 import BedrockClient
+import EmbeddingSpaces
 import RecCore
 
 /// How products become vectors.
@@ -56,5 +57,11 @@ public struct CatalogIngestConfiguration: Sendable {
         self.writeConcurrency = writeConcurrency
         self.brokenImagePolicy = brokenImagePolicy
         self.maxImageAttempts = maxImageAttempts
+    }
+
+    /// The embedding space these settings describe (`default`): what a fixed-space ingest writes, and what a
+    /// process registers on an empty database.
+    public var space: EmbeddingSpace {
+        .default(model: modelID, dims: dimensions, mode: mode == .fused ? .fused : .separate)
     }
 }

@@ -1,5 +1,8 @@
+import BedrockClient
 import COpenSSL
+import EmbeddingSpaces
 import Foundation
+import Postgres
 
 /// The decisions of one round of catalog ingest, as values computed from the batch and the stored state
 /// alone: which event wins per product, which events are stale or superseded, what to delete, which Titan
@@ -8,12 +11,19 @@ import Foundation
 struct IngestPlan: Sendable {
     typealias Event = (index: Int, event: CatalogEvent)
 
-    /// One Titan input of one item.
+    /// One Titan input of one item in one embedding space.
     struct Piece: Sendable, Equatable {
+        var space: PostgresIdentifierLiteral = EmbeddingSpace.defaultName
+        var model: String = ""
+        var dims: Int = 0
         var kind: String
         var text: String?
         var image: [UInt8]?
         var hash: [UInt8]
+
+        /// Where its vector is stored: `space/kind` (the keys of the stored hashes).
+        var slot: String { Self.slot(space: space.value, kind: kind) }
+        static func slot(space: String, kind: String) -> String { space + "/" + kind }
     }
 
     /// An upsert that won and is newer than the stored state.
@@ -93,24 +103,43 @@ struct IngestPlan: Sendable {
         }
     }
 
-    /// The Titan inputs of a candidate whose image is settled (fetched, inline, or given up on).
-    static func pieces(caption: String, image: [UInt8]?, mode: CatalogIngestConfiguration.EmbeddingMode,
+    /// The Titan inputs of a candidate whose image is settled (fetched, inline, or given up on), in one space.
+    static func pieces(caption: String, image: [UInt8]?, mode: EmbeddingSpace.Mode, space: PostgresIdentifierLiteral = EmbeddingSpace.defaultName,
                        hash: (_ kind: String, _ text: String?, _ image: [UInt8]?) -> [UInt8]) -> [Piece] {
-        func piece(_ kind: String, _ text: String?, _ image: [UInt8]?) -> Piece { Piece(kind: kind, text: text, image: image, hash: hash(kind, text, image)) }
+        func piece(_ kind: String, _ text: String?, _ image: [UInt8]?) -> Piece { Piece(space: space, kind: kind, text: text, image: image, hash: hash(kind, text, image)) }
         switch mode {
         case .fused: return [piece("fused", caption, image)]
         case .separate: return [piece("text", caption, nil)] + (image.map { [piece("image", nil, $0)] } ?? [])
         }
     }
 
-    /// The pieces whose stored vector differs (`stored`: item → kind → content hash), once per distinct hash,
-    /// and how many pieces are unchanged.
+    /// The model inputs of a candidate in every space of `targets`, each with that space's model, dimension and
+    /// mode, its caption cut to the text limit of the model's family (`family`: the family the embedding client
+    /// speaks to a model id), and the content hash of that model and dimension (two spaces of the same model and
+    /// dimension share their hashes, hence their embedding calls).
+    ///
+    /// - Parameter caption: the uncut caption (``CatalogCaption/full(title:description:)``).
+    static func pieces(caption: String, image: [UInt8]?, targets: [EmbeddingSpace], family: (String) -> EmbeddingModelFamily) -> [Piece] {
+        targets.flatMap { t in
+            pieces(caption: CatalogCaption.cut(caption, family: family(t.model)).text, image: image, mode: t.mode, space: t.name) { kind, text, image in
+                ContentHash.of(model: t.model, dimensions: t.dims, kind: kind, text: text, image: image)
+            }.map { p in
+                var p = p
+                p.model = t.model
+                p.dims = t.dims
+                return p
+            }
+        }
+    }
+
+    /// The pieces whose stored vector differs (`stored`: item → ``Piece/slot`` → content hash), once per distinct
+    /// hash, and how many pieces are unchanged.
     static func changedPieces(_ candidates: [Candidate], stored: [String: [String: [UInt8]]]) -> (needed: [[UInt8]: Piece], unchanged: Int) {
         var needed = [[UInt8]: Piece]()
         var total = 0
         for c in candidates {
             total += c.pieces.count
-            for p in c.pieces where stored[c.product.id]?[p.kind] != p.hash { needed[p.hash] = p }
+            for p in c.pieces where stored[c.product.id]?[p.slot] != p.hash { needed[p.hash] = p }
         }
         return (needed, total - needed.count)
     }
@@ -121,7 +150,7 @@ struct IngestPlan: Sendable {
         -> (ready: [Int], waiting: [[UInt8]: [Int]], remaining: [Int: Int]) {
         var ready = [Int](), waiting = [[UInt8]: [Int]](), remaining = [Int: Int]()
         for (i, c) in candidates.enumerated() {
-            let missing = Set(c.pieces.filter { stored[c.product.id]?[$0.kind] != $0.hash && !have.contains($0.hash) }.map(\.hash))
+            let missing = Set(c.pieces.filter { stored[c.product.id]?[$0.slot] != $0.hash && !have.contains($0.hash) }.map(\.hash))
             if missing.isEmpty {
                 ready.append(i)
             } else {

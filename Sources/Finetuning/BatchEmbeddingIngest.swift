@@ -1,10 +1,11 @@
 import BedrockClient
 import Consumers
+import EmbeddingSpaces
 import Foundation
 import Postgres
 
-/// Stores a Bedrock batch inference job's output as item vectors, through streaming ingest's content-hash cache and
-/// write (``CatalogStore/storeComputedVectors(_:kinds:)``).
+/// Stores a Bedrock batch inference job's output as item vectors of one embedding space, through streaming ingest's
+/// content-hash cache and write (``CatalogStore/storeComputedVectors(_:in:)``).
 ///
 /// Bedrock writes one `<input file>.out` per input file under `<output>/<job id>/`, one line per record:
 /// `{"recordId", "modelInput", "modelOutput"}`, or `error` (`{"errorCode", "errorMessage"}`) instead of
@@ -68,18 +69,19 @@ public struct BatchEmbeddingIngest: Sendable {
 
     public let pool: PostgresPool
     public let store: CatalogStore
+    /// The space the vectors go to; its model and dimension must be the job's.
+    public let space: EmbeddingSpace
     public let fetcher: ImageFetcher
     public let s3: S3ObjectClient?
     public let textPolicy: TitanTextPolicy
     public let concurrency: Int
     public let progress: ProgressReporter?
 
-    /// - Parameters:
-    ///   - store: the catalog store of the model and dimension the job embedded with.
-    public init(pool: PostgresPool, store: CatalogStore, fetcher: ImageFetcher, s3: S3ObjectClient?, textPolicy: TitanTextPolicy,
+    public init(pool: PostgresPool, store: CatalogStore, space: EmbeddingSpace, fetcher: ImageFetcher, s3: S3ObjectClient?, textPolicy: TitanTextPolicy,
                 concurrency: Int = 8, progress: ProgressReporter? = nil) {
         self.pool = pool
         self.store = store
+        self.space = space
         self.fetcher = fetcher
         self.s3 = s3
         self.textPolicy = textPolicy
@@ -98,7 +100,8 @@ public struct BatchEmbeddingIngest: Sendable {
 
     /// Ingests the output files.
     ///
-    /// - Throws: ``FinetuneError`` for unreadable files, or the database's error (already written chunks stay: a
+    /// - Throws: ``FinetuneError`` `usage` when the job's vectors are not of the space's dimension (nothing of that
+    ///   file is stored), `io`/`s3` for unreadable files, or the database's error (already written chunks stay: a
     ///   second run finds them unchanged).
     public func run(_ files: [BatchLocation]) async throws -> Report {
         var report = Report()
@@ -106,11 +109,18 @@ public struct BatchEmbeddingIngest: Sendable {
             report.files.append(file.uri)
             let bytes = try await file.read(s3: s3)
             var chunk: [OutputRecord] = []
+            var dimensionChecked = false
             for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
                 report.records += 1
                 guard let record = try? JSONDecoder().decode(OutputRecord.self, from: Data(line)), let id = record.recordId else {
                     report.unusable.append("line \(report.records) of \(file.fileName): not a batch output record")
                     continue
+                }
+                if !dimensionChecked, let length = record.modelInput?.embeddingConfig?.outputEmbeddingLength {
+                    guard length == space.dims else {
+                        throw FinetuneError(.usage, "the job embedded \(length)-d vectors, but space \(space.name) stores \(space.dims)-d ones: refusing (\(file.fileName))")
+                    }
+                    dimensionChecked = true
                 }
                 if let e = record.error {
                     report.errors.append(RecordError(recordId: id, errorCode: e.errorCode, errorMessage: e.errorMessage))
@@ -137,7 +147,7 @@ public struct BatchEmbeddingIngest: Sendable {
     private func ingest(_ records: [OutputRecord], into report: inout Report) async throws {
         guard !records.isEmpty else { return }
         let items = try await CatalogItemRow.rows(pool, ids: records.compactMap(\.recordId))
-        let fetcher = self.fetcher, policy = textPolicy, model = store.model, dims = store.dimensions
+        let fetcher = self.fetcher, policy = textPolicy, model = space.model, dims = space.dims
         var checks = [Check]()
         for start in stride(from: 0, to: records.count, by: concurrency) {
             let slice = Array(records[start..<min(records.count, start + concurrency)])
@@ -158,7 +168,7 @@ public struct BatchEmbeddingIngest: Sendable {
             case .unusable(let why): report.unusable.append("\(record.recordId ?? ""): \(why)")
             }
         }
-        let result = try await store.storeComputedVectors(vectors, kinds: ["fused"])
+        let result = try await store.storeComputedVectors(vectors, in: space)
         report.written += result.written.count
         report.unchanged += result.unchanged.count
         report.changed += result.changed.sorted()
@@ -175,14 +185,13 @@ public struct BatchEmbeddingIngest: Sendable {
             return .unusable("the vector has \(output.embedding.count) components; the catalog stores \(dimensions)")
         }
         let caption = item.caption
-        var image: [UInt8]?
-        if let url = item.imageURL, item.imageError == nil {
-            // Cheap first: a changed caption or a vanished image needs no download.
-            guard input.inputImage != nil else { return .changed }
-            switch await CatalogItemRow.fetchImage(url, fetcher: fetcher) {
-            case .success(let bytes): image = bytes
-            case .failure(let e): return .unusable("the item's image cannot be fetched to check it: \(e.message)")
-            }
+        // Cheap first: an image that came or went needs no download.
+        let hasImage = item.storedImage != nil || (item.imageURL != nil && item.imageError == nil)
+        guard hasImage == (input.inputImage != nil) else { return .changed }
+        let image: [UInt8]?
+        switch await item.image(fetcher: fetcher) {
+        case .success(let bytes): image = bytes
+        case .failure(let e): return .unusable("the item's image cannot be fetched to check it: \(e.message)")
         }
         guard let now = try? TitanEmbeddingRequest.make(TitanInput(text: caption, image: image), dimensions: dimensions, textPolicy: textPolicy).request,
               now == input else { return .changed }

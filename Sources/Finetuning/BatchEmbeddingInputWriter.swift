@@ -1,5 +1,6 @@
 import BedrockClient
 import Consumers
+import EmbeddingSpaces
 import Foundation
 import Postgres
 import RecCore
@@ -9,10 +10,12 @@ import RecCore
 /// (``TitanEmbeddingRequest/make(_:dimensions:textPolicy:)`` of its ``CatalogCaption`` and image, fetched as
 /// ingest fetches it), so the batch vector is the vector streaming ingest would store.
 ///
-/// Items whose image cannot be fetched now, or whose input the model's rules refuse, are skipped and counted by
-/// reason (streaming ingest would retry or dead-letter them); so are items that had an inline image, which the
-/// catalog does not keep. Titan only, fused mode only: a Nova caption with an image is two requests, and separate
-/// mode two vectors per item, neither of which fits one record per item.
+/// The records are for one embedding space (its model and dimension): the image is the inline image ingest keeps
+/// (`item_images`), else the URL's. Items whose image cannot be fetched now, or whose input the model's rules
+/// refuse, are skipped and counted by reason (streaming ingest would retry or dead-letter them); so are items whose
+/// inline image predates `item_images` (their stored vector is not of their text alone). Titan spaces in fused mode
+/// only: a Nova caption with an image is two requests, and separate mode two vectors per item, neither of which
+/// fits one record per item.
 public struct BatchEmbeddingInputWriter: Sendable {
     public struct Report: Codable, Sendable, Equatable {
         /// The input's URI (what CreateModelInvocationJob is given).
@@ -35,25 +38,23 @@ public struct BatchEmbeddingInputWriter: Sendable {
         }
     }
 
-    public static let inlineImageNotKept = "had an inline image, which the catalog does not keep (re-publish it, or let streaming ingest embed it)"
+    public static let inlineImageNotKept = "had an inline image stored before migration 0010, which the catalog does not keep (publish it again)"
 
     public let pool: PostgresPool
     public let fetcher: ImageFetcher
     public let s3: S3ObjectClient?
-    /// The model the vectors are for (stored with them; part of the content hash).
-    public let modelID: String
-    public let dimensions: Int
+    /// The space the vectors are for: its model and dimension (stored with them; part of the content hash).
+    public let space: EmbeddingSpace
     public let textPolicy: TitanTextPolicy
     public let concurrency: Int
     public let progress: ProgressReporter?
 
-    public init(pool: PostgresPool, fetcher: ImageFetcher, s3: S3ObjectClient?, modelID: String, dimensions: Int, textPolicy: TitanTextPolicy,
+    public init(pool: PostgresPool, fetcher: ImageFetcher, s3: S3ObjectClient?, space: EmbeddingSpace, textPolicy: TitanTextPolicy,
                 concurrency: Int = 8, progress: ProgressReporter? = nil) {
         self.pool = pool
         self.fetcher = fetcher
         self.s3 = s3
-        self.modelID = modelID
-        self.dimensions = dimensions
+        self.space = space
         self.textPolicy = textPolicy
         self.concurrency = max(1, concurrency)
         self.progress = progress
@@ -71,12 +72,10 @@ public struct BatchEmbeddingInputWriter: Sendable {
 
     /// The record of one item, or why it has none.
     static func record(_ item: CatalogItemRow, fetcher: ImageFetcher, dimensions: Int, textPolicy: TitanTextPolicy) async -> Result<TitanEmbeddingRequest, BatchSkip> {
-        var image: [UInt8]?
-        if let url = item.imageURL, item.imageError == nil {
-            switch await CatalogItemRow.fetchImage(url, fetcher: fetcher) {
-            case .success(let bytes): image = bytes
-            case .failure(let e): return .failure(BatchSkip("image fetch failed: \(e.message)"))
-            }
+        let image: [UInt8]?
+        switch await item.image(fetcher: fetcher) {
+        case .success(let bytes): image = bytes
+        case .failure(let e): return .failure(BatchSkip("image fetch failed: \(e.message)"))
         }
         do { return .success(try TitanEmbeddingRequest.make(TitanInput(text: item.caption, image: image), dimensions: dimensions, textPolicy: textPolicy).request) } catch {
             return .failure(BatchSkip("refused by the model's input rules: \(error.message)"))
@@ -111,13 +110,13 @@ public struct BatchEmbeddingInputWriter: Sendable {
         var after = first
         var seen = Set<String>()
         paging: while true {
-            let page = try await CatalogItemRow.page(pool, after: after, limit: 200)
+            let page = try await CatalogItemRow.page(pool, after: after, limit: 200, images: true)
             guard let last = page.last else { break }
             after = last.id
             let stored = try await storedFusedHashes(page.map(\.id))
             for start in stride(from: 0, to: page.count, by: concurrency * 2) {
                 let chunk = Array(page[start..<min(page.count, start + concurrency * 2)])
-                let fetcher = self.fetcher, dims = dimensions, policy = textPolicy
+                let fetcher = self.fetcher, dims = space.dims, policy = textPolicy
                 let results = await withTaskGroup(of: (Int, Result<TitanEmbeddingRequest, BatchSkip>).self) { group in
                     for (i, item) in chunk.enumerated() { group.addTask { (i, await Self.record(item, fetcher: fetcher, dimensions: dims, textPolicy: policy)) } }
                     var out = [Result<TitanEmbeddingRequest, BatchSkip>?](repeating: nil, count: chunk.count)
@@ -133,8 +132,8 @@ public struct BatchEmbeddingInputWriter: Sendable {
                         report.skip(item.id, skip.reason)
                     case .success(let request):
                         // Text-only now, but the stored vector is of other content: the item had an inline image.
-                        if item.imageURL == nil, item.imageError == nil, let hash = stored[item.id],
-                           hash != CatalogIngest.contentHash(model: modelID, dimensions: dimensions, kind: "fused", text: item.caption, image: nil) {
+                        if request.inputImage == nil, item.imageURL == nil, let hash = stored[item.id],
+                           hash != CatalogIngest.contentHash(model: space.model, dimensions: space.dims, kind: "fused", text: item.caption, image: nil) {
                             report.skip(item.id, Self.inlineImageNotKept)
                             continue
                         }
@@ -165,9 +164,9 @@ public struct BatchEmbeddingInputWriter: Sendable {
         return report
     }
 
-    /// Stored fused vectors' content hashes for this model and dimension.
+    /// Stored fused vectors' content hashes in the space.
     private func storedFusedHashes(_ ids: [String]) async throws -> [String: [UInt8]] {
-        let q: PostgresQuery = "SELECT item_id, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND kind = 'fused' AND model = \(bind: modelID) AND dims = \(bind: dimensions)"
+        let q: PostgresQuery = "SELECT item_id, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND kind = 'fused' AND space = \(bind: space.name.value) AND model = \(bind: space.model) AND dims = \(bind: space.dims)"
         var out = [String: [UInt8]]()
         for r in try await pool.query(q, resultFormat: .binary) { out[try r.string(0)] = r.bytes(1) ?? [] }
         return out

@@ -23,7 +23,7 @@ public struct InteractionLog: Sendable {
     /// Appends `batch`; returns the ids actually inserted (not already there).
     ///
     /// - Parameter folded: whether an event is folded into its profile in the same transaction (false: its
-    ///   item has no vector yet, and ``claimPending(dimension:limit:on:)`` returns it later).
+    ///   item has no vector in the live space yet, and ``claimPending(space:dimension:limit:on:)`` returns it later).
     func append(_ batch: [Interaction], folded: (Interaction) -> Bool, on conn: PGConnection) throws -> Set<UUID> {
         // In (user, time) order: consecutive rows land on the same leaf of the user/time index and
         // the same heap pages, and a user's rows end up together for the readers of their history.
@@ -60,14 +60,14 @@ public struct InteractionLog: Sendable {
         return out
     }
 
-    /// Claims up to `limit` unfolded events whose item has gained a vector of `dimension` since they
-    /// arrived (`FOR UPDATE SKIP LOCKED`: concurrent claimers take disjoint rows), in user order.
-    func claimPending(dimension: Int, limit: Int, on conn: PGConnection) throws -> [Interaction] {
+    /// Claims up to `limit` unfolded events whose item has gained a vector in `space` (the live one) since
+    /// they arrived (`FOR UPDATE SKIP LOCKED`: concurrent claimers take disjoint rows), in user order.
+    func claimPending(space: String, dimension: Int, limit: Int, on conn: PGConnection) throws -> [Interaction] {
         try conn.query("""
             SELECT \(unescaped: Self.columns)
             FROM interactions i
             WHERE NOT i.folded
-              AND EXISTS (SELECT 1 FROM item_embeddings e WHERE e.item_id = i.item_id AND e.dims = \(bind: dimension))
+              AND EXISTS (SELECT 1 FROM item_embeddings e WHERE e.item_id = i.item_id AND e.space = \(bind: space) AND e.dims = \(bind: dimension))
             ORDER BY i.user_id
             LIMIT \(bind: limit)
             FOR UPDATE OF i SKIP LOCKED
@@ -79,11 +79,12 @@ public struct InteractionLog: Sendable {
         try conn.query("UPDATE interactions SET folded = true WHERE event_id = ANY(\(bind: BinaryArray.uuids(ids))::uuid[]) AND NOT folded")
     }
 
-    /// Every event of `users`, per user in event-time order, locked until the transaction ends.
-    func history(_ users: [String], on conn: PGConnection) throws -> [Interaction] {
+    /// Every event of `users` (with `onlyFolded`, those folded into the live space's profiles), per user in
+    /// event-time order, locked until the transaction ends.
+    func history(_ users: [String], onlyFolded: Bool = false, on conn: PGConnection) throws -> [Interaction] {
         try conn.query("""
             SELECT \(unescaped: Self.columns)
-            FROM interactions WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[])
+            FROM interactions WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[])\(unescaped: onlyFolded ? " AND folded" : "")
             ORDER BY user_id, occurred_at, event_id
             FOR UPDATE
             """, resultFormat: .binary).map(Self.decode)

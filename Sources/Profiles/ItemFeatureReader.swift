@@ -2,8 +2,8 @@ import Foundation
 import Postgres
 import RecCore
 
-/// What folds need of items (the catalog owns `items` and `item_embeddings`): the vector of the profiles'
-/// dimension, preferring kind `fused`, then `text`, then `image`, and the categories.
+/// What folds need of items (the catalog owns `items` and `item_embeddings`): the vector of one embedding space
+/// (and its dimension), preferring kind `fused`, then `text`, then `image`, and the categories.
 struct ItemFeatureReader: Sendable {
     /// One item as folds see it; `vector` is nil while the item has none of the dimension.
     struct Row {
@@ -11,6 +11,8 @@ struct ItemFeatureReader: Sendable {
         var categories: [String]
     }
 
+    /// The space's name, written into the statement as a constant (``PostgresIdentifierLiteral``).
+    let space: PostgresIdentifierLiteral
     let dimension: Int
     let cache: ItemFeatureCache
 
@@ -30,7 +32,7 @@ struct ItemFeatureReader: Sendable {
         let rows = try conn.query("""
             SELECT q.id, it.categories,
                    (SELECT e.embedding FROM item_embeddings e
-                     WHERE e.item_id = q.id AND e.dims = \(bind: dimension)
+                     WHERE e.item_id = q.id AND e.space = \(literal: space) AND e.dims = \(bind: dimension)
                      ORDER BY CASE e.kind WHEN 'fused' THEN 0 WHEN 'text' THEN 1 ELSE 2 END
                      LIMIT 1)
             FROM unnest(\(bind: BinaryArray.texts(ids))::text[]) AS q(id)

@@ -1,7 +1,7 @@
 import Foundation
 import RecCore
 
-/// Profiles this process wrote, keyed by user, with the version each was written
+/// Profiles this process wrote, keyed by space and user (``key(space:user:)``), with the version each was written
 /// at (see migration 0003): a batch reads from PostgreSQL only the profiles whose
 /// stored version differs, skipping megabytes of vector reads per batch.
 ///
@@ -15,19 +15,22 @@ final class ProfileCache: Sendable {
         entries = Locked(FIFOBoundedMap(capacity: capacity))
     }
 
-    /// The cached state of `user` if it is exactly `version`.
-    func state(_ user: String, version: Int) -> ProfileState? {
+    /// The key of `user`'s profile in `space` (a space name has no `/`, so the key is unambiguous).
+    static func key(space: String, user: String) -> String { space + "/" + user }
+
+    /// The cached state under `key` if it is exactly `version`.
+    func state(_ key: String, version: Int) -> ProfileState? {
         guard capacity > 0 else { return nil }
         return entries.withLock { entries in
-            guard let e = entries[user], e.version == version else { return nil }
+            guard let e = entries[key], e.version == version else { return nil }
             return e.state
         }
     }
 
-    func store(_ states: [(state: ProfileState, version: Int)]) {
+    func store(_ states: [(key: String, state: ProfileState, version: Int)]) {
         guard capacity > 0 else { return }
         entries.withLock { entries in
-            for (state, version) in states { entries.insert((version, state), for: state.userID.rawValue) }
+            for (key, state, version) in states { entries.insert((version, state), for: key) }
             entries.trim()
         }
     }

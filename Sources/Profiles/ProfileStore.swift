@@ -1,3 +1,4 @@
+import EmbeddingSpaces
 import Foundation
 import Logging
 import Postgres
@@ -13,10 +14,11 @@ import RecCore
 /// profiles and the popularity counters; the caller commits Kafka offsets after
 /// it returns. A redelivered batch therefore changes nothing.
 ///
-/// Which item vector feeds profiles: the one of the configured dimension,
-/// preferring kind `fused`, then `text`, then `image`. An interaction whose item
-/// has no such vector yet is logged with `folded = false` and folded later by
-/// ``foldPending(limit:)`` once the vector exists.
+/// Which item vector feeds profiles: each embedding space keeps its own profiles, built from the item
+/// vectors of that space (preferring kind `fused`, then `text`, then `image`). A batch is folded into every
+/// space that is written (``EmbeddingSpaceSet/writeTargets``: the live one, and those being built or kept
+/// for a switch back). An interaction whose item has no vector in the live space yet is logged with
+/// `folded = false` and folded later, into every space, by ``foldPending(limit:)`` once the vector exists.
 ///
 /// Every call is one transaction on one pooled connection: group by user → one
 /// read (`FOR UPDATE`) and one multi-row write of all touched profiles; arrays
@@ -30,7 +32,12 @@ public final class ProfileStore: Sendable {
     let profiles = ProfileTable()
     let popularity = PopularityTable()
     let transitions = TransitionTable()
-    let items: ItemFeatureReader
+    /// The embedding spaces profiles are kept in.
+    public let spaces: EmbeddingSpaceRegistry
+    private let itemCacheCapacity: Int
+    private let itemCacheTTL: Duration
+    /// One item reader (with its cache) per space.
+    private let readers = Locked([PostgresIdentifierLiteral: ItemFeatureReader]())
     private let profileCache: ProfileCache
 
     /// - Parameters:
@@ -41,7 +48,9 @@ public final class ProfileStore: Sendable {
     ///   - profileCacheCapacity: profiles this process wrote, kept to skip reading them
     ///     back while their stored version is unchanged (≈ capacity × up to 3 × dimension × 4
     ///     bytes). 0 disables it. Default: 10,000.
-    public init(pool: PostgresPool, configuration: ProfileConfiguration = .default,
+    ///   - spaces: the embedding spaces (`rec consume`: read from the database); default: the one space
+    ///     `default` of ``ProfileConfiguration/dimension``.
+    public init(pool: PostgresPool, configuration: ProfileConfiguration = .default, spaces: EmbeddingSpaceRegistry? = nil,
                 itemCacheCapacity: Int = 50_000, itemCacheTTL: Duration = .seconds(60),
                 profileCacheCapacity: Int = 10_000,
                 logger: Logger = Logger(label: "rec.profiles")) {
@@ -49,9 +58,21 @@ public final class ProfileStore: Sendable {
         self.configuration = configuration
         self.rule = ProfileUpdateRule(configuration: configuration)
         self.logger = logger
-        self.items = ItemFeatureReader(dimension: configuration.dimension,
-                                       cache: ItemFeatureCache(capacity: max(itemCacheCapacity, 0), timeToLive: itemCacheTTL))
+        self.spaces = spaces ?? EmbeddingSpaceRegistry(fixed: .default(model: "unspecified", dims: configuration.dimension, mode: .fused))
+        self.itemCacheCapacity = max(itemCacheCapacity, 0)
+        self.itemCacheTTL = itemCacheTTL
         self.profileCache = ProfileCache(capacity: max(profileCacheCapacity, 0))
+    }
+
+    /// The item reader of `space` (its cache lives as long as the space keeps its dimension).
+    func reader(_ space: EmbeddingSpace) -> ItemFeatureReader {
+        readers.withLock { readers in
+            if let r = readers[space.name], r.dimension == space.dims { return r }
+            let r = ItemFeatureReader(space: space.name, dimension: space.dims,
+                                      cache: ItemFeatureCache(capacity: itemCacheCapacity, timeToLive: itemCacheTTL))
+            readers[space.name] = r
+            return r
+        }
     }
 
     /// What one ``record(_:)`` call did.
@@ -85,6 +106,7 @@ public final class ProfileStore: Sendable {
     @discardableResult
     public func record(_ interactions: [Interaction]) async throws -> RecordResult {
         guard !interactions.isEmpty else { return RecordResult() }
+        _ = try await spaces.ready()
         return try await pool.transaction { conn in try self.record(interactions, on: conn) }
     }
 
@@ -95,27 +117,58 @@ public final class ProfileStore: Sendable {
     /// - Returns: how many interactions were folded.
     @discardableResult
     public func foldPending(limit: Int = 5000) async throws -> Int {
-        try await pool.transaction { conn in try self.foldPending(limit: limit, on: conn) }
+        _ = try await spaces.ready()
+        return try await pool.transaction { conn in try self.foldPending(limit: limit, on: conn) }
     }
 
-    /// The stored profile of `user`, or nil when the user has none.
-    public func profile(for user: UserID) async throws -> ProfileState? {
+    /// The stored profile of `user` in `space` (default: the live space), or nil when the user has none there.
+    public func profile(for user: UserID, space: PostgresIdentifierLiteral? = nil) async throws -> ProfileState? {
         let profiles = self.profiles
-        return try await pool.withConnection { conn in try profiles.read(user.rawValue, parts: .state, on: conn)?.state }
+        let live = try await spaces.ready().live.name
+        let name = (space ?? live).value
+        return try await pool.withConnection { conn in try profiles.read(user.rawValue, space: name, parts: .state, on: conn)?.state }
     }
 
-    /// Recomputes profiles from the `interactions` log with the current
-    /// configuration (weights, half-lives, item vectors), replacing what is stored.
+    /// Recomputes profiles of one embedding space from the `interactions` log with the current configuration
+    /// (weights, half-lives) and that space's item vectors, replacing what is stored there.
+    ///
+    /// The live space replays every event and marks those it folded; another space replays the events the live
+    /// profiles hold (`folded`), since the pending pass folds the others into every space later (so none is
+    /// folded twice). Safe while consumers run (see ``ProfileTable/insertPlaceholders(_:space:dimension:on:)``).
     ///
     /// - Parameters:
     ///   - user: one user, or nil for every user in the log.
+    ///   - space: the space (default: the live one).
     ///   - usersPerTransaction: how many users each transaction rebuilds. Default: 200.
+    ///   - progress: called after each transaction with the profiles rebuilt so far.
     /// - Returns: the number of profiles rebuilt.
+    /// - Throws: ``EmbeddingSpaceError`` for an unknown or retired space.
     @discardableResult
-    public func rebuild(user: UserID? = nil, usersPerTransaction: Int = 200) async throws -> Int {
-        if let user {
-            return try await pool.transaction { conn in try self.rebuild(users: [user.rawValue], on: conn) }
+    public func rebuild(user: UserID? = nil, space name: PostgresIdentifierLiteral? = nil, usersPerTransaction: Int = 200,
+                        progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
+        let set = try await spaces.ready()
+        let name = name ?? set.live.name
+        guard let space = set.named(name), space.isWritten else {
+            throw EmbeddingSpaceError(.refused, "no embedding space \(name) to rebuild profiles in (see rec models status)")
         }
+        let isLive = space.name == set.live.name
+        let profiles = self.profiles
+        func page(_ users: [String]) async throws -> Int {
+            _ = try await pool.transaction { conn in try profiles.insertPlaceholders(users, space: space.name.value, dimension: space.dims, on: conn) }
+            // The pending pass locks a user's log rows before the profile, this transaction the profile first: a
+            // deadlock between them is possible (PostgreSQL aborts one); the page is simply done again.
+            var attempt = 1
+            while true {
+                do {
+                    return try await pool.transaction { conn in try self.rebuild(users: users, space: space, isLive: isLive, on: conn) }
+                } catch let e as PostgresError where e.isRetriable && attempt < 5 {
+                    logger.info("profile rebuild page failed, trying again", metadata: ["reason": "\(e)", "attempt": "\(attempt)"])
+                    try await Task.sleep(for: .milliseconds(100 * attempt))
+                    attempt += 1
+                }
+            }
+        }
+        if let user { return try await page([user.rawValue]) }
         var after = ""
         var total = 0
         let log = self.log
@@ -123,7 +176,8 @@ public final class ProfileStore: Sendable {
             let start = after
             let users = try await pool.withConnection { conn in try log.users(after: start, limit: usersPerTransaction, on: conn) }
             guard let last = users.last else { return total }
-            total += try await pool.transaction { conn in try self.rebuild(users: users, on: conn) }
+            total += try await page(users)
+            progress?(total)
             after = last
         }
     }
@@ -139,7 +193,7 @@ public final class ProfileStore: Sendable {
     /// for the admin API and `rec users delete`.
     public static func deleteUser(_ user: UserID, in pool: PostgresPool) async throws -> DeletedUser {
         try await pool.transaction { conn in
-            let p = try ProfileTable().delete([user.rawValue], on: conn)
+            let p = try ProfileTable().delete([user.rawValue], space: nil, on: conn)
             let i = try InteractionLog().delete(user.rawValue, on: conn)
             return DeletedUser(profiles: p, interactions: i)
         }
@@ -187,7 +241,11 @@ public final class ProfileStore: Sendable {
             timings[name] = "\(ContinuousClock.now - clk)"
             clk = .now
         }
-        let items = try self.items.readCached(Array(Set(batch.map(\.itemID.rawValue))), on: conn)
+        // Every space written now (locked against retirement until the commit); the live one decides what is folded.
+        let set = spaces.current
+        let targets = try spaces.lockForWriting(set.writeTargets, on: conn)
+        let itemIDs = Array(Set(batch.map(\.itemID.rawValue)))
+        let items = try reader(set.live).readCached(itemIDs, on: conn)
         lap("items")
         let tails = try log.sequenceTails(Array(Set(batch.map(\.userID.rawValue))).sorted(), window: configuration.transitionWindow, on: conn)
         lap("tails")
@@ -200,7 +258,15 @@ public final class ProfileStore: Sendable {
         let foldable = fresh.filter { items[$0.itemID.rawValue]?.vector != nil }
         result.folded = foldable.count
         result.pending = fresh.count - foldable.count
-        result.profilesWritten = try fold(foldable, items: items, on: conn)
+        for space in targets {
+            if space.name == set.live.name {
+                result.profilesWritten = try fold(foldable, items: items, space: space, on: conn)
+            } else {
+                // Only events the live profiles take now: the others are folded into every space by the pending pass.
+                let own = try reader(space).readCached(itemIDs, on: conn)
+                _ = try fold(foldable.filter { own[$0.itemID.rawValue]?.vector != nil }, items: own, space: space, on: conn)
+            }
+        }
         lap("fold")
         let edges = TransitionTable.transitions(new: fresh, tails: tails, configuration: configuration)
         lap("edges")
@@ -221,24 +287,35 @@ public final class ProfileStore: Sendable {
 
     /// ``foldPending(limit:)`` on `conn`, which must be inside a transaction.
     public func foldPending(limit: Int, on conn: PGConnection) throws -> Int {
-        let pending = try log.claimPending(dimension: configuration.dimension, limit: limit, on: conn)
+        let set = spaces.current
+        let targets = try spaces.lockForWriting(set.writeTargets, on: conn)
+        let pending = try log.claimPending(space: set.live.name.value, dimension: set.live.dims, limit: limit, on: conn)
         guard !pending.isEmpty else { return 0 }
-        let items = try self.items.read(Array(Set(pending.map(\.itemID.rawValue))), on: conn)
+        let itemIDs = Array(Set(pending.map(\.itemID.rawValue)))
+        let items = try reader(set.live).read(itemIDs, on: conn)
         let foldable = pending.filter { items[$0.itemID.rawValue]?.vector != nil }
-        _ = try fold(foldable, items: items, on: conn)
+        for space in targets {
+            let own = space.name == set.live.name ? items : try reader(space).read(itemIDs, on: conn)
+            _ = try fold(foldable.filter { own[$0.itemID.rawValue]?.vector != nil }, items: own, space: space, on: conn)
+        }
         try log.markFolded(foldable.map(\.eventID), on: conn)
         return foldable.count
     }
 
-    /// Rebuilds `users` from the log on `conn` (inside a transaction).
-    func rebuild(users: [String], on conn: PGConnection) throws -> Int {
+    /// Rebuilds `users` in `space` from the log on `conn` (inside a transaction); `isLive`: replay every event
+    /// and mark the folded ones, else replay the folded ones only.
+    func rebuild(users: [String], space: EmbeddingSpace, isLive: Bool, on conn: PGConnection) throws -> Int {
         guard !users.isEmpty else { return 0 }
+        guard try !spaces.lockForWriting([space], on: conn).isEmpty else {
+            throw EmbeddingSpaceError(.refused, "embedding space \(space.name) was retired during the rebuild")
+        }
+        let name = space.name.value
         // Lock existing profiles first so a concurrent consumer waits for the rebuild.
-        let existing = Set(try profiles.read(users, lock: true, on: conn).keys)
-        let history = try log.history(users, on: conn)
-        let items = try self.items.read(Array(Set(history.map(\.itemID.rawValue))), on: conn)
+        let existing = Set(try profiles.read(users, space: name, lock: true, on: conn).keys)
+        let history = try log.history(users, onlyFolded: !isLive, on: conn)
+        let items = try reader(space).read(Array(Set(history.map(\.itemID.rawValue))), on: conn)
         var states = [String: ProfileState]()
-        for u in users { states[u] = ProfileState(userID: UserID(u), dimension: configuration.dimension) }
+        for u in users { states[u] = ProfileState(userID: UserID(u), dimension: space.dims) }
         var folded = [UUID]()
         var foldedUser = [UUID: String]()
         for i in history {
@@ -251,34 +328,36 @@ public final class ProfileStore: Sendable {
         let empty = states.values.filter { $0.eventCount == 0 }.map(\.userID.rawValue)
         // A user without a profile may get one from a consumer while this runs; then that
         // profile stays, and this user's unfolded events are left to the pending pass.
-        let skipped = try profiles.write(withEvents.map { ($0, ProfileTable.ChangedParts.all) }, existing: existing, replace: true, on: conn).skipped
+        let skipped = try profiles.write(withEvents.map { ($0, ProfileTable.ChangedParts.all) }, space: name, existing: existing, replace: true, on: conn).skipped
         if !skipped.isEmpty { folded = folded.filter { !skipped.contains(foldedUser[$0] ?? "") } }
-        try profiles.delete(empty, on: conn)
-        try log.markFolded(folded, on: conn)
+        try profiles.delete(empty, space: name, on: conn)
+        if isLive { try log.markFolded(folded, on: conn) }
         return withEvents.count
     }
 
     // MARK: - internals
 
-    /// Folds `events` (all with vectors in `items`) into their users' profiles: one read, one write.
-    func fold(_ events: [Interaction], items: [String: ItemFeatureReader.Row], on conn: PGConnection) throws -> Int {
+    /// Folds `events` (all with vectors in `items`, the item vectors of `space`) into their users' profiles in
+    /// `space`: one read, one write.
+    func fold(_ events: [Interaction], items: [String: ItemFeatureReader.Row], space: EmbeddingSpace, on conn: PGConnection) throws -> Int {
         guard !events.isEmpty else { return 0 }
+        let name = space.name.value
         let users = Array(Set(events.map(\.userID.rawValue))).sorted()
         // Lock the rows and learn their versions (no vectors), then read only what the cache lacks.
-        let versions = try profiles.lockVersions(users, on: conn)
+        let versions = try profiles.lockVersions(users, space: name, on: conn)
         var states = [String: ProfileState]()
         var misses = [String]()
         for (u, v) in versions {
-            if let cached = profileCache.state(u, version: v) { states[u] = cached } else { misses.append(u) }
+            if let cached = profileCache.state(ProfileCache.key(space: name, user: u), version: v) { states[u] = cached } else { misses.append(u) }
         }
-        for (u, state) in try profiles.read(misses, lock: false, on: conn) { states[u] = state }
+        for (u, state) in try profiles.read(misses, space: name, lock: false, on: conn) { states[u] = state }
         var existing = Set(states.keys)
-        // Profiles stored in another dimension: old vectors cannot mix with new ones,
-        // so they start afresh (replaced whole, not merged column by column).
-        let stale = states.values.filter { $0.dimension != configuration.dimension }.map(\.userID.rawValue)
+        // Profiles stored in another dimension (the space was created again with another one): old vectors
+        // cannot mix with new ones, so they start afresh (replaced whole, not merged column by column).
+        let stale = states.values.filter { $0.dimension != space.dims }.map(\.userID.rawValue)
         if !stale.isEmpty {
-            logger.warning("profile dimension changed; these profiles start afresh (run rec profiles rebuild)", metadata: ["users": "\(stale.count)"])
-            try profiles.delete(stale, on: conn)
+            logger.warning("profile dimension changed; these profiles start afresh (run rec profiles rebuild)", metadata: ["users": "\(stale.count)", "space": "\(name)"])
+            try profiles.delete(stale, space: name, on: conn)
             for u in stale { states[u] = nil; existing.remove(u) }
         }
         // One pass per user over that user's events (in batch order), with the state held locally:
@@ -289,7 +368,7 @@ public final class ProfileStore: Sendable {
         folded.reserveCapacity(users.count)
         for u in users {
             // Take the state out of the dictionary so mutating it does not copy its vectors.
-            var state = states.removeValue(forKey: u) ?? ProfileState(userID: UserID(u), dimension: configuration.dimension)
+            var state = states.removeValue(forKey: u) ?? ProfileState(userID: UserID(u), dimension: space.dims)
             var parts: ProfileTable.ChangedParts = []
             for k in eventsByUser[u] ?? [] {
                 let e = events[k]
@@ -303,9 +382,11 @@ public final class ProfileStore: Sendable {
             }
             folded.append((state, parts))
         }
-        let written = try profiles.write(folded, existing: existing, replace: false, on: conn)
+        let written = try profiles.write(folded, space: name, existing: existing, replace: false, on: conn)
         // Safe even if the transaction later rolls back: that version never becomes visible.
-        profileCache.store(folded.compactMap { state, _ in written.versions[state.userID.rawValue].map { (state, $0) } })
+        profileCache.store(folded.compactMap { state, _ in
+            written.versions[state.userID.rawValue].map { (ProfileCache.key(space: name, user: state.userID.rawValue), state, $0) }
+        })
         return users.count
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Postgres
 import RecCore
 
-/// `user_profiles`: one row per user with the profile vectors, their reference times and the counters of
-/// a ``ProfileState``. The only code that reads or writes the table: its row codec (the select list,
+/// `user_profiles`: one row per user and embedding space with the profile vectors, their reference times and
+/// the counters of a ``ProfileState`` (every space keeps its own, built from its own item vectors). The only code that reads or writes the table: its row codec (the select list,
 /// ``decode(_:parts:)``, and the parameters of ``write(_:existing:replace:on:)``) serves the profile store,
 /// the recommender and the profile summary alike.
 ///
@@ -110,19 +110,19 @@ public struct ProfileTable: Sendable {
 
     // MARK: - Reads
 
-    /// The stored profile of `user`, or nil.
+    /// The stored profile of `user` in `space`, or nil.
     ///
     /// - Parameter prepared: run it as a prepared statement (one text per `parts`).
-    public func read(_ user: String, parts: Parts, on conn: PGConnection, prepared: Bool = false) throws -> Row? {
-        try conn.query("SELECT \(unescaped: Self.columns(parts)) FROM user_profiles WHERE user_id = \(bind: user)",
+    public func read(_ user: String, space: String, parts: Parts, on conn: PGConnection, prepared: Bool = false) throws -> Row? {
+        try conn.query("SELECT \(unescaped: Self.columns(parts)) FROM user_profiles WHERE user_id = \(bind: user) AND space = \(bind: space)",
                        resultFormat: .binary, prepared: prepared).first.map { try Self.decode($0, parts: parts) }
     }
 
-    /// The stored profiles of `users`, by user id; `lock` takes row locks (in user order) until the transaction ends.
-    public func read(_ users: [String], parts: Parts = .state, lock: Bool = false, on conn: PGConnection) throws -> [String: ProfileState] {
+    /// The stored profiles of `users` in `space`, by user id; `lock` takes row locks (in user order) until the transaction ends.
+    public func read(_ users: [String], space: String, parts: Parts = .state, lock: Bool = false, on conn: PGConnection) throws -> [String: ProfileState] {
         guard !users.isEmpty else { return [:] }
         let rows = try conn.query("""
-            SELECT \(unescaped: Self.columns(parts)) FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[])
+            SELECT \(unescaped: Self.columns(parts)) FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[]) AND space = \(bind: space)
             ORDER BY user_id\(unescaped: lock ? " FOR UPDATE" : "")
             """, resultFormat: .binary)
         var out = [String: ProfileState]()
@@ -134,11 +134,13 @@ public struct ProfileTable: Sendable {
         return out
     }
 
-    /// Locks the rows of `users` (in user order) and returns their versions, without reading the vectors.
-    func lockVersions(_ users: [String], on conn: PGConnection) throws -> [String: Int] {
+    /// Locks the rows of `users` in `space` (in user order) and returns their versions, without reading the vectors.
+    func lockVersions(_ users: [String], space: String, on conn: PGConnection) throws -> [String: Int] {
         var versions = [String: Int]()
-        for row in try conn.query("SELECT user_id, version FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[]) ORDER BY user_id FOR UPDATE",
-                                  resultFormat: .binary) {
+        for row in try conn.query("""
+            SELECT user_id, version FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[]) AND space = \(bind: space)
+            ORDER BY user_id FOR UPDATE
+            """, resultFormat: .binary) {
             versions[try row.string(0)] = try row.int(1)
         }
         return versions
@@ -146,14 +148,30 @@ public struct ProfileTable: Sendable {
 
     // MARK: - Writes
 
-    /// Removes the profiles of `users`; returns how many there were.
+    /// Removes the profiles of `users` in `space` (nil: in every space); returns how many there were.
     @discardableResult
-    func delete(_ users: [String], on conn: PGConnection) throws -> Int {
+    func delete(_ users: [String], space: String?, on conn: PGConnection) throws -> Int {
         guard !users.isEmpty else { return 0 }
+        if let space {
+            return try conn.query("DELETE FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[]) AND space = \(bind: space)").affectedRows
+        }
         return try conn.query("DELETE FROM user_profiles WHERE user_id = ANY(\(bind: BinaryArray.texts(users))::text[])").affectedRows
     }
 
-    /// Writes profiles in at most two statements: one `UPDATE … FROM unnest(…)`
+    /// Inserts empty profiles (no vectors, no events) in `space` for the `users` who have none there, and returns
+    /// how many: a rebuild commits them before it locks the rows, so that a consumer folding a concurrent event
+    /// into one of these users either commits first (its event is then in the history the rebuild reads) or
+    /// waits for the rebuilt row (docs/models.md).
+    @discardableResult
+    func insertPlaceholders(_ users: [String], space: String, dimension: Int, on conn: PGConnection) throws -> Int {
+        guard !users.isEmpty else { return 0 }
+        return try conn.query("""
+            INSERT INTO user_profiles (user_id, space, dims) SELECT u, \(bind: space), \(bind: dimension) FROM unnest(\(bind: BinaryArray.texts(users))::text[]) AS u
+            ON CONFLICT (user_id, space) DO NOTHING
+            """).affectedRows
+    }
+
+    /// Writes profiles of `space` in at most two statements: one `UPDATE … FROM unnest(…)`
     /// for the rows `existing` says are there (locked by the caller's read; about
     /// twice as fast as an upsert on TOASTed rows), one upsert for the others.
     /// Without `replace`, vectors not in `changed` are sent as NULL and keep
@@ -163,7 +181,7 @@ public struct ProfileTable: Sendable {
     ///   users whose profile appeared meanwhile and was left alone (a rebuild must
     ///   not overwrite a consumer's fresh profile).
     @discardableResult
-    func write(_ profiles: [(ProfileState, ChangedParts)], existing: Set<String>, replace: Bool, on conn: PGConnection) throws
+    func write(_ profiles: [(ProfileState, ChangedParts)], space: String, existing: Set<String>, replace: Bool, on conn: PGConnection) throws
         -> (versions: [String: Int], skipped: Set<String>) {
         guard !profiles.isEmpty else { return ([:], []) }
         var versions = [String: Int]()
@@ -207,23 +225,23 @@ public struct ProfileTable: Sendable {
                 """
         }
         let insertColumns = """
-            (user_id, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
+            (user_id, space, dims, long_term, long_term_ref_at, session, session_id, session_ref_at,
              negative, negative_ref_at, event_count, counts_by_type, category_affinity, last_event_at, updated_at)
-            SELECT u, d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now()
-            """
+            SELECT u, \(bind: space), d, lt, ltr, s, sid, sr, n, nr, c, cbt::jsonb, ca::jsonb, le, now()
+            """ as PostgresQuery
         let sorted = profiles.sorted { $0.0.userID.rawValue < $1.0.userID.rawValue }
         let updates = sorted.filter { existing.contains($0.0.userID.rawValue) }
         let inserts = sorted.filter { !existing.contains($0.0.userID.rawValue) }
         for chunk in Self.chunks(updates) {
             try collect(try conn.query(
-                "UPDATE user_profiles AS t SET \(unescaped: assignments("x", "t")) FROM \(fragment: source(chunk)) WHERE t.user_id = x.u RETURNING t.user_id, t.version",
+                "UPDATE user_profiles AS t SET \(unescaped: assignments("x", "t")) FROM \(fragment: source(chunk)) WHERE t.user_id = x.u AND t.space = \(bind: space) RETURNING t.user_id, t.version",
                 resultFormat: .binary))
         }
         if !inserts.isEmpty, replace {
             for chunk in Self.chunks(inserts) {
                 try collect(try conn.query("""
-                    INSERT INTO user_profiles \(unescaped: insertColumns) FROM \(fragment: source(chunk))
-                    ON CONFLICT (user_id) DO NOTHING
+                    INSERT INTO user_profiles \(fragment: insertColumns) FROM \(fragment: source(chunk))
+                    ON CONFLICT (user_id, space) DO NOTHING
                     RETURNING user_id, version
                     """, resultFormat: .binary))
             }
@@ -231,8 +249,8 @@ public struct ProfileTable: Sendable {
         }
         for chunk in Self.chunks(inserts) {
             try collect(try conn.query("""
-                INSERT INTO user_profiles AS t \(unescaped: insertColumns) FROM \(fragment: source(chunk))
-                ON CONFLICT (user_id) DO UPDATE SET
+                INSERT INTO user_profiles AS t \(fragment: insertColumns) FROM \(fragment: source(chunk))
+                ON CONFLICT (user_id, space) DO UPDATE SET
                     dims = EXCLUDED.dims,
                     long_term = COALESCE(EXCLUDED.long_term, t.long_term), long_term_ref_at = COALESCE(EXCLUDED.long_term_ref_at, t.long_term_ref_at),
                     session = COALESCE(EXCLUDED.session, t.session), session_id = COALESCE(EXCLUDED.session_id, t.session_id),

@@ -111,6 +111,7 @@ public struct ConfigurationCheck: Sendable {
             }
         }
         if reads(.products) || reads(.interactions) { attempt { _ = try app.metricsPort() } }
+        if reads(.serve) || reads(.products) || reads(.interactions) || reads(.tools) { attempt { _ = try app.embeddingSpaceRefreshInterval() } }
         if reads(.serve) || reads(.products) || reads(.tools) {
             do { _ = try BedrockClientConfiguration.fromEnvironment(environment) } catch { self.append(&found, error) }
         }
@@ -119,11 +120,12 @@ public struct ConfigurationCheck: Sendable {
             if CatalogIngestConfiguration.EmbeddingMode(rawValue: app.embeddingMode) == nil { error("REC_EMBEDDING_MODE must be fused or separate") }
             if CatalogIngestConfiguration.BrokenImagePolicy(rawValue: app.brokenImages) == nil { error("REC_BROKEN_IMAGES must be text-only or dead-letter") }
         }
-        // Serve compares the vectors ingest stores: `fused` mode stores kind fused, `separate` text and image.
+        // Serve compares the vectors ingest stores: `fused` mode stores kind fused, `separate` text and image (in a
+        // space of the other mode, serve falls back to its main kind, which is not what the setting asks for).
         if let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: app.embeddingMode), let config = try? app.recommenderConfiguration() {
             let stored = mode == .fused ? ["fused"] : ["text", "image"]
             if !stored.contains(config.embeddingKind) {
-                error("REC_EMBEDDING_KIND=\(config.embeddingKind) but REC_EMBEDDING_MODE=\(mode.rawValue) stores \(stored.joined(separator: " and ")) vectors: serve would find none")
+                error("REC_EMBEDDING_KIND=\(config.embeddingKind) but REC_EMBEDDING_MODE=\(mode.rawValue) stores \(stored.joined(separator: " and ")) vectors: serve would compare the space's main kind instead")
             }
         }
         return found.sorted { ($0.severity == .error ? 0 : 1) < ($1.severity == .error ? 0 : 1) }

@@ -76,12 +76,14 @@ public enum Settings {
     static let embedding: [Setting] = [
         Setting("BEDROCK_EMBEDDING_DIMENSIONS", .embedding, [.serve, .products, .interactions, .tools], flag: "--dimensions (consume products)", unit: "dimensions",
                 default: "1024", range: "256, 384, 1024; 3072 with Nova", shared: true,
-                "The vector space: what catalog ingest stores, profiles are built in and serve queries. One value for every process."),
-        Setting("BEDROCK_MODEL_ID", .embedding, [.serve, .products, .tools], default: "amazon.titan-embed-image-v1",
+                "The dimension of the embedding space `default`, which the first process registers on an empty database (docs/models.md); afterwards the registered spaces decide what ingest stores, profiles are built in and serve queries (`rec models`). One value for every process."),
+        Setting("BEDROCK_MODEL_ID", .embedding, [.serve, .products, .interactions, .tools], default: "amazon.titan-embed-image-v1",
                 range: "amazon.titan-embed-image-v1, amazon.nova-2-multimodal-embeddings-v1:0, or a custom/provisioned model ARN", shared: true,
-                "The embedding model (part of the embedding cache's key); its id also picks the model family."),
+                "The model of the embedding space `default` (registered on an empty database; afterwards each space names its own model, docs/models.md); part of the embedding cache's key; its id also picks the model family."),
         Setting("BEDROCK_MODEL_FAMILY", .embedding, [.serve, .products, .tools], default: "from BEDROCK_MODEL_ID", range: "titan, nova", shared: true,
-                "The request schema the model speaks. Required when BEDROCK_MODEL_ID is a custom or provisioned model ARN; must agree with a base model id."),
+                "The request schema the model speaks. Required when BEDROCK_MODEL_ID is a custom or provisioned model ARN; must agree with a base model id. A space of a base model speaks that model's family; a space of a custom or provisioned model ARN speaks this one."),
+        Setting("REC_EMBEDDING_SPACE_REFRESH_S", .embedding, [.serve, .products, .interactions, .tools], unit: "seconds", default: "2", range: "(0, 3600]",
+                "How often a process re-reads the embedding spaces: a switch-over (`rec models activate`) or a new space reaches it within this time (docs/models.md)."),
         Setting("BEDROCK_MAX_CONCURRENCY", .embedding, [.serve, .products, .tools], unit: "requests", default: "16", range: "1...",
                 "Embedding requests in flight per process."),
         Setting("BEDROCK_REQUESTS_PER_MINUTE", .embedding, [.serve, .products, .tools], unit: "requests/minute", default: "unlimited", range: "1...",
@@ -134,8 +136,8 @@ public enum Settings {
     ]
 
     static let catalog: [Setting] = [
-        Setting("REC_EMBEDDING_MODE", .catalog, [.products, .tools], flag: "--mode (consume products)", default: "fused", range: "fused, separate", shared: true,
-                "`fused`: one vector per product from caption and image (kind `fused`). `separate`: kinds `text` and `image`. Serve's REC_EMBEDDING_KIND must be a kind ingest stores."),
+        Setting("REC_EMBEDDING_MODE", .catalog, [.serve, .products, .interactions, .tools], flag: "--mode (consume products)", default: "fused", range: "fused, separate", shared: true,
+                "The mode of the embedding space `default` (registered on an empty database; afterwards each space has its own): `fused`: one vector per product from caption and image (kind `fused`). `separate`: kinds `text` and `image`. Serve's REC_EMBEDDING_KIND must be a kind ingest stores."),
         Setting("REC_BROKEN_IMAGES", .catalog, [.products], flag: "--broken-images (consume products)", default: "text-only", range: "text-only, dead-letter",
                 "A product whose image cannot be used: store it text-only with the reason, or dead-letter it."),
         Setting("REC_IMAGE_ALLOW_CIDRS", .catalog, [.products, .serve, .tools], default: "none: public addresses only", range: "comma-separated CIDR blocks",
@@ -161,7 +163,7 @@ public enum Settings {
     ]
 
     static let ranking: [Setting] = [
-        Setting("REC_EMBEDDING_KIND", .ranking, [.serve, .tools], default: "fused", range: "fused, text, image", shared: true, "Which stored vectors serve compares."),
+        Setting("REC_EMBEDDING_KIND", .ranking, [.serve, .tools], default: "fused", range: "fused, text, image", shared: true, "Which stored vectors serve compares (in a space that does not store this kind: its main one, `fused` or `text`)."),
         Setting("REC_HNSW_EF_SEARCH", .ranking, [.serve, .tools], default: "100", range: "1...1000", "`hnsw.ef_search` of candidate queries."),
         Setting("REC_HNSW_MAX_SCAN_TUPLES", .ranking, [.serve, .tools], default: "20000", range: "1...", "`hnsw.max_scan_tuples` (filtered iterative scans)."),
         Setting("REC_POPULAR_CANDIDATES", .ranking, [.serve, .tools], unit: "items", default: "30", range: "0...", "Popular items added to every candidate set."),

@@ -125,9 +125,12 @@ struct DemoRun: AsyncParsableCommand {
         }
     }
 
-    /// The stored profiles (counters only) of `users`, by user id.
+    /// The stored profiles (counters only, in the live embedding space) of `users`, by user id.
     static func profiles(_ users: [String], pool: PostgresPool) async throws -> [String: ProfileState] {
-        try await pool.withConnection { conn in try ProfileTable().read(users, parts: .counters, on: conn) }
+        try await pool.withConnection { conn in
+            let live = try conn.query("SELECT name FROM embedding_spaces WHERE state = 'live'").first.map { try $0.string(0) } ?? "default"
+            return try ProfileTable().read(users, space: live, parts: .counters, on: conn)
+        }
     }
 
     static func describe(_ item: [String: Any]) -> String {

@@ -1,3 +1,4 @@
+import EmbeddingSpaces
 import RecCore
 import Foundation
 import Postgres
@@ -7,18 +8,24 @@ import Profiles
 public struct CatalogReader: Sendable {
     let pool: PostgresPool
     let weights: BlendWeights
+    /// Profile summaries describe the live space's profile.
+    let spaces: EmbeddingSpaceRegistry
 
-    public init(pool: PostgresPool, weights: BlendWeights) {
+    /// - Parameter spaces: default: the one space `default`.
+    public init(pool: PostgresPool, weights: BlendWeights, spaces: EmbeddingSpaceRegistry? = nil) {
         self.pool = pool
         self.weights = weights
+        self.spaces = spaces ?? EmbeddingSpaceRegistry(fixed: .default(model: "unspecified", dims: 1024, mode: .fused))
     }
 
-    /// One live item with its vector kinds, or nil.
+    /// One live item with its vector kinds in the live embedding space, or nil.
     public func item(id: String) async throws -> JSONValue? {
+        let space = try await spaces.ready().live.name.value
         let rows = try await pool.query(
             "SELECT id, title, description, array_to_json(categories)::text, attributes::text, image_url, price, available, "
                 + "created_at, updated_at, version_at, "
-                + "(SELECT coalesce(json_agg(json_build_object('kind', kind, 'dims', dims, 'model', model) ORDER BY kind), '[]') FROM item_embeddings WHERE item_id = i.id)::text "
+                + "(SELECT coalesce(json_agg(json_build_object('kind', kind, 'dims', dims, 'model', model) ORDER BY kind), '[]') FROM item_embeddings "
+                + "WHERE item_id = i.id AND space = \(bind: space))::text "
                 + "FROM items i WHERE id = \(bind: id) AND deleted_at IS NULL")
         guard let r = rows.first else { return nil }
         func json(_ i: Int) throws -> JSONValue { try JSONValue.parse(Array(try r.string(i).utf8)) }
@@ -84,10 +91,11 @@ public struct CatalogReader: Sendable {
         ]
     }
 
-    /// A user's profile summary, or nil when the user has neither a profile nor interactions.
+    /// A user's profile summary (in the live embedding space), or nil when the user has neither a profile nor interactions.
     public func profile(userID: String) async throws -> JSONValue? {
-        try await pool.withConnection { conn in
-            let profile = try ProfileTable().read(userID, parts: .all, on: conn)
+        let space = try await spaces.ready().live.name.value
+        return try await pool.withConnection { conn in
+            let profile = try ProfileTable().read(userID, space: space, parts: .all, on: conn)
             let events = try InteractionLog().recent(userID, limit: 10, on: conn)
             if profile == nil && events.isEmpty { return nil }
             var out: [String: JSONValue] = ["userId": .string(userID), "hasProfile": .bool(profile != nil)]

@@ -581,7 +581,7 @@ function renderPipeline(p) {
       el('div', { class: 'muted' }, `messages/s consumed now · ${fmt(windowRate, 2)}/s over the window · HTTP ${t.httpRequestsPerSecond === null ? '—' : fmt(t.httpRequestsPerSecond, 1)} req/s`), spark),
     el('div', { class: 'card' }, el('h2', {}, 'Vector index'),
       el('dl', { class: 'facts' }, el('dt', {}, 'items'), el('dd', {}, `${fmtInt(p.index.liveItems)} live of ${fmtInt(p.index.items)}`),
-        p.index.vectors.map((v) => [el('dt', {}, `${v.kind} ${v.dims}-d`), el('dd', {}, `${fmtInt(v.count)} vectors`)]),
+        p.index.vectors.map((v) => [el('dt', {}, `${v.space ? v.space + ' · ' : ''}${v.kind} ${v.dims}-d`), el('dd', {}, `${fmtInt(v.count)} vectors`)]),
         p.index.hnsw.map((h) => [el('dt', {}, h.name), el('dd', { 'data-testid': 'hnsw-size' }, `${(h.bytes / 1048576).toFixed(1)} MB`)]))),
     el('div', { class: 'card' }, el('h2', {}, 'Metrics sources'),
       el('ul', { class: 'list' }, p.sources.map((s) => el('li', {}, el('span', { class: s.up ? 'up' : 'down' }, s.up ? '● up' : '● down'), ` ${s.name} (${s.kind})`,

@@ -151,7 +151,7 @@ public struct PipelineStatus: ConsoleJSONBody {
         ]),
         "index": JSONSchema.object([
             "items": .integer, "liveItems": .integer,
-            "vectors": .array(JSONSchema.object(["kind": .string, "dims": .integer, "count": .integer])),
+            "vectors": .array(JSONSchema.object(["space": .string, "kind": .string, "dims": .integer, "count": .integer])),
             "hnsw": .array(JSONSchema.object(["name": .string, "bytes": .integer])),
         ]),
     ])

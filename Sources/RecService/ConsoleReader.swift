@@ -9,10 +9,12 @@ struct ConsoleReader: Sendable {
     let pool: PostgresPool
     let recommender: Recommender
 
-    /// Users whose id starts with `prefix` (all when empty), most recently active first.
+    /// Users whose id starts with `prefix` (all when empty), most recently active first (their profiles in the live
+    /// embedding space).
     func users(prefix: String, limit: Int) async throws -> JSONValue {
+        let space = try await recommender.servingSpace()
         let rows = try await pool.query(
-            "SELECT user_id, event_count, last_event_at FROM user_profiles WHERE starts_with(user_id, \(bind: prefix)) "
+            "SELECT user_id, event_count, last_event_at FROM user_profiles WHERE space = \(bind: space.name.value) AND starts_with(user_id, \(bind: prefix)) "
                 + "ORDER BY last_event_at DESC NULLS LAST, user_id LIMIT \(literal: limit)")
         return ["users": .array(try rows.map { r in [
             "userId": .string(try r.string(0)), "eventCount": .number(Double(try r.int(1))),
@@ -35,10 +37,12 @@ struct ConsoleReader: Sendable {
     }
 
     /// The profile's terms (each vector's weight now and the catalog items nearest to it), category affinity, and
-    /// the user's newest `events` interactions with item titles; nil when the user has neither.
+    /// the user's newest `events` interactions with item titles; nil when the user has neither. The profile and
+    /// the nearest items are the live embedding space's.
     func profile(userID: String, events: Int, now: Date = Date()) async throws -> JSONValue? {
+        let space = try await recommender.servingSpace()
         let (row, recent) = try await pool.withConnection { conn in
-            (try ProfileTable().read(userID, parts: .all, on: conn), try InteractionLog().recent(userID, limit: events, on: conn))
+            (try ProfileTable().read(userID, space: space.name.value, parts: .all, on: conn), try InteractionLog().recent(userID, limit: events, on: conn))
         }
         if row == nil && recent.isEmpty { return nil }
         let ids = Array(Set(recent.map(\.itemID.rawValue)))
@@ -66,9 +70,9 @@ struct ConsoleReader: Sendable {
         for (name, v, weight) in vectors {
             var nearest = [JSONValue]()
             let present = v.map { !$0.isEmpty } ?? false
-            if let v, present, v.sum.count == config.dimensions, v.sum.contains(where: { $0 != 0 }) {
+            if let v, present, v.sum.count == space.dims, v.sum.contains(where: { $0 != 0 }) {
                 let result = try await recommender.search(vector: VectorMath.normalized(v.sum), request: ListingRequest(limit: 6),
-                                                          userID: nil, personalization: 0, now: now)
+                                                          userID: nil, personalization: 0, space: space, now: now)
                 nearest = result.items.map { s in [
                     "id": .string(s.candidate.itemID), "title": .string(s.candidate.title), "categories": .strings(s.candidate.categories),
                     "similarity": .number(RecommendationsResponse.rounded(s.explanation.query)),
@@ -128,16 +132,16 @@ struct ConsoleReader: Sendable {
         ]
     }
 
-    /// Items, vectors by kind and dimension, and the size of each HNSW index on `item_embeddings`.
+    /// Items, vectors by embedding space, kind and dimension, and the size of each HNSW index on `item_embeddings`.
     func index() async throws -> JSONValue {
         let items = try await pool.query("SELECT count(*)::bigint, count(*) FILTER (WHERE deleted_at IS NULL)::bigint FROM items").first
-        let vectors = try await pool.query("SELECT kind, dims, count(*)::bigint FROM item_embeddings GROUP BY 1, 2 ORDER BY 1, 2")
+        let vectors = try await pool.query("SELECT kind, dims, count(*)::bigint, space FROM item_embeddings GROUP BY 4, 1, 2 ORDER BY 4, 1, 2")
         let hnsw = try await pool.query(
             "SELECT c.relname, pg_relation_size(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
                 + "JOIN pg_am a ON a.oid = c.relam WHERE x.indrelid = 'item_embeddings'::regclass AND a.amname = 'hnsw' ORDER BY 1")
         return [
             "items": .number(Double(try items?.int(0) ?? 0)), "liveItems": .number(Double(try items?.int(1) ?? 0)),
-            "vectors": .array(try vectors.map { r in ["kind": .string(try r.string(0)), "dims": .number(Double(try r.int(1))), "count": .number(Double(try r.int(2)))] }),
+            "vectors": .array(try vectors.map { r in ["space": .string(try r.string(3)), "kind": .string(try r.string(0)), "dims": .number(Double(try r.int(1))), "count": .number(Double(try r.int(2)))] }),
             "hnsw": .array(try hnsw.map { r in ["name": .string(try r.string(0)), "bytes": .number(Double(try r.int(1)))] }),
         ]
     }

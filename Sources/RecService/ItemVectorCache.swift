@@ -15,10 +15,10 @@ import RecCore
 /// so nothing is lost) and their norm: a catalog of 100,000 items at 1024-d fits in ~200 MB, and a request
 /// widens its ~100 hits to unit floats in one F16C pass each (``PGVector/widenHalfvec(_:dimension:dividedBy:into:)``,
 /// a few microseconds), outside the lock.
-/// ``RecommendationStore/warmVectorCache(_:after:limit:)`` fills it page by page at start, so a warm
+/// ``RecommendationStore/warmVectorCache(_:space:after:limit:)`` fills it page by page at start, so a warm
 /// service answers without the follow-up statement.
 ///
-/// One instance serves one embedding kind and dimension (the recommender's), so entries are keyed by item
+/// One instance serves one embedding space and kind (``ItemVectorCaches`` keeps one per space), so entries are keyed by item
 /// id. Bounded by ``capacity`` entries, evicted with the CLOCK approximation of LRU: items that requests
 /// keep using stay, one-off kNN neighbours make room.
 final class ItemVectorCache: @unchecked Sendable {

@@ -3,6 +3,15 @@ import BedrockClient
 /// Turns a search query (text, image or both) into a vector; production uses Bedrock (Titan or Nova) through ``TitanEmbeddingClient``.
 public protocol QueryEmbedder: Sendable {
     func embed(text: String?, image: [UInt8]?, dimensions: Int) async throws -> [Float]
+    /// With the model of the request's embedding space (nil: the embedder's own).
+    func embed(text: String?, image: [UInt8]?, dimensions: Int, modelID: String?) async throws -> [Float]
+}
+
+extension QueryEmbedder {
+    /// Embedders of one model (test doubles) ignore the model id.
+    public func embed(text: String?, image: [UInt8]?, dimensions: Int, modelID: String?) async throws -> [Float] {
+        try await embed(text: text, image: image, dimensions: dimensions)
+    }
 }
 
 /// The same embedding path as ingest: BedrockClient's client, of the model family ingest used.
@@ -24,8 +33,12 @@ public struct TitanQueryEmbedder: QueryEmbedder {
     /// - Throws: ``RecServiceError``: `invalidInput` for input Titan would reject, `unavailable` when
     ///   throttled or retriable, `upstream` otherwise.
     public func embed(text: String?, image: [UInt8]?, dimensions: Int) async throws -> [Float] {
+        try await embed(text: text, image: image, dimensions: dimensions, modelID: nil)
+    }
+
+    public func embed(text: String?, image: [UInt8]?, dimensions: Int, modelID: String?) async throws -> [Float] {
         do {
-            return try await client.embed(text: text, image: image, dimensions: dimensions, purpose: purpose).vector
+            return try await client.embed(text: text, image: image, dimensions: dimensions, modelID: modelID, purpose: purpose).vector
         } catch {
             // The endpoint's 400 (ValidationException: a corrupt image, too many tokens) is the input's fault too.
             if error.code == .invalidInput || error.code == .validation { throw RecServiceError(.invalidInput, error.message) }

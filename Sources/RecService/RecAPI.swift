@@ -13,7 +13,7 @@ public struct RecAPI: Sendable {
 
     public init(_ deps: RecAPIDependencies) {
         self.deps = deps
-        self.catalog = CatalogReader(pool: deps.pool, weights: deps.recommender.configuration.weights)
+        self.catalog = CatalogReader(pool: deps.pool, weights: deps.recommender.configuration.weights, spaces: deps.recommender.spaces)
     }
 
     /// The router with every route of ``RouteTable/routes`` and the API middleware.

@@ -1,7 +1,27 @@
+import EmbeddingSpaces
 import RecCore
 import Foundation
 import Postgres
 import Profiles
+
+/// The embedding space one request is served from, taken once at its start (``Recommender/servingSpace()``)
+/// and used for everything in it: profile, kNN, item vectors, the search query's embedding.
+public struct ServingSpace: Sendable, Equatable {
+    /// Written into statements as a constant, so the planner can use the space's partial HNSW index.
+    public var name: PostgresIdentifierLiteral
+    public var dims: Int
+    /// The vector kind compared (`fused`, `text`, `image`).
+    public var kind: String
+    /// The model search queries are embedded with; nil: the embedding client's own (a fixed space).
+    public var modelID: String?
+
+    public init(name: PostgresIdentifierLiteral, dims: Int, kind: String, modelID: String?) {
+        self.name = name
+        self.dims = dims
+        self.kind = kind
+        self.modelID = modelID
+    }
+}
 
 /// The recommender's SQL: profile lookup and the candidate query, run synchronously on one connection
 /// (inside ``PostgresPool/withConnection(_:)``, i.e. on that connection's own thread).
@@ -9,15 +29,24 @@ struct RecommendationStore: Sendable {
     let configuration: RecommenderConfiguration
     let configured = ConfiguredConnections()
     let profiles = ProfileTable()
-    let vectorCache: ItemVectorCache
+    /// One item vector cache per space (the live one and the last one).
+    let vectorCaches: ItemVectorCaches
+    /// The space of plans that name none: `default`, of the configuration's dimension and kind.
+    let defaultSpace: ServingSpace
 
     init(configuration: RecommenderConfiguration) {
         self.configuration = configuration
-        self.vectorCache = ItemVectorCache(capacity: configuration.cachedVectors)
+        self.vectorCaches = ItemVectorCaches(capacity: configuration.cachedVectors)
+        self.defaultSpace = ServingSpace(name: EmbeddingSpace.defaultName, dims: configuration.dimensions, kind: configuration.embeddingKind, modelID: nil)
     }
+
+    /// The vector cache of the default space (tests, the bench's warm-up count).
+    var vectorCache: ItemVectorCache { vectorCaches.cache(for: defaultSpace.name) }
 
     /// One candidate request: a kNN per vector (usually one), behavioural transitions, popular and fresh items.
     struct Plan: Sendable {
+        /// The request's space (nil: ``defaultSpace``).
+        var space: ServingSpace?
         var vectors: [[Float]] = []
         var knn: Int = 0
         var popular: Int = 0
@@ -38,18 +67,18 @@ struct RecommendationStore: Sendable {
         case items([String], weights: [Double])
     }
 
-    func profile(_ conn: PGConnection, userID: String) throws -> UserProfileVectors? {
-        guard let row = try profiles.read(userID, parts: .vectors, on: conn, prepared: configuration.preparedStatements) else { return nil }
-        guard row.state.dimension == configuration.dimensions else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
+    func profile(_ conn: PGConnection, userID: String, space: ServingSpace) throws -> UserProfileVectors? {
+        guard let row = try profiles.read(userID, space: space.name.value, parts: .vectors, on: conn, prepared: configuration.preparedStatements) else { return nil }
+        guard row.state.dimension == space.dims else { return UserProfileVectors(longTerm: nil, session: nil, sessionAt: nil, negative: nil) }
         return UserProfileVectors(row.state)
     }
 
-    /// Unit vectors of the given items (live, of the served kind and dimension), by id.
-    func itemVectors(_ conn: PGConnection, ids: [String]) throws -> [String: [Float]] {
-        let d = configuration.dimensions
+    /// Unit vectors of the given items (live, of the space's kind and dimension), by id.
+    func itemVectors(_ conn: PGConnection, ids: [String], space: ServingSpace) throws -> [String: [Float]] {
         let rows = try conn.query(
             "SELECT e.item_id, e.embedding FROM item_embeddings e JOIN items i ON i.id = e.item_id "
-                + "WHERE e.item_id = ANY(\(bind: ids)::text[]) AND e.kind = \(bind: configuration.embeddingKind) AND e.dims = \(literal: d) AND i.deleted_at IS NULL",
+                + "WHERE e.item_id = ANY(\(bind: ids)::text[]) AND e.space = \(literal: space.name) AND e.kind = \(bind: space.kind) "
+                + "AND e.dims = \(literal: space.dims) AND i.deleted_at IS NULL",
             resultFormat: .binary, prepared: configuration.preparedStatements)
         var out = [String: [Float]]()
         for r in rows { out[try r.string(0)] = VectorMath.normalized(try r.vector(1)) }
@@ -72,12 +101,13 @@ struct RecommendationStore: Sendable {
     /// The text depends only on the plan's shape (which sources, how many vectors, which filters, the
     /// sizes), so the prepared statement cache holds one statement per shape.
     func candidateQuery(_ plan: Plan) -> PostgresQuery? {
-        let d = configuration.dimensions
-        let kind = configuration.embeddingKind
+        let space = plan.space ?? defaultSpace
+        let d = space.dims
+        let kind = space.kind
         var parts = [PostgresQuery]()
         let itemColumns = "i.title, array_to_string(i.categories, chr(31)) AS cats, coalesce(i.published_at, i.created_at), i.available, i.price"
         let fingerprintProbe: PostgresQuery =
-            "(SELECT \(unescaped: Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.kind = \(bind: kind) AND e.dims = \(literal: d))"
+            "(SELECT \(unescaped: Self.fingerprint("e.")) FROM item_embeddings e WHERE e.item_id = i.id AND e.space = \(literal: space.name) AND e.kind = \(bind: kind) AND e.dims = \(literal: d))"
         let now = plan.now ?? Date()
         // Built once, bound once per source that applies it.
         let conditions = plan.filters.conditions(seen: plan.seen, publishedBy: now)
@@ -87,7 +117,7 @@ struct RecommendationStore: Sendable {
                 (SELECT e.item_id AS id, 'knn' AS src, \(unescaped: Self.fingerprint("e.")) AS fp, \(unescaped: itemColumns), pp.score_log2, \
                 NULL::float8 AS cv, NULL::float8 AS cvn \
                 FROM item_embeddings e JOIN items i ON i.id = e.item_id LEFT JOIN item_popularity pp ON pp.item_id = e.item_id \
-                WHERE e.dims = \(literal: d) AND e.kind = \(bind: kind)\(fragment: conditions) \
+                WHERE e.space = \(literal: space.name) AND e.dims = \(literal: d) AND e.kind = \(bind: kind)\(fragment: conditions) \
                 ORDER BY e.embedding::halfvec(\(literal: d)) <=> \(bind: PGVector.halfvec(v))::halfvec(\(literal: d)) LIMIT \(literal: plan.knn))
                 """)
         }
@@ -153,7 +183,8 @@ struct RecommendationStore: Sendable {
     ///
     /// - Returns: the de-duplicated candidates and the largest stored popularity counter.
     func candidates(_ conn: PGConnection, plan: Plan) throws -> (candidates: [Candidate], maxPopularity: DecayedScore) {
-        let d = configuration.dimensions
+        let space = plan.space ?? defaultSpace
+        let vectorCache = vectorCaches.cache(for: space.name)
         guard let query = candidateQuery(plan) else { return ([], .empty) }
         let run = { (conn: PGConnection) throws -> PostgresRows in try conn.query(query, resultFormat: .binary, prepared: configuration.preparedStatements) }
         let rows: PostgresRows
@@ -206,7 +237,7 @@ struct RecommendationStore: Sendable {
             // read together with the vector (a write in between only makes the next request fetch again).
             let fetched = try conn.query(
                 "SELECT item_id, \(unescaped: Self.fingerprint("")), embedding FROM item_embeddings "
-                    + "WHERE item_id = ANY(\(bind: Array(missing.keys))::text[]) AND kind = \(bind: configuration.embeddingKind) AND dims = \(literal: d)",
+                    + "WHERE item_id = ANY(\(bind: Array(missing.keys))::text[]) AND space = \(literal: space.name) AND kind = \(bind: space.kind) AND dims = \(literal: space.dims)",
                 resultFormat: .binary, prepared: configuration.preparedStatements)
             var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()
             entries.reserveCapacity(fetched.count)
@@ -225,14 +256,15 @@ struct RecommendationStore: Sendable {
         return (out, maxPop)
     }
 
-    /// Loads up to `limit` item vectors (of the served kind and dimension) with ids after `after`, in id
-    /// order, into the vector cache; one page of the start-up warm-up.
+    /// Loads up to `limit` item vectors (of the space's kind and dimension) with ids after `after`, in id
+    /// order, into the space's vector cache; one page of the start-up warm-up.
     ///
     /// - Returns: rows read and the last id (nil when there are no more).
-    func warmVectorCache(_ conn: PGConnection, after: String, limit: Int) throws -> (rows: Int, last: String?) {
+    func warmVectorCache(_ conn: PGConnection, space: ServingSpace, after: String, limit: Int) throws -> (rows: Int, last: String?) {
+        let vectorCache = vectorCaches.cache(for: space.name)
         let rows = try conn.query(
             "SELECT item_id, \(unescaped: Self.fingerprint("")), embedding FROM item_embeddings "
-                + "WHERE item_id > \(bind: after) AND kind = \(bind: configuration.embeddingKind) AND dims = \(literal: configuration.dimensions) "
+                + "WHERE item_id > \(bind: after) AND space = \(literal: space.name) AND kind = \(bind: space.kind) AND dims = \(literal: space.dims) "
                 + "ORDER BY item_id LIMIT \(literal: limit)",
             resultFormat: .binary)
         var entries = [(id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float)]()

@@ -45,6 +45,8 @@ public struct RecommendationsResponse: Codable, Sendable, ResponseEncodable, API
         ]).described("Each signal's contribution; they add up to the score.")
     }
 
+    /// With `explain=true`: the embedding space that ranked the list (docs/models.md).
+    public var embeddingSpace: String?
     public var fallback: Bool
     /// The item of `GET /v1/items/{itemId}/similar`.
     public var itemId: String?
@@ -56,13 +58,15 @@ public struct RecommendationsResponse: Codable, Sendable, ResponseEncodable, API
     public var userId: String?
 
     public static let jsonSchema = JSONSchema.object([
+        "embeddingSpace": JSONSchema.string.described("With explain=true: the embedding space (model and dimension) that ranked the list."),
         "fallback": JSONSchema.boolean.described("True when the user has no profile yet: popularity and freshness only."),
         "itemId": .string, "items": .array(Item.jsonSchema), "requestId": .string,
         "strategy": .enumeration(["blended", "popularity_freshness", "similar", "search", "average_vector", "best_score"]),
         "userId": .string,
-    ], optional: ["itemId", "userId"])
+    ], optional: ["embeddingSpace", "itemId", "userId"])
 
     public init(_ result: RecommendationResult, explain: Bool, requestID: String, userID: String? = nil, itemID: String? = nil) {
+        embeddingSpace = explain ? result.space : nil
         fallback = result.fallback
         itemId = itemID
         requestId = requestID

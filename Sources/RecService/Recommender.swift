@@ -1,3 +1,4 @@
+import EmbeddingSpaces
 import RecCore
 import Foundation
 import Postgres
@@ -11,8 +12,13 @@ import Synchronization
 /// (checked by content hash; misses in one binary follow-up), then exact per-signal rescoring here. A
 /// recommendation costs the profile lookup and the kNN statement on one connection, and the popular/fresh
 /// statement on another in parallel or none (plus the follow-up while the cache lacks some vector).
+///
+/// Every request reads the live embedding space once, at its start (``servingSpace()``), and uses it for
+/// everything it does, so a switch-over in between cannot mix two models' vectors in one answer.
 public final class Recommender: Sendable {
     public let configuration: RecommenderConfiguration
+    /// The embedding spaces; requests are served from the live one.
+    public let spaces: EmbeddingSpaceRegistry
     let pool: PostgresPool
     let store: RecommendationStore
 
@@ -21,35 +27,59 @@ public final class Recommender: Sendable {
     private let inFlight = Atomic<Int>(0)
     let parallelSourcesUpTo: Int
 
-    /// - Parameter parallelSourcesUpTo: while at most this many recommendations are in flight, popular and
-    ///   fresh candidates come from a second connection in parallel; above it, from the kNN statement.
-    ///   Default: the cores of this machine.
-    public init(pool: PostgresPool, configuration: RecommenderConfiguration, parallelSourcesUpTo: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// - Parameters:
+    ///   - parallelSourcesUpTo: while at most this many recommendations are in flight, popular and
+    ///     fresh candidates come from a second connection in parallel; above it, from the kNN statement.
+    ///     Default: the cores of this machine.
+    ///   - spaces: the embedding spaces (`rec serve`: read from the database); default: the one space
+    ///     `default` of the configuration's dimension and kind.
+    public init(pool: PostgresPool, configuration: RecommenderConfiguration, spaces: EmbeddingSpaceRegistry? = nil,
+                parallelSourcesUpTo: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.parallelSourcesUpTo = parallelSourcesUpTo
         self.pool = pool
         self.configuration = configuration
         self.store = RecommendationStore(configuration: configuration)
+        self.spaces = spaces ?? EmbeddingSpaceRegistry(fixed: .default(model: "unspecified", dims: configuration.dimensions,
+                                                                       mode: configuration.embeddingKind == "fused" ? .fused : .separate))
     }
 
     private var seenTypes: [String] { configuration.seenEventTypes }
 
-    /// Fills the item vector cache from `item_embeddings` (id order, `pageSize` rows a statement, each on a
-    /// pool connection of its own so requests interleave) until the cache is full or every vector is
-    /// in; run at start so a warm service answers recommendations without the follow-up vector statement.
+    /// The space a request is served from: the live one, now. Take it once per request.
+    ///
+    /// - Throws: while the spaces cannot be read (the database does not answer at start).
+    public func servingSpace() async throws -> ServingSpace {
+        let live = try await spaces.ready().live
+        return ServingSpace(name: live.name, dims: live.dims, kind: live.servedKind(preferred: configuration.embeddingKind),
+                            modelID: spaces.isDatabaseBacked ? live.model : nil)
+    }
+
+    /// `space`, or the space to serve now.
+    private func resolved(_ space: ServingSpace?) async throws -> ServingSpace {
+        if let space { return space }
+        return try await servingSpace()
+    }
+
+    /// Fills the item vector cache of `space` (default: the live one) from `item_embeddings` (id order,
+    /// `pageSize` rows a statement, each on a pool connection of its own so requests interleave) until the
+    /// cache is full or every vector is in; run at start (and after a switch-over) so a warm service answers
+    /// recommendations without the follow-up vector statement.
     ///
     /// - Returns: the number of vectors cached afterwards.
     @discardableResult
-    public func warmVectorCache(pageSize: Int = 2_000) async throws -> Int {
+    public func warmVectorCache(space: ServingSpace? = nil, pageSize: Int = 2_000) async throws -> Int {
         let store = self.store
+        let space = try await resolved(space)
+        let cache = store.vectorCaches.cache(for: space.name)
         var after = ""
-        while !store.vectorCache.isFull {
+        while !cache.isFull {
             try Task.checkCancellation()
             let from = after
-            let page = try await pool.withConnection { conn in try store.warmVectorCache(conn, after: from, limit: max(1, pageSize)) }
+            let page = try await pool.withConnection { conn in try store.warmVectorCache(conn, space: space, after: from, limit: max(1, pageSize)) }
             guard let last = page.last else { break }
             after = last
         }
-        return store.vectorCache.count
+        return cache.count
     }
 
     /// Personalized recommendations; `contextItems` (cart, viewed page) act as extra positives.
@@ -58,13 +88,14 @@ public final class Recommender: Sendable {
     public func recommend(userID: String, request: ListingRequest, contextItems: [String] = [], now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
+        let space = try await servingSpace()
         let seen = SeenExclusion(userID: userID, eventTypes: seenTypes, limit: config.seenLimit)
         var excluding = request.filters
         excluding.exclude += contextItems
         let filters = excluding
         // Without a vector signal the page is popular and fresh items only: a page more of each.
         let lists: @Sendable (Bool) -> RecommendationStore.Plan = { fallback in
-            RecommendationStore.Plan(popular: config.popularCandidates + (fallback ? request.limit : 0),
+            RecommendationStore.Plan(space: space, popular: config.popularCandidates + (fallback ? request.limit : 0),
                                      fresh: config.freshCandidates + (fallback ? request.limit : 0), filters: filters, seen: seen, now: now)
         }
         // Popular and fresh candidates do not depend on the profile: while a core is spare, their statement
@@ -75,10 +106,10 @@ public final class Recommender: Sendable {
         defer { inFlight.subtract(1, ordering: .relaxed) }
         async let listed = parallel ? pool.withConnection { conn in try store.candidates(conn, plan: lists(false)) } : nil
         let personal = try await pool.withConnection { conn -> (query: BlendQuery, candidates: [Candidate], maxPopularity: DecayedScore) in
-            let profile = try store.profile(conn, userID: userID)
+            let profile = try store.profile(conn, userID: userID, space: space)
             var context: [Float]?
             if !contextItems.isEmpty {
-                let vectors = try store.itemVectors(conn, ids: contextItems)
+                let vectors = try store.itemVectors(conn, ids: contextItems, space: space)
                 let missing = contextItems.filter { vectors[$0] == nil }
                 if !missing.isEmpty { throw RecServiceError(.notFound, "unknown context items: \(missing.prefix(20).joined(separator: ", "))") }
                 context = VectorMath.weightedSum(contextItems.compactMap { vectors[$0] }.map { ($0, 1) })
@@ -86,7 +117,7 @@ public final class Recommender: Sendable {
             let query = BlendQuery(longTerm: profile?.longTerm, session: profile?.session,
                                    sessionWeight: config.weights.sessionWeight(sessionAt: profile?.sessionAt, now: now),
                                    negative: profile?.negative, context: context)
-            var plan = RecommendationStore.Plan(knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen,
+            var plan = RecommendationStore.Plan(space: space, knn: config.knnCandidates(limit: request.limit), filters: filters, seen: seen,
                                                 covisit: config.usesCovisit ? .user(userID) : nil, now: now)
             if let v = query.candidateVector(weights: config.weights) { plan.vectors = [v] }
             if !parallel {
@@ -109,7 +140,7 @@ public final class Recommender: Sendable {
         let top = personal.maxPopularity.log2 > maxPop.log2 ? personal.maxPopularity : maxPop
         let scored = Blender(weights: config.weights).score(candidates, query: query, maxPopularity: top, now: now)
         let ranked = DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit)
-        return RecommendationResult(items: ranked, strategy: fallback ? "popularity_freshness" : "blended", fallback: fallback)
+        return RecommendationResult(items: ranked, strategy: fallback ? "popularity_freshness" : "blended", fallback: fallback, space: space.name.value)
     }
 
     /// Items like `itemID` (cosine to its vector), with the same filters and diversity.
@@ -120,41 +151,47 @@ public final class Recommender: Sendable {
     public func similar(itemID: String, request: ListingRequest, signals: SimilaritySignals = .all, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
+        let space = try await servingSpace()
         return try await pool.withConnection { conn in
-            guard let v = try store.itemVectors(conn, ids: [itemID])[itemID] else {
-                throw RecServiceError(.notFound, "item \(itemID) does not exist or has no \(config.embeddingKind) vector of dimension \(config.dimensions)")
+            guard let v = try store.itemVectors(conn, ids: [itemID], space: space)[itemID] else {
+                throw RecServiceError(.notFound, "item \(itemID) does not exist or has no \(space.kind) vector of dimension \(space.dims)")
             }
             var filters = request.filters
             filters.exclude.append(itemID)
-            let plan = RecommendationStore.Plan(vectors: signals.usesContent ? [v] : [], knn: config.knnCandidates(limit: request.limit), filters: filters,
+            let plan = RecommendationStore.Plan(space: space, vectors: signals.usesContent ? [v] : [], knn: config.knnCandidates(limit: request.limit), filters: filters,
                                                 covisit: signals.usesBehaviour ? .items([itemID], weights: [1]) : nil, now: now)
             let (candidates, _) = try store.candidates(conn, plan: plan)
             let scored = Self.queryScores(candidates, query: signals.usesContent ? v : [], weights: config.weights)
             return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
-                                        strategy: "similar", fallback: false)
+                                        strategy: "similar", fallback: false, space: space.name.value)
         }
     }
 
     /// kNN for an embedded query, optionally personalized: `(1 − w)·cos(query) + w·cos(long-term)`.
-    public func search(vector: [Float], request: ListingRequest, userID: String?, personalization: Float, now: Date = Date()) async throws -> RecommendationResult {
+    ///
+    /// - Parameter space: the space `vector` was embedded for (with its model and dimension; default: the live
+    ///   one now). The search route takes the space first, embeds the query for it, then passes it here.
+    public func search(vector: [Float], request: ListingRequest, userID: String?, personalization: Float, space: ServingSpace? = nil,
+                       now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
-        guard vector.count == config.dimensions else {
-            throw RecServiceError(.upstream, "the embedding endpoint returned \(vector.count) dimensions, expected \(config.dimensions)")
+        let space = try await resolved(space)
+        guard vector.count == space.dims else {
+            throw RecServiceError(.upstream, "the embedding endpoint returned \(vector.count) dimensions, expected \(space.dims)")
         }
         return try await pool.withConnection { conn in
             var profile: UserProfileVectors?
-            if let userID, personalization > 0 { profile = try store.profile(conn, userID: userID) }
+            if let userID, personalization > 0 { profile = try store.profile(conn, userID: userID, space: space) }
             var weights = BlendWeights()
             weights.longTerm = personalization
             weights.session = 0; weights.negative = 0; weights.popularity = 0; weights.freshness = 0; weights.context = 0; weights.covisit = 0
             let query = BlendQuery(longTerm: profile?.longTerm, query: vector, queryWeight: 1 - personalization)
-            let plan = RecommendationStore.Plan(vectors: [query.candidateVector(weights: weights) ?? vector],
+            let plan = RecommendationStore.Plan(space: space, vectors: [query.candidateVector(weights: weights) ?? vector],
                                                 knn: config.knnCandidates(limit: request.limit), filters: request.filters, now: now)
             let (candidates, _) = try store.candidates(conn, plan: plan)
             let scored = Blender(weights: weights).score(candidates, query: query, maxPopularity: .empty, now: now)
             return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
-                                        strategy: "search", fallback: false)
+                                        strategy: "search", fallback: false, space: space.name.value)
         }
     }
 
@@ -173,9 +210,10 @@ public final class Recommender: Sendable {
                           request: ListingRequest, now: Date = Date()) async throws -> RecommendationResult {
         let config = configuration
         let store = self.store
+        let space = try await servingSpace()
         return try await pool.withConnection { conn in
             let ids = Array(Set((positive + negative).map(\.id)))
-            let vectors = try store.itemVectors(conn, ids: ids)
+            let vectors = try store.itemVectors(conn, ids: ids, space: space)
             let missing = ids.filter { vectors[$0] == nil }.sorted()
             if !missing.isEmpty && !ignoreMissing {
                 throw RecServiceError(.notFound, "unknown example items: \(missing.prefix(20).joined(separator: ", "))")
@@ -194,15 +232,15 @@ public final class Recommender: Sendable {
                 guard let q = ExampleStrategy.averageVector(positive: pos, negative: neg) else {
                     throw RecServiceError(.invalidInput, "the examples cancel out")
                 }
-                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: [q], knn: knn, filters: filters, covisit: behaviour, now: now))
+                let (candidates, _) = try store.candidates(conn, plan: .init(space: space, vectors: [q], knn: knn, filters: filters, covisit: behaviour, now: now))
                 let scored = Self.queryScores(candidates, query: VectorMath.normalized(q), weights: config.weights)
                 return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
-                                            strategy: strategy.rawValue, fallback: false)
+                                            strategy: strategy.rawValue, fallback: false, space: space.name.value)
             case .bestScore:
                 // One kNN per positive (the candidates best_score can rank high); negatives only: away from them.
                 var seeds = pos.sorted { $0.weight > $1.weight }.prefix(16).map(\.vector)
                 if seeds.isEmpty, let away = ExampleStrategy.averageVector(positive: [], negative: neg) { seeds = [away] }
-                let (candidates, _) = try store.candidates(conn, plan: .init(vectors: seeds, knn: knn, filters: filters, covisit: behaviour, now: now))
+                let (candidates, _) = try store.candidates(conn, plan: .init(space: space, vectors: seeds, knn: knn, filters: filters, covisit: behaviour, now: now))
                 let pv = pos.map(\.vector), nv = neg.map(\.vector)
                 let maxCovisit = Candidate.strongestCovisit(candidates)
                 let scored = candidates.map { c -> ScoredItem in
@@ -212,7 +250,7 @@ public final class Recommender: Sendable {
                     return ScoredItem(candidate: c, explanation: e)
                 }
                 return RecommendationResult(items: DiversityReranker(lambda: 1 - request.diversity).rerank(scored, limit: request.limit),
-                                            strategy: strategy.rawValue, fallback: false)
+                                            strategy: strategy.rawValue, fallback: false, space: space.name.value)
             }
         }
     }

@@ -89,8 +89,10 @@ extension RouteTable {
         let user = try o.string("userId")
         let personalization = Float(try o.number("personalization", in: 0...1) ?? (user == nil ? 0 : 0.3))
         guard let embedder = call.deps.embedder else { throw RecServiceError(.unavailable, "search is not configured (no embedding endpoint)") }
-        let vector = try await embedder.embed(text: text, image: image, dimensions: call.deps.recommender.configuration.dimensions)
-        let result = try await call.deps.recommender.search(vector: vector, request: listing, userID: user, personalization: personalization)
+        // One space for the whole search: the query is embedded with its model and dimension, then searched in it.
+        let space = try await call.deps.recommender.servingSpace()
+        let vector = try await embedder.embed(text: text, image: image, dimensions: space.dims, modelID: space.modelID)
+        let result = try await call.deps.recommender.search(vector: vector, request: listing, userID: user, personalization: personalization, space: space)
         return RecommendationsResponse(result, explain: explain, requestID: call.requestID)
     }
 

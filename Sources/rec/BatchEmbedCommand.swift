@@ -2,8 +2,11 @@ import RecApp
 import ArgumentParser
 import BedrockClient
 import Consumers
+import EmbeddingSpaces
 import Finetuning
 import Foundation
+import Logging
+import Postgres
 
 /// `rec batch-embed …`: embedding the catalog with Bedrock batch inference (CreateModelInvocationJob).
 struct BatchEmbedCommand: AsyncParsableCommand {
@@ -14,8 +17,8 @@ struct BatchEmbedCommand: AsyncParsableCommand {
     )
 }
 
-/// The embedding settings batch jobs must share with streaming ingest (model, dimension, text policy), refused when
-/// a batch record per item cannot express them.
+/// The settings batch jobs share with streaming ingest (text policy, model families), and the embedding space a job
+/// is for, refused when one batch record per item cannot express it.
 private struct BatchEmbeddingSettings {
     let app: AppConfiguration
     let embedding: BedrockClientConfiguration
@@ -29,12 +32,35 @@ private struct BatchEmbeddingSettings {
         } catch let e as BedrockError {
             throw JobCommandSupport.usage(e.message)
         }
-        guard embedding.family == .titan else {
-            throw JobCommandSupport.usage("batch embedding supports Titan Multimodal Embeddings G1 only: a Nova caption with an image is two requests, not one record per item (BEDROCK_MODEL_ID=\(embedding.modelID))")
+    }
+
+    /// The space `name` (default: the live one) from the database, if batch embedding can fill it, and the registry
+    /// whose writes lock it against retirement.
+    func space(named name: String?, pool: PostgresPool) async throws -> (space: EmbeddingSpace, registry: EmbeddingSpaceRegistry) {
+        let registry: EmbeddingSpaceRegistry, set: EmbeddingSpaceSet
+        do {
+            registry = try await app.embeddingSpaces(pool: pool, logger: Logger(label: "rec.batch-embed"))
+            set = try await registry.ready()
+        } catch let e as ConfigurationError {
+            throw JobCommandSupport.usage(e.description)
         }
-        guard app.embeddingMode == CatalogIngestConfiguration.EmbeddingMode.fused.rawValue else {
-            throw JobCommandSupport.usage("batch embedding supports REC_EMBEDDING_MODE=fused only (one vector, one record per item)")
+        let space: EmbeddingSpace
+        if let name {
+            guard let n = EmbeddingSpace.validName(name), let found = set.named(n) else {
+                throw JobCommandSupport.usage("no embedding space '\(name)' (rec models status lists them)")
+            }
+            space = found
+        } else {
+            space = set.live
         }
+        guard space.isWritten else { throw JobCommandSupport.usage("embedding space \(space.name) is retired") }
+        guard embedding.family(forModelID: space.model) == .titan else {
+            throw JobCommandSupport.usage("batch embedding supports Titan Multimodal Embeddings G1 spaces only: space \(space.name) uses \(space.model), and a Nova caption with an image is two requests, not one record per item")
+        }
+        guard space.mode == .fused else {
+            throw JobCommandSupport.usage("batch embedding supports fused spaces only (one vector, one record per item); space \(space.name) is \(space.mode.rawValue)")
+        }
+        return (space, registry)
     }
 }
 
@@ -45,16 +71,19 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
         abstract: "Write the catalog as batch inference input and start a CreateModelInvocationJob.",
         discussion: """
             Each live item becomes {"recordId": <item id>, "modelInput": <the InvokeModel body streaming ingest sends for it>} \
-            (caption and image as ingest builds them; BEDROCK_MODEL_ID, BEDROCK_EMBEDDING_DIMENSIONS, BEDROCK_TEXT_POLICY). \
+            for the embedding space --space (default: the live one): its model and dimension, the caption and image as ingest \
+            builds them, BEDROCK_TEXT_POLICY. The job runs that space's model. \
             The input goes to --input: s3://bucket/prefix (a signed PUT; AWS_ENDPOINT_URL_S3 for path style) or a local \
             directory or file:// URI (for rec titan-local). Bedrock needs at least 100 records per job: a smaller catalog is \
-            refused before anything is sent. Titan, fused mode only. Exit codes: 0 started, 1 refused by Bedrock, 2 usage error.
+            refused before anything is sent. Titan spaces in fused mode only. Exit codes: 0 started, 1 refused by Bedrock, 2 usage \
+            error.
             """
     )
 
     @Option(help: "Where the input JSONL goes: s3://bucket/prefix, a local directory or file:// URI (a name ending in .jsonl is the file itself).") var input: String
     @Option(help: "Where Bedrock writes the output: s3://bucket/prefix, a local directory or file:// URI.") var output: String
     @Option(help: "IAM role Bedrock assumes to read the input and write the output.") var roleArn: String
+    @Option(help: "The embedding space the vectors are for (default: the live one; rec models status lists them).") var space: String?
     @Option(help: "Job name (default: rec-embed-<unix time>).") var jobName: String?
     @Option(help: "Stop after this many records (split a large catalog over jobs: see --after).") var limit: Int?
     @Option(help: "Start after this item id (the previous run's last item, which it prints).") var after: String?
@@ -80,15 +109,16 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
         } catch { throw JobCommandSupport.usage(error.message) }
         let client = writeOnly ? nil : try JobCommandSupport.client()
         let report: BatchEmbeddingInputWriter.Report
+        let target: EmbeddingSpace
         do {
             let pool = try settings.app.makePool()
             defer { pool.close() }
+            target = try await settings.space(named: space, pool: pool).space
             let transport = CurlHTTPTransport()
             let access = try settings.app.s3Access(transport: transport)
             let writer = BatchEmbeddingInputWriter(
                 pool: pool, fetcher: try settings.app.imageFetcher(transport: transport, s3: access), s3: S3ObjectClient(transport: transport, access: access),
-                modelID: settings.embedding.modelID, dimensions: settings.embedding.dimensions, textPolicy: settings.embedding.textPolicy,
-                progress: quiet ? nil : ProgressReporter())
+                space: target, textPolicy: settings.embedding.textPolicy, progress: quiet ? nil : ProgressReporter())
             report = try await writer.write(to: inputLocation, name: name, limit: limit, after: after)
         } catch let e as FinetuneError where e.code == .usage || e.code == .io {
             throw JobCommandSupport.usage(e.message)
@@ -102,13 +132,13 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
                        : "wrote \(report.records) records (\(report.bytes) bytes) to \(report.input)" + (skipped.isEmpty ? "" : "\n" + skipped))
             return
         }
-        let request = CreateModelInvocationJobRequest(jobName: name, roleArn: roleArn, modelId: settings.embedding.modelID, inputS3Uri: report.input,
+        let request = CreateModelInvocationJobRequest(jobName: name, roleArn: roleArn, modelId: target.model, inputS3Uri: report.input,
                                                       outputS3Uri: outputLocation.uri, clientRequestToken: UUID().uuidString, timeoutDurationInHours: timeoutHours)
         do {
             let arn = try await client.createModelInvocationJob(request)
             print(json ? JobCommandSupport.json(Started(jobArn: arn, input: report))
                        : "wrote \(report.records) records to \(report.input)" + (skipped.isEmpty ? "" : "\n" + skipped)
-                         + "\nstarted \(name): \(arn)\nfollow it with: rec batch-embed status \(arn) --wait\nthen: rec batch-embed ingest \(arn)")
+                         + "\nstarted \(name) for space \(target.name) (\(target.model), \(target.dims)-d): \(arn)\nfollow it with: rec batch-embed status \(arn) --wait\nthen: rec batch-embed ingest \(arn) --space \(target.name)")
         } catch { throw JobCommandSupport.failure(error) }
     }
 }
@@ -167,13 +197,14 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
         discussion: """
             Reads <output>/<job id>/*.out. Every record is checked against its item now (caption and image rebuilt as ingest \
             builds them): records of items changed or deleted since the input was written are skipped and listed; records the \
-            job failed are listed with Bedrock's error. The job's model must be BEDROCK_MODEL_ID and its vectors \
-            BEDROCK_EMBEDDING_DIMENSIONS long (the live model of streaming ingest), else nothing is stored. Exit codes: 0 all \
-            stored or skipped as changed, 1 some records failed or were unusable (listed), 2 usage error.
+            job failed are listed with Bedrock's error. The vectors go to the embedding space --space (default: the live one), \
+            whose model must be the job's and whose dimension its vectors', else nothing is stored. Exit codes: 0 all stored or \
+            skipped as changed, 1 some records failed or were unusable (listed), 2 usage error.
             """
     )
 
     @Argument(help: "Job ARN (or name, for rec titan-local).") var job: String
+    @Option(help: "The embedding space to fill (default: the live one).") var space: String?
     @Flag(help: "The report as JSON on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
@@ -185,18 +216,19 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
         guard ["Completed", "PartiallyCompleted"].contains(found.status ?? "") else {
             throw JobCommandSupport.usage("the job is \(found.status ?? "unknown"), not Completed or PartiallyCompleted: nothing to ingest yet (rec batch-embed status \(job) --wait)")
         }
-        guard found.modelId == settings.embedding.modelID else {
-            throw JobCommandSupport.usage("the job embedded with \(found.modelId), but streaming ingest stores \(settings.embedding.modelID) (BEDROCK_MODEL_ID): vectors of two models never share a space; refusing")
-        }
         let report: BatchEmbeddingIngest.Report
         do {
             let pool = try settings.app.makePool()
             defer { pool.close() }
+            let (target, registry) = try await settings.space(named: space, pool: pool)
+            guard found.modelId == target.model else {
+                throw JobCommandSupport.usage("the job embedded with \(found.modelId), but space \(target.name) holds vectors of \(target.model): vectors of two models never share a space; refusing (--space names another space)")
+            }
             let transport = CurlHTTPTransport()
             let access = try settings.app.s3Access(transport: transport)
             let s3 = S3ObjectClient(transport: transport, access: access)
             let ingest = BatchEmbeddingIngest(
-                pool: pool, store: CatalogStore(pool: pool, model: settings.embedding.modelID, dimensions: settings.embedding.dimensions),
+                pool: pool, store: CatalogStore(pool: pool, spaces: registry), space: target,
                 fetcher: try settings.app.imageFetcher(transport: transport, s3: access), s3: s3, textPolicy: settings.embedding.textPolicy,
                 progress: quiet ? nil : ProgressReporter())
             report = try await ingest.run(try await BatchEmbeddingIngest.outputFiles(of: found, s3: s3))

@@ -2,6 +2,7 @@ import RecApp
 import ArgumentParser
 import BedrockClient
 import Consumers
+import EmbeddingSpaces
 import Foundation
 import Kafka
 import Logging
@@ -44,7 +45,9 @@ struct CatalogOptions: ParsableArguments {
     var embedConcurrency: Int = 16
 
     /// Builds the catalog consumer service and the resources it needs (closed by the caller after the run).
-    func makeService(_ app: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) async throws -> BatchConsumerService<CatalogIngest> {
+    /// - Parameter spaces: the embedding spaces to write (nil: the one space `default` of these options, as `rec eval` runs it).
+    func makeService(_ app: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, spaces: EmbeddingSpaceRegistry? = nil,
+                     logger: Logger) async throws -> BatchConsumerService<CatalogIngest> {
         let kafka = try app.kafkaConfiguration()
         let topic = self.topic ?? app.catalogTopic
         guard let mode = CatalogIngestConfiguration.EmbeddingMode(rawValue: self.mode ?? app.embeddingMode) else {
@@ -62,11 +65,12 @@ struct CatalogOptions: ParsableArguments {
                                  region: embedder.configuration.region, endpoint: app.s3Endpoint)
         let fetcher = try app.imageFetcher(transport: transport, s3: s3)
         try await app.ensureTopics(try app.catalogTopicSpecs(topic), logger: logger)
+        let spaces = spaces ?? EmbeddingSpaceRegistry(fixed: ingestConfig.space)
         let handler = CatalogIngest(pool: pool, embedder: embedder, fetcher: fetcher,
-                                    configuration: ingestConfig, logger: logger)
+                                    configuration: ingestConfig, spaces: spaces, logger: logger)
         let consumer = try KafkaConsumer(configuration: kafka, groupID: group ?? app.catalogGroup, topics: [topic], logger: logger)
         logger.info("catalog pipeline ready", metadata: [
-            "topic": "\(topic)", "mode": "\(mode.rawValue)", "dimensions": "\(dims)", "model": "\(ingestConfig.modelID)", "family": "\(ingestConfig.family.rawValue)",
+            "topic": "\(topic)", "family": "\(ingestConfig.family.rawValue)", "spaces": "\(spaces.current.writeTargets.map { "\($0.name) (\($0.model), \($0.dims), \($0.mode.rawValue))" }.joined(separator: ", "))",
             "endpoint": "\(embedder.configuration.endpoint)",
             "imageAllowCIDRs": "\(fetcher.addressPolicy.allowed.map(\.description).joined(separator: ","))",
             "imageFileDir": "\(fetcher.fileDirectory?.path ?? "off")",
@@ -109,11 +113,15 @@ struct ConsumeAll: AsyncParsableCommand {
             producer.close()
             pool.close()
         }
-        var services: [any Service] = []
-        if let catalog { services.append(try await catalog.makeService(app, pool: pool, producer: producer, logger: logger)) }
+        // The embedding spaces every pipeline writes (registering `default` from the catalog options or the
+        // settings on an empty database), re-read every REC_EMBEDDING_SPACE_REFRESH_S.
+        let seed = try app.embeddingSpaceSeed(dimensions: catalog?.dimensions, mode: catalog?.mode)
+        let spaces = try await app.embeddingSpaces(pool: pool, seed: seed, logger: logger)
+        var services: [any Service] = [EmbeddingSpaceMonitor(registry: spaces, logger: logger)]
+        if let catalog { services.append(try await catalog.makeService(app, pool: pool, producer: producer, spaces: spaces, logger: logger)) }
         if let interactions {
             try await interactions.ensureTopics(app, logger: logger)
-            services += try interactions.makeServices(app, pool: pool, producer: producer, logger: logger)
+            services += try interactions.makeServices(app, pool: pool, producer: producer, spaces: spaces, logger: logger)
         }
         if let port = try app.metricsPort() {
             services.append(AppMetrics.endpoint(host: app.httpHost, port: port, logger: logger, ready: try AppMetrics.readiness(app, pool: pool)))

@@ -1,6 +1,7 @@
 import RecApp
 import ArgumentParser
 import Consumers
+import EmbeddingSpaces
 import Foundation
 import Kafka
 import Logging
@@ -58,7 +59,9 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
             pool.close()
         }
         try await ensureTopics(config, logger: logger)
-        var services = try makeServices(config, pool: pool, producer: producer, logger: logger)
+        let spaces = try await config.embeddingSpaces(pool: pool, logger: logger)
+        var services = try makeServices(config, pool: pool, producer: producer, spaces: spaces, logger: logger)
+        services.append(EmbeddingSpaceMonitor(registry: spaces, logger: logger))
         if let port = try config.metricsPort() { services.append(AppMetrics.endpoint(host: config.httpHost, port: port, logger: logger, ready: try AppMetrics.readiness(config, pool: pool))) }
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
@@ -70,8 +73,9 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
 
     /// The interaction consumer and its pending-fold timer, for this command and for
     /// `rec consume all` (`services += try ConsumeInteractionsCommand().makeServices(...)`).
-    func makeServices(_ config: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, logger: Logger) throws -> [any Service] {
-        let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), logger: logger)
+    func makeServices(_ config: AppConfiguration, pool: PostgresPool, producer: KafkaProducer, spaces: EmbeddingSpaceRegistry? = nil,
+                      logger: Logger) throws -> [any Service] {
+        let store = ProfileStore(pool: pool, configuration: try config.profileConfiguration(), spaces: spaces, logger: logger)
         let topic = self.topic ?? config.eventsTopic, group = self.group ?? config.interactionsGroup
         let consumer = try KafkaConsumer(configuration: try config.kafkaConfiguration(), groupID: group, topics: [topic], logger: logger)
         let interval = Duration.milliseconds(Int64(pendingInterval * 1000))
@@ -81,7 +85,8 @@ struct ConsumeInteractionsCommand: AsyncParsableCommand {
             deadLetters: DeadLetterPublisher(producer: producer),
             configuration: BatchConsumerConfiguration(name: "interactions", maxBatchSize: batchSize),
             logger: logger)
-        logger.info("interaction pipeline ready", metadata: ["topic": "\(topic)", "group": "\(group)", "dimension": "\(store.configuration.dimension)"])
+        logger.info("interaction pipeline ready", metadata: ["topic": "\(topic)", "group": "\(group)",
+                                                             "spaces": "\(store.spaces.current.writeTargets.map { "\($0.name) (\($0.dims))" }.joined(separator: ", "))"])
         return [service, PendingFoldService(store: store, interval: interval, logger: logger),
                 TransitionCompactionService(store: store, interval: .seconds(Int64(compactMinutes * 60)), logger: logger)]
     }

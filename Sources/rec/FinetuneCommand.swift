@@ -23,7 +23,7 @@ struct FinetuneDatasetCommand: AsyncParsableCommand {
 }
 
 /// Prints `message` on stderr and exits 2 (usage or I/O error).
-private func usageFailure(_ message: String) -> ExitCode {
+func usageFailure(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     return ExitCode(2)
 }

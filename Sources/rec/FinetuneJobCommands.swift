@@ -6,10 +6,7 @@ import Foundation
 /// Helpers shared by the Bedrock job commands (`rec finetune start|status|list|stop|provision`, `rec batch-embed`).
 enum JobCommandSupport {
     /// Prints `message` on stderr and exits 2 (usage error: nothing was sent).
-    static func usage(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode(2)
-    }
+    static func usage(_ message: String) -> ExitCode { usageFailure(message) }
 
     /// Prints a Bedrock failure on stderr (code, Bedrock's message, HTTP status, request id; never credentials) and
     /// exits 2 for a request refused before sending, else 1.
@@ -139,14 +136,14 @@ struct FinetuneStatusCommand: AsyncParsableCommand {
     @Option(help: "Seconds between polls with --wait.") var interval: Double = 30
     @Flag(help: "The GetModelCustomizationJob document as JSON on stdout.") var json = false
 
-    static func line(_ j: ModelCustomizationJob) -> String {
+    static func line(_ j: BedrockClient.ModelCustomizationJob) -> String {
         var s = "\(j.jobName): \(j.status ?? "unknown")"
         if let loss = j.trainingMetrics?.trainingLoss { s += ", training loss \(loss)" }
         if let v = j.validationMetrics?.compactMap(\.validationLoss), !v.isEmpty { s += ", validation loss " + v.map { "\($0)" }.joined(separator: "/") }
         return s
     }
 
-    static func text(_ j: ModelCustomizationJob) -> String {
+    static func text(_ j: BedrockClient.ModelCustomizationJob) -> String {
         var rows: [(String, String)] = [("job", j.jobName), ("arn", j.jobArn), ("status", j.status ?? "unknown")]
         if let m = j.failureMessage { rows.append(("failure", m)) }
         if let base = j.baseModelArn { rows.append(("base model", base)) }
@@ -165,7 +162,7 @@ struct FinetuneStatusCommand: AsyncParsableCommand {
     func run() async throws {
         guard interval >= 0 else { throw JobCommandSupport.usage("--interval must not be negative") }
         let client = try JobCommandSupport.client()
-        let result: ModelCustomizationJob
+        let result: BedrockClient.ModelCustomizationJob
         do {
             result = wait
                 ? try await JobCommandSupport.follow(every: interval, fetch: { () async throws(BedrockError) in try await client.getModelCustomizationJob(job) },

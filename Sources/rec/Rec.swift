@@ -15,6 +15,7 @@ struct Rec: AsyncParsableCommand {
             BenchLauncher.self,
             ConsumeCommand.self,
             ProfilesCommand.self,
+            ModelsCommand.self,
             UsersCommand.self,
             Demo.self,
             ServeCommand.self,

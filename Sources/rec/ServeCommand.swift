@@ -2,6 +2,7 @@ import RecApp
 import ArgumentParser
 import BedrockClient
 import Consumers
+import EmbeddingSpaces
 import Foundation
 import Hummingbird
 import Kafka
@@ -69,7 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let pool = PostgresPool(configuration: try PostgresPoolConfiguration(url: url, maxConnections: size))
         defer { pool.close() }
-        let recommender = Recommender(pool: pool, configuration: try config.recommenderConfiguration())
+        // The embedding spaces: every request is served from the live one, re-read every REC_EMBEDDING_SPACE_REFRESH_S.
+        let spaces = try await config.embeddingSpaces(pool: pool, logger: logger)
+        let recommender = Recommender(pool: pool, configuration: try config.recommenderConfiguration(), spaces: spaces)
 
         let auth: AuthMode
         let authOn = try config.authEnabled()
@@ -115,14 +118,16 @@ struct ServeCommand: AsyncParsableCommand {
                               configuration: .init(address: .hostname(bindHost, port: bindPort), serverName: "rec"),
                               logger: logger)
         logger.info("serving", metadata: ["host": "\(bindHost)", "port": "\(bindPort)", "pool": "\(size)",
-                                          "dims": "\(recommender.configuration.dimensions)", "eventsTopic": "\(config.eventsTopic)",
+                                          "space": "\(spaces.live.name)", "model": "\(spaces.live.model)", "dims": "\(spaces.live.dims)",
+                                          "eventsTopic": "\(config.eventsTopic)",
                                           "maxConnections": "\(connections.maxConnections)",
                                           "maxConnectionsPerClient": "\(connections.maxConnectionsPerClient)",
                                           "timeouts": "header \(connections.headerTimeout.seconds) s, body \(connections.bodyTimeout.seconds) s, idle \(connections.idleTimeout.seconds) s"])
         // The cache warms while the server already answers; SIGTERM/SIGINT drain the server and cancel a
         // warm-up still running.
         let warmer = ItemVectorCacheWarmer(recommender: recommender, logger: logger)
-        let services = ServiceGroup(configuration: .init(services: [.init(service: app), warmer.serviceConfiguration],
+        let monitor = EmbeddingSpaceMonitor(registry: spaces, coverageInterval: .seconds(30), logger: logger)
+        let services = ServiceGroup(configuration: .init(services: [.init(service: app), warmer.serviceConfiguration, .init(service: monitor)],
                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         logger.info("stopped")

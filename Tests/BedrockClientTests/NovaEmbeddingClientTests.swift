@@ -50,6 +50,27 @@ import Testing
         #expect(Set(sent.map(\.singleEmbeddingParams.embeddingPurpose)) == ["GENERIC_INDEX"])
     }
 
+    /// One client serves every embedding space (docs/models.md): a request for another base model speaks that
+    /// model's schema, whatever the client was configured with; a custom model ARN speaks the configured family.
+    @Test func aRequestForAnotherBaseModelSpeaksThatModelsFamily() async throws {
+        let fake = try FakeBedrockEndpoint()
+        let config = try BedrockClientConfiguration(region: "us-east-1", endpoint: fake.endpoint, modelID: TitanModel.multimodalEmbeddingsV1,
+                                                    dimensions: 1024, connectTimeout: 10, requestTimeout: 10, retryPolicy: TitanEmbeddingClientTests.fastRetries)
+        let client = TitanEmbeddingClient(configuration: config, credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials))
+        #expect(config.family(forModelID: nil) == .titan)
+        #expect(config.family(forModelID: NovaModel.multimodalEmbeddingsV1) == .nova)
+        #expect(config.family(forModelID: "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc") == .titan)
+
+        let nova = try await client.embed(text: "desk lamp", dimensions: 3072, modelID: NovaModel.multimodalEmbeddingsV1)
+        #expect(nova.vector == FakeBedrockEndpoint.expectedNovaVector(text: "desk lamp", dimensions: 3072))
+        #expect(fake.receivedNovaRequests.count == 1)
+        #expect(fake.receivedRequests.isEmpty, "no Titan body was sent to Nova")
+
+        _ = try await client.embed(text: "desk lamp", dimensions: 256)
+        #expect(fake.receivedRequests.count == 1, "the configured model still gets Titan's schema")
+        #expect(fake.receivedModelIDs == [NovaModel.multimodalEmbeddingsV1, TitanModel.multimodalEmbeddingsV1])
+    }
+
     @Test func queriesCarryTheirRetrievalPurpose() async throws {
         let fake = try FakeBedrockEndpoint()
         let client = try Self.client(fake, dimensions: 256)

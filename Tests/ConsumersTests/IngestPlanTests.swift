@@ -1,3 +1,5 @@
+import BedrockClient
+import EmbeddingSpaces
 import Foundation
 import Testing
 @testable import Consumers
@@ -70,7 +72,7 @@ import Testing
         a.pieces = IngestPlan.pieces(caption: "Same", image: nil, mode: .fused, hash: Self.hash)
         b.pieces = a.pieces
         c.pieces = IngestPlan.pieces(caption: "Unchanged", image: nil, mode: .fused, hash: Self.hash)
-        let stored = ["c": ["fused": c.pieces[0].hash]]
+        let stored = ["c": ["default/fused": c.pieces[0].hash]]
         let (needed, unchanged) = IngestPlan.changedPieces([a, b, c], stored: stored)
         #expect(needed.count == 1 && unchanged == 2)
 
@@ -85,5 +87,26 @@ import Testing
     @Test func contentHashIsSHA256OfTheFramedInput() {
         #expect(SHA256Digest.hex(SHA256Digest.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(Self.hash("fused", "a", nil) != Self.hash("fused", nil, Array("a".utf8)), "text and image are framed apart")
+    }
+
+    /// Each space's caption is cut to its model's text limit: Titan's 128 tokens (budget 120), Nova's 8,192
+    /// characters; a custom model ARN is cut as the family the client speaks to it.
+    @Test func eachSpaceCutsTheCaptionToItsModelsLimit() {
+        let description = Array(repeating: "handwoven wool with a natural linen backing", count: 60).joined(separator: " ")
+        let full = CatalogCaption.full(title: "Rug", description: description)
+        #expect(full.count > 2_000)
+        let titan = EmbeddingSpace(name: EmbeddingSpace.defaultName, model: TitanModel.multimodalEmbeddingsV1, dims: 1024, mode: .fused)
+        let nova = EmbeddingSpace(name: EmbeddingSpace.validName("nova")!, model: NovaModel.multimodalEmbeddingsV1, dims: 1024, mode: .fused)
+        let custom = EmbeddingSpace(name: EmbeddingSpace.validName("ft")!, model: "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x", dims: 1024, mode: .fused)
+        let family: (String) -> EmbeddingModelFamily = { EmbeddingModelFamily.inferred(fromModelID: $0) ?? .titan }
+        let pieces = IngestPlan.pieces(caption: full, image: nil, targets: [titan, nova, custom], family: family)
+        let text = Dictionary(uniqueKeysWithValues: pieces.map { ($0.space.value, $0.text ?? "") })
+        #expect(text["default"] == CatalogCaption.make(title: "Rug", description: description).text)
+        #expect(TitanTokenEstimator.estimate(text["default"]!) <= 120 && text["default"]!.hasPrefix("Rug. handwoven"))
+        #expect(text["nova"] == full, "Nova takes the whole caption")
+        #expect(text["ft"] == text["default"], "a custom Titan model is cut like Titan")
+        #expect(CatalogCaption.make(title: "Rug", description: description, family: .nova) == (full, false))
+        let long = CatalogCaption.make(title: "Rug", description: String(repeating: "wool ", count: 3_000), family: .nova)
+        #expect(long.truncated && long.text.count <= NovaModel.maxTextCharacters && long.text.hasPrefix("Rug. wool"))
     }
 }

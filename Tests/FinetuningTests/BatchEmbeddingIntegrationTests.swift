@@ -1,6 +1,7 @@
 import BedrockClient
 import BedrockTestSupport
 import Consumers
+import EmbeddingSpaces
 import Foundation
 import IntegrationTestSupport
 import Postgres
@@ -14,6 +15,7 @@ import Testing
 @Suite(.enabled(if: IntegrationStack.enabled), .serialized) struct BatchEmbeddingIntegrationTests {
     static let model = TitanModel.multimodalEmbeddingsV1
     static let dims = 256
+    static let space = EmbeddingSpace(name: EmbeddingSpace.defaultName, model: model, dims: dims, mode: .fused)
 
     @Test func batchVectorsAreStreamingVectorsThroughTheCache() async throws {
         try await IntegrationStack.withSchema { url in
@@ -39,7 +41,7 @@ import Testing
             let fetcher = ImageFetcher(transport: CurlHTTPTransport(), fileDirectory: try ImageFileDirectory(images.path))
 
             // 1. The input: one record per live item, unique record ids, bodies as the client sends them.
-            let writer = BatchEmbeddingInputWriter(pool: pool, fetcher: fetcher, s3: nil, modelID: Self.model, dimensions: Self.dims, textPolicy: .truncate, concurrency: 4)
+            let writer = BatchEmbeddingInputWriter(pool: pool, fetcher: fetcher, s3: nil, space: Self.space, textPolicy: .truncate, concurrency: 4)
             let written = try await writer.write(to: .local(path: work.appendingPathComponent("in").path), name: "catalog")
             #expect(written.records == 104 && written.skippedTotal == 0 && written.input.hasSuffix("/in/catalog.jsonl"))
             let lines = try String(contentsOf: try #require(URL(string: written.input)), encoding: .utf8).split(separator: "\n")
@@ -82,8 +84,8 @@ import Testing
             _ = try await pool.query("UPDATE items SET deleted_at = now(), version_at = version_at + interval '1 second' WHERE id = 'item-011'" as PostgresQuery)
 
             // 5. Ingest.
-            let store = CatalogStore(pool: pool, model: Self.model, dimensions: Self.dims)
-            let ingest = BatchEmbeddingIngest(pool: pool, store: store, fetcher: fetcher, s3: nil, textPolicy: .truncate, concurrency: 4)
+            let store = CatalogStore(pool: pool, spaces: EmbeddingSpaceRegistry(fixed: Self.space))
+            let ingest = BatchEmbeddingIngest(pool: pool, store: store, space: Self.space, fetcher: fetcher, s3: nil, textPolicy: .truncate, concurrency: 4)
             let files = try await BatchEmbeddingIngest.outputFiles(of: job, s3: nil)
             #expect(files.map(\.fileName) == ["catalog.jsonl.out"])
             let report = try await ingest.run(files)
@@ -93,7 +95,7 @@ import Testing
             #expect(report.written == 101 && report.unchanged == 0 && report.unusable.isEmpty, "\(report.text())")
 
             for (id, expected) in streamed {
-                let row = try #require(try await pool.query("SELECT embedding, content_hash, model, dims FROM item_embeddings WHERE item_id = \(bind: id) AND kind = 'fused'" as PostgresQuery,
+                let row = try #require(try await pool.query("SELECT embedding, content_hash, model, dims FROM item_embeddings WHERE item_id = \(bind: id) AND kind = 'fused' AND space = 'default'" as PostgresQuery,
                                                             resultFormat: .binary).first)
                 let stored = try row.vector(0)
                 #expect(stored.count == Self.dims && zip(stored, expected.vector).allSatisfy { abs($0 - $1) < 1e-3 }, "\(id): the streaming vector (halfvec precision)")
@@ -109,7 +111,16 @@ import Testing
             let again = try await ingest.run(files)
             #expect(again.written == 0 && again.unchanged == 101 && Set(again.changed) == ["item-010", "item-011"])
 
-            // 7. Too small a catalog is refused before any job: Bedrock's minimum.
+            // 7. A space of another dimension is refused, nothing stored.
+            var other = Self.space
+            other.dims = 384
+            let wrongDims = await #expect(throws: FinetuneError.self) {
+                try await BatchEmbeddingIngest(pool: pool, store: CatalogStore(pool: pool, spaces: EmbeddingSpaceRegistry(fixed: other)), space: other,
+                                               fetcher: fetcher, s3: nil, textPolicy: .truncate).run(files)
+            }
+            #expect(wrongDims?.message.contains("256-d") == true && wrongDims?.message.contains("384-d") == true)
+
+            // 8. Too small a catalog is refused before any job: Bedrock's minimum.
             let small = await #expect(throws: FinetuneError.self) {
                 try await writer.write(to: .local(path: work.appendingPathComponent("small").path), name: "small", limit: 99)
             }

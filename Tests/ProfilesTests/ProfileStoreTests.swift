@@ -205,7 +205,7 @@ struct ProfileStoreTests {
             // A rebuild that read "no profile" writes after a consumer created one: it must leave it alone.
             var stale = ProfileState(userID: "u0", dimension: dim)
             stale.eventCount = 1
-            let skipped = try conn.transaction { c in try store.profiles.write([(stale, .all)], existing: [], replace: true, on: c).skipped }
+            let skipped = try conn.transaction { c in try store.profiles.write([(stale, .all)], space: "default", existing: [], replace: true, on: c).skipped }
             #expect(skipped == ["u0"])
             #expect(try await store.profile(for: "u0") == streamed)
         }

@@ -159,6 +159,34 @@ struct RecommenderCoreTests {
         #expect(store.candidateQuery(RecommendationStore.Plan()) == nil)
     }
 
+    @Test func candidateStatementsNameTheirSpaceAndDimensionAsConstants() throws {
+        // The planner matches a space's partial HNSW index (WHERE space = 'b' AND dims = 384) only against
+        // constants; every other value stays a parameter. A request of another space is another statement.
+        let store = RecommendationStore(configuration: try RecommenderConfiguration(dimensions: 256))
+        let b = ServingSpace(name: PostgresIdentifierLiteral("b")!, dims: 384, kind: "fused", modelID: "m")
+        func plan(_ space: ServingSpace?) -> RecommendationStore.Plan {
+            .init(space: space, vectors: [[Float](repeating: 0.5, count: space?.dims ?? 256)], knn: 40, popular: 20, fresh: 10, now: now)
+        }
+        let inB = try #require(store.candidateQuery(plan(b))).sql
+        #expect(inB.contains("e.space = 'b' AND e.dims = 384 AND e.kind = $"), "the kNN names space and dimension: \(inB)")
+        #expect(inB.contains("halfvec(384)") && !inB.contains("256"))
+        #expect(inB.components(separatedBy: "e.space = 'b'").count - 1 == 3, "the kNN and both fingerprint probes stay in the space")
+        let inDefault = try #require(store.candidateQuery(plan(nil))).sql
+        #expect(inDefault.contains("e.space = 'default' AND e.dims = 256") && !inDefault.contains("'b'"))
+        #expect(inDefault != inB)
+    }
+
+    @Test func itemVectorCachesAreOnePerSpaceAndKeepTheLastTwo() {
+        let caches = ItemVectorCaches(capacity: 10)
+        let (a, b, c) = (PostgresIdentifierLiteral("a")!, PostgresIdentifierLiteral("b")!, PostgresIdentifierLiteral("c")!)
+        let first = caches.cache(for: a)
+        #expect(caches.cache(for: a) === first)
+        #expect(caches.cache(for: b) !== first)
+        #expect(caches.cache(for: a) === first, "switching back finds the previous space's cache")
+        _ = caches.cache(for: c)
+        #expect(caches.spaces == [c, a], "the least recently used space's cache is dropped")
+    }
+
     @Test func itemVectorCacheAnswersOnlyMatchingFingerprintsAndStaysBounded() {
         func entry(_ id: String, _ fp: [UInt8], _ v: [Float]) -> (id: String, fingerprint: [UInt8], halfvec: [UInt8], norm: Float) {
             let wire = PGVector.halfvec(v).bytes ?? []

@@ -13,6 +13,8 @@ struct ResponseEncodingTests {
         out["strategy"] = .string(result.strategy)
         out["fallback"] = .bool(result.fallback)
         out["requestId"] = .string(requestID)
+        // Added with embedding spaces (issue #15): the space that ranked the list, with explain=true.
+        if explain { out["embeddingSpace"] = .string(result.space) }
         out["items"] = .array(result.items.enumerated().map { rank, s in
             var o: [String: JSONValue] = [
                 "id": .string(s.candidate.itemID), "title": .string(s.candidate.title),
