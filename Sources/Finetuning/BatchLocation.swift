@@ -1,7 +1,8 @@
 import Foundation
 
 /// Where batch inference input or output lives: an S3 object or prefix (`s3://bucket/key`), or a local file or
-/// directory (`file://` URI or path; `rec titan-local` runs such jobs, the loopback fake too).
+/// directory (`file://` URI or path: for a local control plane such as the tests' loopback fake; Bedrock reads
+/// `s3://` only).
 public enum BatchLocation: Sendable, Equatable, CustomStringConvertible {
     case s3(bucket: String, key: String)
     case local(path: String)
@@ -24,7 +25,7 @@ public enum BatchLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The URI Bedrock (or titan-local) is given: `s3://bucket/key` or `file:///path`.
+    /// The URI the control plane is given: `s3://bucket/key` or `file:///path`.
     public var uri: String {
         switch self {
         case .s3(let bucket, let key): "s3://\(bucket)/\(key)"

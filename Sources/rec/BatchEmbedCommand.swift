@@ -74,15 +74,16 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
             for the embedding space --space (default: the live one): its model and dimension, the caption and image as ingest \
             builds them, BEDROCK_TEXT_POLICY. The job runs that space's model. \
             The input goes to --input: s3://bucket/prefix (a signed PUT; AWS_ENDPOINT_URL_S3 for path style) or a local \
-            directory or file:// URI (for rec titan-local). Bedrock needs at least 100 records per job: a smaller catalog is \
+            directory or file:// URI (a local control plane's, e.g. the tests' fake; Bedrock itself reads s3:// only). \
+            --write-only writes the input and starts nothing (no --output or --role-arn needed). Bedrock needs at least 100 records per job: a smaller catalog is \
             refused before anything is sent. Titan spaces in fused mode only. Exit codes: 0 started, 1 refused by Bedrock, 2 usage \
             error.
             """
     )
 
     @Option(help: "Where the input JSONL goes: s3://bucket/prefix, a local directory or file:// URI (a name ending in .jsonl is the file itself).") var input: String
-    @Option(help: "Where Bedrock writes the output: s3://bucket/prefix, a local directory or file:// URI.") var output: String
-    @Option(help: "IAM role Bedrock assumes to read the input and write the output.") var roleArn: String
+    @Option(help: "Where Bedrock writes the output: s3://bucket/prefix, a local directory or file:// URI (required unless --write-only).") var output: String?
+    @Option(help: "IAM role Bedrock assumes to read the input and write the output (required unless --write-only).") var roleArn: String?
     @Option(help: "The embedding space the vectors are for (default: the live one; rec models status lists them).") var space: String?
     @Option(help: "Job name (default: rec-embed-<unix time>).") var jobName: String?
     @Option(help: "Stop after this many records (split a large catalog over jobs: see --after).") var limit: Int?
@@ -102,11 +103,12 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
         let name = jobName ?? "rec-embed-\(Int(Date().timeIntervalSince1970))"
         if let limit, limit < 1 { throw JobCommandSupport.usage("--limit must be at least 1") }
         if let timeoutHours, !(24...168).contains(timeoutHours) { throw JobCommandSupport.usage("--timeout-hours must be 24...168") }
-        let inputLocation: BatchLocation, outputLocation: BatchLocation
-        do {
+        let inputLocation: BatchLocation, outputLocation: BatchLocation?
+        do throws(FinetuneError) {
             inputLocation = try BatchLocation(input)
-            outputLocation = try BatchLocation(output)
+            if let output { outputLocation = try BatchLocation(output) } else { outputLocation = nil }
         } catch { throw JobCommandSupport.usage(error.message) }
+        if !writeOnly, outputLocation == nil || roleArn == nil { throw JobCommandSupport.usage("--output and --role-arn are required to start a job (or --write-only)") }
         let client = writeOnly ? nil : try JobCommandSupport.client()
         let report: BatchEmbeddingInputWriter.Report
         let target: EmbeddingSpace
@@ -127,7 +129,7 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
         }
         var skipped = report.skipped.sorted { $0.key < $1.key }.map { "  skipped \($0.value): \($0.key)" }.joined(separator: "\n")
         if limit != nil, let last = report.lastItemID { skipped += (skipped.isEmpty ? "" : "\n") + "  last item \(last): the next job's --after" }
-        guard let client else {
+        guard let client, let outputLocation, let roleArn else {
             print(json ? JobCommandSupport.json(Started(jobArn: nil, input: report))
                        : "wrote \(report.records) records (\(report.bytes) bytes) to \(report.input)" + (skipped.isEmpty ? "" : "\n" + skipped))
             return
@@ -151,7 +153,7 @@ struct BatchEmbedStatusCommand: AsyncParsableCommand {
         discussion: "Exit codes: 0 (with --wait: Completed or PartiallyCompleted), 1 failed, stopped, expired or refused, 2 usage error."
     )
 
-    @Argument(help: "Job ARN (or name, for rec titan-local).") var job: String
+    @Argument(help: "Job ARN.") var job: String
     @Flag(help: "Poll until Completed, PartiallyCompleted, Failed, Stopped or Expired.") var wait = false
     @Option(help: "Seconds between polls with --wait.") var interval: Double = 60
     @Flag(help: "The GetModelInvocationJob document as JSON on stdout.") var json = false
@@ -203,7 +205,7 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Job ARN (or name, for rec titan-local).") var job: String
+    @Argument(help: "Job ARN.") var job: String
     @Option(help: "The embedding space to fill (default: the live one).") var space: String?
     @Flag(help: "The report as JSON on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
