@@ -45,16 +45,24 @@ public struct BatchEmbeddingInputWriter: Sendable {
     public let s3: S3ObjectClient?
     /// The space the vectors are for: its model and dimension (stored with them; part of the content hash).
     public let space: EmbeddingSpace
+    /// The live space and its model's family: an item without a known image whose live vector was not made from
+    /// its text alone had an inline image that predates `item_images` (as ``SpaceBackfill`` decides it).
+    public let live: EmbeddingSpace
+    public let liveFamily: EmbeddingModelFamily
     public let textPolicy: TitanTextPolicy
     public let concurrency: Int
     public let progress: ProgressReporter?
 
-    public init(pool: PostgresPool, fetcher: ImageFetcher, s3: S3ObjectClient?, space: EmbeddingSpace, textPolicy: TitanTextPolicy,
-                concurrency: Int = 8, progress: ProgressReporter? = nil) {
+    /// - Parameters:
+    ///   - live: default: `space`, of family `liveFamily` (default: Titan).
+    public init(pool: PostgresPool, fetcher: ImageFetcher, s3: S3ObjectClient?, space: EmbeddingSpace, live: EmbeddingSpace? = nil,
+                liveFamily: EmbeddingModelFamily = .titan, textPolicy: TitanTextPolicy, concurrency: Int = 8, progress: ProgressReporter? = nil) {
         self.pool = pool
         self.fetcher = fetcher
         self.s3 = s3
         self.space = space
+        self.live = live ?? space
+        self.liveFamily = liveFamily
         self.textPolicy = textPolicy
         self.concurrency = max(1, concurrency)
         self.progress = progress
@@ -113,7 +121,7 @@ public struct BatchEmbeddingInputWriter: Sendable {
             let page = try await CatalogItemRow.page(pool, after: after, limit: 200, images: true)
             guard let last = page.last else { break }
             after = last.id
-            let stored = try await storedFusedHashes(page.map(\.id))
+            let liveVectors = try await liveHashes(page.map(\.id))
             for start in stride(from: 0, to: page.count, by: concurrency * 2) {
                 let chunk = Array(page[start..<min(page.count, start + concurrency * 2)])
                 let fetcher = self.fetcher, dims = space.dims, policy = textPolicy
@@ -131,9 +139,7 @@ public struct BatchEmbeddingInputWriter: Sendable {
                     case .failure(let skip):
                         report.skip(item.id, skip.reason)
                     case .success(let request):
-                        // Text-only now, but the stored vector is of other content: the item had an inline image.
-                        if request.inputImage == nil, item.imageURL == nil, let hash = stored[item.id],
-                           hash != CatalogIngest.contentHash(model: space.model, dimensions: space.dims, kind: "fused", text: item.caption, image: nil) {
+                        if request.inputImage == nil, item.imageURL == nil, item.imageError == nil, hadLostImage(item, live: liveVectors[item.id] ?? [:]) {
                             report.skip(item.id, Self.inlineImageNotKept)
                             continue
                         }
@@ -164,11 +170,23 @@ public struct BatchEmbeddingInputWriter: Sendable {
         return report
     }
 
-    /// Stored fused vectors' content hashes in the space.
-    private func storedFusedHashes(_ ids: [String]) async throws -> [String: [UInt8]] {
-        let q: PostgresQuery = "SELECT item_id, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND kind = 'fused' AND space = \(bind: space.name.value) AND model = \(bind: space.model) AND dims = \(bind: space.dims)"
-        var out = [String: [UInt8]]()
-        for r in try await pool.query(q, resultFormat: .binary) { out[try r.string(0)] = r.bytes(1) ?? [] }
+    /// The live space's vectors of `ids`: item → kind → content hash.
+    private func liveHashes(_ ids: [String]) async throws -> [String: [String: [UInt8]]] {
+        let q: PostgresQuery = "SELECT item_id, kind, content_hash FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND space = \(bind: live.name.value) AND dims = \(bind: live.dims)"
+        var out = [String: [String: [UInt8]]]()
+        for r in try await pool.query(q, resultFormat: .binary) { out[try r.string(0), default: [:]][try r.string(1)] = r.bytes(2) ?? [] }
         return out
+    }
+
+    /// Whether an item without a known image has a live vector made with an image (an inline one kept nowhere).
+    func hadLostImage(_ item: CatalogItemRow, live vectors: [String: [UInt8]]) -> Bool {
+        switch live.mode {
+        case .fused:
+            guard let hash = vectors["fused"] else { return false }
+            let text = CatalogCaption.make(title: item.title, description: item.description, family: liveFamily).text
+            return hash != CatalogIngest.contentHash(model: live.model, dimensions: live.dims, kind: "fused", text: text, image: nil)
+        case .separate:
+            return vectors["image"] != nil
+        }
     }
 }

@@ -36,7 +36,7 @@ private struct BatchEmbeddingSettings {
 
     /// The space `name` (default: the live one) from the database, if batch embedding can fill it, and the registry
     /// whose writes lock it against retirement.
-    func space(named name: String?, pool: PostgresPool) async throws -> (space: EmbeddingSpace, registry: EmbeddingSpaceRegistry) {
+    func space(named name: String?, pool: PostgresPool) async throws -> (space: EmbeddingSpace, live: EmbeddingSpace, registry: EmbeddingSpaceRegistry) {
         let registry: EmbeddingSpaceRegistry, set: EmbeddingSpaceSet
         do {
             registry = try await app.embeddingSpaces(pool: pool, logger: Logger(label: "rec.batch-embed"))
@@ -60,7 +60,7 @@ private struct BatchEmbeddingSettings {
         guard space.mode == .fused else {
             throw JobCommandSupport.usage("batch embedding supports fused spaces only (one vector, one record per item); space \(space.name) is \(space.mode.rawValue)")
         }
-        return (space, registry)
+        return (space, set.live, registry)
     }
 }
 
@@ -115,12 +115,14 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
         do {
             let pool = try settings.app.makePool()
             defer { pool.close() }
-            target = try await settings.space(named: space, pool: pool).space
+            let found = try await settings.space(named: space, pool: pool)
+            target = found.space
             let transport = CurlHTTPTransport()
             let access = try settings.app.s3Access(transport: transport)
             let writer = BatchEmbeddingInputWriter(
                 pool: pool, fetcher: try settings.app.imageFetcher(transport: transport, s3: access), s3: S3ObjectClient(transport: transport, access: access),
-                space: target, textPolicy: settings.embedding.textPolicy, progress: quiet ? nil : ProgressReporter())
+                space: target, live: found.live, liveFamily: settings.embedding.family(forModelID: found.live.model),
+                textPolicy: settings.embedding.textPolicy, progress: quiet ? nil : ProgressReporter())
             report = try await writer.write(to: inputLocation, name: name, limit: limit, after: after)
         } catch let e as FinetuneError where e.code == .usage || e.code == .io {
             throw JobCommandSupport.usage(e.message)
@@ -222,7 +224,7 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
         do {
             let pool = try settings.app.makePool()
             defer { pool.close() }
-            let (target, registry) = try await settings.space(named: space, pool: pool)
+            let (target, _, registry) = try await settings.space(named: space, pool: pool)
             guard found.modelId == target.model else {
                 throw JobCommandSupport.usage("the job embedded with \(found.modelId), but space \(target.name) holds vectors of \(target.model): vectors of two models never share a space; refusing (--space names another space)")
             }

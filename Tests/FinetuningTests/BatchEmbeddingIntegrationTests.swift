@@ -120,7 +120,17 @@ import Testing
             }
             #expect(wrongDims?.message.contains("256-d") == true && wrongDims?.message.contains("384-d") == true)
 
-            // 8. Too small a catalog is refused before any job: Bedrock's minimum.
+            // 8. An item whose live vector came from an inline image kept nowhere (before item_images) is skipped.
+            _ = try await pool.query("INSERT INTO items (id, title, description, version_at) VALUES ('z-inline', 'Poster', 'Printed.', now())" as PostgresQuery)
+            _ = try await pool.query("""
+                INSERT INTO item_embeddings (item_id, kind, space, model, dims, content_hash, embedding)
+                VALUES ('z-inline', 'fused', 'default', \(bind: Self.model), \(bind: Self.dims)::int4, \(bind: PostgresBytes(Array(repeating: 7, count: 32))),
+                        \(bind: PGVector.halfvec(Array(repeating: 0.1, count: Self.dims)))::public.halfvec)
+                """ as PostgresQuery)
+            let again2 = try await writer.write(to: .local(path: work.appendingPathComponent("in2").path), name: "catalog")
+            #expect(again2.records == 103 && again2.skipped == [BatchEmbeddingInputWriter.inlineImageNotKept: 1], "\(again2)")
+
+            // 9. Too small a catalog is refused before any job: Bedrock's minimum.
             let small = await #expect(throws: FinetuneError.self) {
                 try await writer.write(to: .local(path: work.appendingPathComponent("small").path), name: "small", limit: 99)
             }
