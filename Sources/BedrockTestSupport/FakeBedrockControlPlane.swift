@@ -99,12 +99,7 @@ public final class FakeBedrockControlPlane: @unchecked Sendable {
         lock.lock()
         received.append(Received(method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, body: request.body))
         lock.unlock()
-        do {
-            try verifier.verify(method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
-                                headers: request.headers, body: request.body, now: Date())
-        } catch {
-            return Self.error(error.bedrockErrorType, error.message)
-        }
+        if let (type, message) = verifier.rejection(of: request) { return Self.error(type, message) }
         lock.lock()
         let fault = faults.isEmpty ? nil : faults.removeFirst()
         lock.unlock()
