@@ -68,12 +68,15 @@ public struct BatchEmbeddingInputWriter: Sendable {
         self.progress = progress
     }
 
-    /// One JSONL line: `{"recordId":…,"modelInput":…}` and a newline.
+    /// One JSONL line: `{"recordId":…,"modelInput":…}` and a newline; the body's keys sorted, so the same catalog
+    /// always gives the same bytes (Foundation's encoder does not keep an order).
     public static func line(recordID: String, modelInput: TitanEmbeddingRequest) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         var out = Array(#"{"recordId":"#.utf8)
         out += JSONValue.string(recordID).encoded()
         out += Array(#","modelInput":"#.utf8)
-        out += Array(try JSONEncoder().encode(modelInput))
+        out += Array(try encoder.encode(modelInput))
         out += Array("}\n".utf8)
         return out
     }

@@ -130,7 +130,25 @@ import Testing
             let again2 = try await writer.write(to: .local(path: work.appendingPathComponent("in2").path), name: "catalog")
             #expect(again2.records == 103 && again2.skipped == [BatchEmbeddingInputWriter.inlineImageNotKept: 1], "\(again2)")
 
-            // 9. Too small a catalog is refused before any job: Bedrock's minimum.
+            // 9. Through S3 (the signature-checking fake): the same input uploaded, the same output read back.
+            let s3 = try FakeS3()
+            let uploaded = try await BatchEmbeddingInputWriter(pool: pool, fetcher: fetcher, s3: s3.client(), space: Self.space, textPolicy: .truncate, concurrency: 4)
+                .write(to: .s3(bucket: "shop-datasets", key: "batch"), name: "catalog")
+            #expect(uploaded.input == "s3://shop-datasets/batch/catalog.jsonl" && uploaded.records == again2.records)
+            let object = try #require(s3.objects.current["shop-datasets/batch/catalog.jsonl"])
+            let localBytes = Array(try Data(contentsOf: try #require(URL(string: again2.input))))
+            #expect(object.body == localBytes, "the same bytes as the local input: \(object.body.count) vs \(localBytes.count) bytes")
+            let jobID = ModelInvocation.jobID(fromArn: job.jobArn)
+            s3.put("shop-datasets/out/\(jobID)/catalog.jsonl.out", Array(try Data(contentsOf: try #require(files.first.map { URL(string: $0.uri)! }))))
+            s3.put("shop-datasets/out/\(jobID)/manifest.json.out", Array("{}".utf8))
+            var s3Job = job
+            s3Job.outputDataConfig = .init(s3Uri: "s3://shop-datasets/out")
+            let s3Files = try await BatchEmbeddingIngest.outputFiles(of: s3Job, s3: s3.client())
+            #expect(s3Files.map(\.uri) == ["s3://shop-datasets/out/\(jobID)/catalog.jsonl.out"])
+            let viaS3 = try await BatchEmbeddingIngest(pool: pool, store: store, space: Self.space, fetcher: fetcher, s3: s3.client(), textPolicy: .truncate).run(s3Files)
+            #expect(viaS3.records == 104 && viaS3.unchanged == 101 && viaS3.errors.count == 1 && Set(viaS3.changed) == ["item-010", "item-011"])
+
+            // 10. Too small a catalog is refused before any job: Bedrock's minimum.
             let small = await #expect(throws: FinetuneError.self) {
                 try await writer.write(to: .local(path: work.appendingPathComponent("small").path), name: "small", limit: 99)
             }
