@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import RecCore
 
 /// The Bedrock embedding client: validates input, signs with SigV4, sends over libcurl, retries per ``RetryPolicy``,
 /// and maps every failure to a typed ``BedrockError``.
@@ -22,8 +23,10 @@ public final class TitanEmbeddingClient: Sendable {
     private let rateLimiter: RequestRateLimiter?
     private let metrics: BedrockMetrics
     private let hostHeader: String
-    private let logger: Logger
+    let logger: Logger
     private let encoder = JSONEncoder()
+    /// ``vectorVersion()``'s answer, once known.
+    let vectorVersionMemo = Locked<String?>(nil)
 
     /// - Parameters:
     ///   - transport: default: a new ``CurlHTTPTransport`` sized to `maxConcurrency`.

@@ -108,6 +108,11 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
     }
 
     private func answer(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply {
+        // The client's vector-version question (TitanEmbeddingClient.vectorVersion()): answered as Bedrock would,
+        // outside the counts and the fault script, which are about invocations.
+        if request.method == "GET", request.rawPath == "/health" {
+            return .respond(status: 403, headers: [("Content-Type", "application/json")], body: Array(#"{"message":"Missing Authentication Token"}"#.utf8))
+        }
         lock.lock()
         count += 1
         let fault: Fault? = script.isEmpty ? afterScript : script.removeFirst()

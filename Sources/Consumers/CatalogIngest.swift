@@ -80,9 +80,11 @@ public final class CatalogIngest: BatchHandler {
         // Events whose image the endpoint rejected, with the reason: their next round is text-only.
         var imageErrors = [Int: String]()
         let targets = try await store.spaces.ready().writeTargets
+        let vectorVersion = try await embedder.vectorVersion()
         while !pending.isEmpty {
             let (winners, superseded) = IngestPlan.winners(pending)
-            let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors, targets: targets)
+            let round = try await ingest(winners: winners, superseded: superseded, imageErrors: imageErrors, targets: targets,
+                                         vectorVersion: vectorVersion)
             for (i, outcome) in round.outcomes { results[i] = outcome }
             pending = round.rejected.flatMap { superseded[$0] ?? [] }
             for (i, reason) in round.imageRejected {
@@ -108,7 +110,7 @@ public final class CatalogIngest: BatchHandler {
     /// marked processed in the same transaction as their winner, retried with it, or left for the next round.
     private func ingest(winners: [String: (index: Int, event: CatalogEvent)],
                         superseded: [String: [(index: Int, event: CatalogEvent)]], imageErrors: [Int: String],
-                        targets: [EmbeddingSpace]) async throws -> Round {
+                        targets: [EmbeddingSpace], vectorVersion: String) async throws -> Round {
         var results = [Int: MessageOutcome]()
         var imageRejected = [Int: String]()
         let state = try await store.state(Array(winners.keys), targets: targets)
@@ -151,8 +153,9 @@ public final class CatalogIngest: BatchHandler {
         // the cache or from Bedrock (once per distinct hash: two spaces of one model and dimension share them).
         for i in candidates.indices where !dropped.contains(i) {
             let caption = CatalogCaption.full(title: candidates[i].product.title, description: candidates[i].product.description)
-            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, targets: targets,
-                                                     family: embedder.configuration.family(forModelID:))
+            candidates[i].pieces = IngestPlan.pieces(caption: caption, image: candidates[i].image, targets: targets) { [client = self.embedder] in
+                client.identity(ofModel: $0, vectorVersion: vectorVersion)
+            }
         }
         candidates = candidates.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
         let (needed, unchangedCount) = IngestPlan.changedPieces(candidates, stored: state.hashes)

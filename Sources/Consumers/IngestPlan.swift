@@ -114,15 +114,18 @@ struct IngestPlan: Sendable {
     }
 
     /// The model inputs of a candidate in every space of `targets`, each with that space's model, dimension and
-    /// mode, its caption cut to the text limit of the model's family (`family`: the family the embedding client
-    /// speaks to a model id), and the content hash of that model and dimension (two spaces of the same model and
+    /// mode, its caption cut to the text limit of the model's family, and the content hash of the model (as
+    /// `identity` names it: with the endpoint's vector version) and dimension (two spaces of the same model and
     /// dimension share their hashes, hence their embedding calls).
     ///
-    /// - Parameter caption: the uncut caption (``CatalogCaption/full(title:description:)``).
-    static func pieces(caption: String, image: [UInt8]?, targets: [EmbeddingSpace], family: (String) -> EmbeddingModelFamily) -> [Piece] {
+    /// - Parameters:
+    ///   - caption: the uncut caption (``CatalogCaption/full(title:description:)``).
+    ///   - identity: how the embedding client treats a model id (``TitanEmbeddingClient/identity(ofModel:vectorVersion:)``).
+    static func pieces(caption: String, image: [UInt8]?, targets: [EmbeddingSpace], identity: (String) -> EmbeddingModelIdentity) -> [Piece] {
         targets.flatMap { t in
-            pieces(caption: CatalogCaption.cut(caption, family: family(t.model)).text, image: image, mode: t.mode, space: t.name) { kind, text, image in
-                ContentHash.of(model: t.model, dimensions: t.dims, kind: kind, text: text, image: image)
+            let model = identity(t.model)
+            return pieces(caption: CatalogCaption.cut(caption, family: model.family).text, image: image, mode: t.mode, space: t.name) { kind, text, image in
+                ContentHash.of(model: model.hashModel, dimensions: t.dims, kind: kind, text: text, image: image)
             }.map { p in
                 var p = p
                 p.model = t.model

@@ -143,8 +143,8 @@ public struct SpaceBackfill: Sendable {
     /// else no image when the item has none (or had an unusable one); an item whose live vector came from an
     /// image that is not stored anywhere cannot be reproduced.
     ///
-    /// - Parameter liveFamily: the family of the live space's model (its captions' cut).
-    static func input(_ row: Row, live: EmbeddingSpace, liveFamily: EmbeddingModelFamily, fetched: Result<[UInt8], ImageFetchError>?) -> Input {
+    /// - Parameter liveModel: how the embedding client treats the live space's model (its captions' cut, its hashes).
+    static func input(_ row: Row, live: EmbeddingSpace, liveModel: EmbeddingModelIdentity, fetched: Result<[UInt8], ImageFetchError>?) -> Input {
         let caption = CatalogCaption.full(title: row.title, description: row.description)
         if let image = row.storedImage { return .embed(caption: caption, image: image, imageLost: false) }
         if row.imageURL != nil, row.imageError == nil {
@@ -160,8 +160,8 @@ public struct SpaceBackfill: Sendable {
         switch live.mode {
         case .fused:
             guard let liveHash = row.liveHash else { return .embed(caption: caption, image: nil, imageLost: false) }
-            let textOnly = ContentHash.of(model: live.model, dimensions: live.dims, kind: "fused",
-                                          text: CatalogCaption.cut(caption, family: liveFamily).text, image: nil)
+            let textOnly = ContentHash.of(model: liveModel.hashModel, dimensions: live.dims, kind: "fused",
+                                          text: CatalogCaption.cut(caption, family: liveModel.family).text, image: nil)
             return textOnly == liveHash ? .embed(caption: caption, image: nil, imageLost: false) : .needsRepublish
         case .separate:
             return row.liveHasImage ? .needsRepublish : .embed(caption: caption, image: nil, imageLost: false)
@@ -181,10 +181,12 @@ public struct SpaceBackfill: Sendable {
         let fetched = Dictionary(fetchedList, uniquingKeysWith: { a, _ in a })
         var pieces = [String: [IngestPlan.Piece]]()  // item → its pieces in the space
         var lost = Set<String>()
+        let vectorVersion = try await embedder.vectorVersion()
+        let identity = { [embedder] (model: String) in embedder.identity(ofModel: model, vectorVersion: vectorVersion) }
         for r in rows {
-            switch Self.input(r, live: live, liveFamily: embedder.configuration.family(forModelID: live.model), fetched: fetched[r.id]) {
+            switch Self.input(r, live: live, liveModel: identity(live.model), fetched: fetched[r.id]) {
             case .embed(let caption, let image, let imageLost):
-                pieces[r.id] = IngestPlan.pieces(caption: caption, image: image, targets: [space], family: embedder.configuration.family(forModelID:))
+                pieces[r.id] = IngestPlan.pieces(caption: caption, image: image, targets: [space], identity: identity)
                 if imageLost { lost.insert(r.id) }
             case .needsRepublish: p.needsRepublish.append(r.id)
             case .failed(let reason): p.failed[r.id] = reason
@@ -217,7 +219,7 @@ public struct SpaceBackfill: Sendable {
         for (id, ps) in pieces where ps.contains(where: { failures[$0.hash].map(CatalogIngest.permanent) == true && $0.image != nil }) {
             guard let r = rows.first(where: { $0.id == id }) else { continue }
             let textOnly = IngestPlan.pieces(caption: CatalogCaption.full(title: r.title, description: r.description), image: nil, targets: [space],
-                                             family: embedder.configuration.family(forModelID:))
+                                             identity: identity)
             pieces[id] = textOnly
             lost.insert(id)
             for piece in textOnly where vectors[piece.hash] == nil {

@@ -18,6 +18,8 @@ public struct TitanLocalHealth: Codable, Sendable, Equatable {
     public var novaModelId: String?
     public var novaDimensions: [Int]?
     public var imageDescriptorDimension: Int
+    /// ``TitanLocalVectorVersion`` of the running build and model files (absent from stand-ins built before it).
+    public var vectorVersion: String?
     public var authentication: String
     public var maxBatch: Int
     public var faults: Faults

@@ -136,6 +136,7 @@ public struct TitanLocalServer: Sendable {
             novaModelId: NovaModel.multimodalEmbeddingsV1,
             novaDimensions: NovaModel.supportedDimensions.sorted(),
             imageDescriptorDimension: ImageDescriptor.dimension,
+            vectorVersion: TitanLocalVectorVersion.of(modelDirectory: embedder.model.directory),
             authentication: auth,
             maxBatch: embedder.configuration.maxBatch,
             faults: .init(throttlingRate: configuration.faults.throttlingRate,

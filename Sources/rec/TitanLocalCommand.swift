@@ -64,8 +64,9 @@ struct TitanLocalCommand: AsyncParsableCommand {
         case .none: authText = "no authentication"
         case .sigV4(let verifier): authText = "SigV4 for \(verifier.secretsByAccessKeyID.count) key(s), region \(verifier.region)"
         }
+        let vectorVersion = TitanLocalVectorVersion.of(modelDirectory: configuration.modelDirectory)
         let app = server.makeApplication { [logger] port in
-            logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText)")
+            logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText); vectors \(vectorVersion)")
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -98,8 +98,8 @@ import Testing
         let titan = EmbeddingSpace(name: EmbeddingSpace.defaultName, model: TitanModel.multimodalEmbeddingsV1, dims: 1024, mode: .fused)
         let nova = EmbeddingSpace(name: EmbeddingSpace.validName("nova")!, model: NovaModel.multimodalEmbeddingsV1, dims: 1024, mode: .fused)
         let custom = EmbeddingSpace(name: EmbeddingSpace.validName("ft")!, model: "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x", dims: 1024, mode: .fused)
-        let family: (String) -> EmbeddingModelFamily = { EmbeddingModelFamily.inferred(fromModelID: $0) ?? .titan }
-        let pieces = IngestPlan.pieces(caption: full, image: nil, targets: [titan, nova, custom], family: family)
+        let identity = { (m: String) in EmbeddingModelIdentity(family: EmbeddingModelFamily.inferred(fromModelID: m) ?? .titan, hashModel: m) }
+        let pieces = IngestPlan.pieces(caption: full, image: nil, targets: [titan, nova, custom], identity: identity)
         let text = Dictionary(uniqueKeysWithValues: pieces.map { ($0.space.value, $0.text ?? "") })
         #expect(text["default"] == CatalogCaption.make(title: "Rug", description: description).text)
         #expect(TitanTokenEstimator.estimate(text["default"]!) <= 120 && text["default"]!.hasPrefix("Rug. handwoven"))

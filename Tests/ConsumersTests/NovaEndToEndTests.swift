@@ -76,6 +76,19 @@ import Glibc
             #expect(try await count("SELECT count(*) FROM item_embeddings WHERE dims = 3072 AND kind = 'fused' AND model = 'amazon.nova-2-multimodal-embeddings-v1:0' AND vector_dims(embedding) = 3072") == 24)
             #expect(try await count("SELECT count(*) FROM embedding_cache WHERE dims = 3072 AND model = 'amazon.nova-2-multimodal-embeddings-v1:0'") == 24)
             #expect(try await count("SELECT count(*) FROM items WHERE image_error IS NOT NULL") == 0, "every image was embedded")
+            // The hashes name titan-local's vector version: a vector of another build or other weights never matches.
+            let health = try #require(await Self.get(titanURL + "/health"))
+            let version = try #require((try JSONSerialization.jsonObject(with: Data(health.body)) as? [String: Any])?["vectorVersion"] as? String)
+            #expect(try await client.vectorVersion() == version)
+            let first = products[0]
+            guard case .inline(let png)? = first.image else { Issue.record("demo products have inline images"); return }
+            let firstCaption = CatalogCaption.make(title: first.title, description: first.description, family: .nova).text
+            let stored = try #require(try await pool.query("SELECT encode(content_hash, 'hex') FROM item_embeddings WHERE item_id = \(bind: first.id)").first).string(0)
+            func hex(_ model: String) -> String {
+                CatalogIngest.contentHash(model: model, dimensions: 3072, kind: "fused", text: firstCaption, image: png).map { String(format: "%02x", $0) }.joined()
+            }
+            #expect(stored == hex(NovaModel.multimodalEmbeddingsV1 + "@" + version))
+            #expect(stored != hex(NovaModel.multimodalEmbeddingsV1))
 
             // A second pass over the same content embeds nothing (the cache key is model, dimension, kind and content).
             let again = DemoCatalog.events(products, occurredAt: Date().addingTimeInterval(60)).enumerated().map { i, e in
