@@ -199,3 +199,20 @@ public final class BedrockControlPlaneClient: Sendable {
         }
     }
 }
+
+extension BedrockControlPlaneClient {
+    /// The version of the vectors batch jobs of this endpoint make, as ``TitanEmbeddingClient/vectorVersion()`` asks
+    /// it of a runtime endpoint: `""` for Bedrock's own (the model id pins the model), else the stand-in's answer to
+    /// `GET /health`. Batch vectors are hashed under ``TitanEmbeddingClient/identity(ofModel:vectorVersion:)`` of it.
+    public func vectorVersion() async throws(BedrockError) -> String {
+        let probe = TitanEmbeddingClient(configuration: try BedrockClientConfiguration(region: region, endpoint: endpoint, requestTimeout: requestTimeout),
+                                         credentialProvider: credentialProvider, transport: transport)
+        return try await probe.vectorVersion()
+    }
+
+    /// The content-hash name of `modelID` for vectors of this endpoint's batch jobs.
+    public func hashModel(of modelID: String) async throws(BedrockError) -> String {
+        let version = try await vectorVersion()
+        return version.isEmpty ? modelID : modelID + "@" + version
+    }
+}

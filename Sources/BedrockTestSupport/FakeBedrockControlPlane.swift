@@ -60,6 +60,12 @@ public final class FakeBedrockControlPlane: @unchecked Sendable {
         set { lock.lock(); _outcome = newValue; lock.unlock() }
     }
     private var _outcome = Outcome.completed(trainingLoss: 0.25, validationLoss: 0.3)
+    /// What `GET /health` answers as the stand-in's vector version; nil (default): answered as Bedrock (403).
+    public var vectorVersion: String? {
+        get { lock.lock(); defer { lock.unlock() }; return _vectorVersion }
+        set { lock.lock(); _vectorVersion = newValue; lock.unlock() }
+    }
+    private var _vectorVersion: String?
     /// Batch records answered with an `error` object instead of a `modelOutput`.
     public var failingRecordIDs: Set<String> {
         get { lock.lock(); defer { lock.unlock() }; return _failing }
@@ -96,6 +102,12 @@ public final class FakeBedrockControlPlane: @unchecked Sendable {
     // MARK: Routing
 
     private func handle(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Reply {
+        // The vector-version question (BedrockControlPlaneClient.vectorVersion()), outside the API calls recorded:
+        // answered as Bedrock answers it, or as a stand-in with ``vectorVersion``.
+        if request.method == "GET", request.rawPath == "/health" {
+            guard let version = vectorVersion else { return Self.error(.missingAuthenticationToken, "Missing Authentication Token") }
+            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"standIn":true,"vectorVersion":"\#(version)"}"#.utf8))
+        }
         lock.lock()
         received.append(Received(method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, body: request.body))
         lock.unlock()

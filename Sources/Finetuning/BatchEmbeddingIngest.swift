@@ -71,17 +71,23 @@ public struct BatchEmbeddingIngest: Sendable {
     public let store: CatalogStore
     /// The space the vectors go to; its model and dimension must be the job's.
     public let space: EmbeddingSpace
+    /// The model's name in content hashes: the space's model id, with the vector version of the endpoint that ran the
+    /// job when it is not Bedrock's own (``TitanEmbeddingClient/identity(ofModel:vectorVersion:)``), so these vectors
+    /// share cache entries only with vectors of the very same model.
+    public let hashModel: String
     public let fetcher: ImageFetcher
     public let s3: S3ObjectClient?
     public let textPolicy: TitanTextPolicy
     public let concurrency: Int
     public let progress: ProgressReporter?
 
-    public init(pool: PostgresPool, store: CatalogStore, space: EmbeddingSpace, fetcher: ImageFetcher, s3: S3ObjectClient?, textPolicy: TitanTextPolicy,
-                concurrency: Int = 8, progress: ProgressReporter? = nil) {
+    /// - Parameter hashModel: default: the space's model id (a job Bedrock ran).
+    public init(pool: PostgresPool, store: CatalogStore, space: EmbeddingSpace, hashModel: String? = nil, fetcher: ImageFetcher, s3: S3ObjectClient?,
+                textPolicy: TitanTextPolicy, concurrency: Int = 8, progress: ProgressReporter? = nil) {
         self.pool = pool
         self.store = store
         self.space = space
+        self.hashModel = hashModel ?? space.model
         self.fetcher = fetcher
         self.s3 = s3
         self.textPolicy = textPolicy
@@ -147,7 +153,7 @@ public struct BatchEmbeddingIngest: Sendable {
     private func ingest(_ records: [OutputRecord], into report: inout Report) async throws {
         guard !records.isEmpty else { return }
         let items = try await CatalogItemRow.rows(pool, ids: records.compactMap(\.recordId))
-        let fetcher = self.fetcher, policy = textPolicy, model = space.model, dims = space.dims
+        let fetcher = self.fetcher, policy = textPolicy, model = hashModel, dims = space.dims
         var checks = [Check]()
         for start in stride(from: 0, to: records.count, by: concurrency) {
             let slice = Array(records[start..<min(records.count, start + concurrency)])

@@ -45,24 +45,26 @@ public struct BatchEmbeddingInputWriter: Sendable {
     public let s3: S3ObjectClient?
     /// The space the vectors are for: its model and dimension (stored with them; part of the content hash).
     public let space: EmbeddingSpace
-    /// The live space and its model's family: an item without a known image whose live vector was not made from
-    /// its text alone had an inline image that predates `item_images` (as ``SpaceBackfill`` decides it).
+    /// The live space and how the embedding client treats its model (caption cut, hash name): an item without a
+    /// known image whose live vector was not made from its text alone had an inline image that predates
+    /// `item_images` (as ``SpaceBackfill`` decides it).
     public let live: EmbeddingSpace
-    public let liveFamily: EmbeddingModelFamily
+    public let liveModel: EmbeddingModelIdentity
     public let textPolicy: TitanTextPolicy
     public let concurrency: Int
     public let progress: ProgressReporter?
 
     /// - Parameters:
-    ///   - live: default: `space`, of family `liveFamily` (default: Titan).
+    ///   - live: default: `space`.
+    ///   - liveModel: default: Titan, hashed under the live model's id (Bedrock's own endpoint).
     public init(pool: PostgresPool, fetcher: ImageFetcher, s3: S3ObjectClient?, space: EmbeddingSpace, live: EmbeddingSpace? = nil,
-                liveFamily: EmbeddingModelFamily = .titan, textPolicy: TitanTextPolicy, concurrency: Int = 8, progress: ProgressReporter? = nil) {
+                liveModel: EmbeddingModelIdentity? = nil, textPolicy: TitanTextPolicy, concurrency: Int = 8, progress: ProgressReporter? = nil) {
         self.pool = pool
         self.fetcher = fetcher
         self.s3 = s3
         self.space = space
         self.live = live ?? space
-        self.liveFamily = liveFamily
+        self.liveModel = liveModel ?? EmbeddingModelIdentity(family: .titan, hashModel: (live ?? space).model)
         self.textPolicy = textPolicy
         self.concurrency = max(1, concurrency)
         self.progress = progress
@@ -186,8 +188,8 @@ public struct BatchEmbeddingInputWriter: Sendable {
         switch live.mode {
         case .fused:
             guard let hash = vectors["fused"] else { return false }
-            let text = CatalogCaption.make(title: item.title, description: item.description, family: liveFamily).text
-            return hash != CatalogIngest.contentHash(model: live.model, dimensions: live.dims, kind: "fused", text: text, image: nil)
+            let text = CatalogCaption.make(title: item.title, description: item.description, family: liveModel.family).text
+            return hash != CatalogIngest.contentHash(model: liveModel.hashModel, dimensions: live.dims, kind: "fused", text: text, image: nil)
         case .separate:
             return vectors["image"] != nil
         }

@@ -21,12 +21,15 @@ struct BatchEmbedCommand: AsyncParsableCommand {
 /// is for, refused when one batch record per item cannot express it.
 private struct BatchEmbeddingSettings {
     let app: AppConfiguration
-    let embedding: BedrockClientConfiguration
+    /// The streaming embedding client: its text policy and model families, and the identity (hash names) of the
+    /// live space's model.
+    let runtime: TitanEmbeddingClient
+    var embedding: BedrockClientConfiguration { runtime.configuration }
 
     init() throws {
         do {
             app = try AppConfiguration.fromEnvironment()
-            embedding = try app.embeddingClient().configuration
+            runtime = try app.embeddingClient()
         } catch let e as ConfigurationError {
             throw JobCommandSupport.usage(e.description)
         } catch let e as BedrockError {
@@ -121,13 +124,16 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
             let access = try settings.app.s3Access(transport: transport)
             let writer = BatchEmbeddingInputWriter(
                 pool: pool, fetcher: try settings.app.imageFetcher(transport: transport, s3: access), s3: S3ObjectClient(transport: transport, access: access),
-                space: target, live: found.live, liveFamily: settings.embedding.family(forModelID: found.live.model),
+                space: target, live: found.live,
+                liveModel: settings.runtime.identity(ofModel: found.live.model, vectorVersion: try await settings.runtime.vectorVersion()),
                 textPolicy: settings.embedding.textPolicy, progress: quiet ? nil : ProgressReporter())
             report = try await writer.write(to: inputLocation, name: name, limit: limit, after: after)
         } catch let e as FinetuneError where e.code == .usage || e.code == .io {
             throw JobCommandSupport.usage(e.message)
         } catch let e as ConfigurationError {
             throw JobCommandSupport.usage(e.description)
+        } catch let e as BedrockError {
+            throw JobCommandSupport.failure(e)
         }
         var skipped = report.skipped.sorted { $0.key < $1.key }.map { "  skipped \($0.value): \($0.key)" }.joined(separator: "\n")
         if limit != nil, let last = report.lastItemID { skipped += (skipped.isEmpty ? "" : "\n") + "  last item \(last): the next job's --after" }
@@ -232,7 +238,7 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
             let access = try settings.app.s3Access(transport: transport)
             let s3 = S3ObjectClient(transport: transport, access: access)
             let ingest = BatchEmbeddingIngest(
-                pool: pool, store: CatalogStore(pool: pool, spaces: registry), space: target,
+                pool: pool, store: CatalogStore(pool: pool, spaces: registry), space: target, hashModel: try await client.hashModel(of: target.model),
                 fetcher: try settings.app.imageFetcher(transport: transport, s3: access), s3: s3, textPolicy: settings.embedding.textPolicy,
                 progress: quiet ? nil : ProgressReporter())
             report = try await ingest.run(try await BatchEmbeddingIngest.outputFiles(of: found, s3: s3))
@@ -240,6 +246,8 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
             throw JobCommandSupport.usage(e.message)
         } catch let e as ConfigurationError {
             throw JobCommandSupport.usage(e.description)
+        } catch let e as BedrockError {
+            throw JobCommandSupport.failure(e)
         }
         print(json ? JobCommandSupport.json(report) : report.text(), terminator: json ? "\n" : "")
         if !report.errors.isEmpty || !report.unusable.isEmpty { throw ExitCode(1) }

@@ -78,6 +78,25 @@ func thrown<T>(_ body: () async throws -> T) async -> BedrockError? {
         #expect(throws: BedrockError.self) { try BedrockControlPlaneClient.fromEnvironment(["AWS_ENDPOINT_URL_BEDROCK": "ftp://x"]) }
     }
 
+    @Test func batchVectorsAreHashedUnderTheEndpointsVectorVersion() async throws {
+        let fake = try FakeBedrockControlPlane()
+        #expect(try await fake.client().hashModel(of: "amazon.titan-embed-image-v1") == "amazon.titan-embed-image-v1", "answered as Bedrock: the model id alone")
+        fake.vectorVersion = "stand-in-7"
+        #expect(try await fake.client().hashModel(of: "amazon.titan-embed-image-v1") == "amazon.titan-embed-image-v1@stand-in-7")
+        #expect(fake.requests.isEmpty, "not an API call")
+        let aws = try BedrockControlPlaneClient(region: "us-east-1", credentialProvider: StaticCredentialProvider(FakeBedrockEndpoint.credentials),
+                                                transport: RefusingTransport())
+        #expect(try await aws.hashModel(of: "m") == "m", "Bedrock's own endpoint is not asked")
+    }
+
+    /// A transport that must not be used.
+    struct RefusingTransport: HTTPTransport {
+        func send(_ request: HTTPTransportRequest) async throws(BedrockError) -> HTTPTransportResponse {
+            Issue.record("unexpected request to \(request.url)")
+            throw BedrockError(.transport, "refused")
+        }
+    }
+
     @Test func createSendsTheDocumentedShape() async throws {
         let fake = try FakeBedrockControlPlane()
         let arn = try await fake.client().createModelCustomizationJob(try Self.request("shape-1"))

@@ -120,7 +120,22 @@ import Testing
             }
             #expect(wrongDims?.message.contains("256-d") == true && wrongDims?.message.contains("384-d") == true)
 
-            // 8. An item whose live vector came from an inline image kept nowhere (before item_images) is skipped.
+            // 8. Vectors of a job a stand-in ran are hashed under its vector version: other cache entries, no reuse
+            // of Bedrock's (and the other way round).
+            plane.vectorVersion = "stand-in-1"
+            let standInHash = try await control.hashModel(of: Self.model)
+            #expect(standInHash == Self.model + "@stand-in-1")
+            let standIn = try await BatchEmbeddingIngest(pool: pool, store: store, space: Self.space, hashModel: standInHash, fetcher: fetcher, s3: nil,
+                                                         textPolicy: .truncate).run(files)
+            #expect(standIn.written == 101 && standIn.unchanged == 0, "another model identity: every vector rewritten under its own hash")
+            let caption0 = CatalogCaption.make(title: "Product 0", description: "Plain   product number 0.").text
+            let row0 = try #require(try await pool.query("SELECT content_hash FROM item_embeddings WHERE item_id = 'item-000' AND space = 'default'" as PostgresQuery,
+                                                         resultFormat: .binary).first)
+            #expect(row0.bytes(0) == CatalogIngest.contentHash(model: standInHash, dimensions: Self.dims, kind: "fused", text: caption0, image: imageBytes["item-000"]))
+            plane.vectorVersion = nil
+            _ = try await ingest.run(files)  // back to Bedrock's hashes for what follows
+
+            // 9. An item whose live vector came from an inline image kept nowhere (before item_images) is skipped.
             _ = try await pool.query("INSERT INTO items (id, title, description, version_at) VALUES ('z-inline', 'Poster', 'Printed.', now())" as PostgresQuery)
             _ = try await pool.query("""
                 INSERT INTO item_embeddings (item_id, kind, space, model, dims, content_hash, embedding)
@@ -130,7 +145,7 @@ import Testing
             let again2 = try await writer.write(to: .local(path: work.appendingPathComponent("in2").path), name: "catalog")
             #expect(again2.records == 103 && again2.skipped == [BatchEmbeddingInputWriter.inlineImageNotKept: 1], "\(again2)")
 
-            // 9. Through S3 (the signature-checking fake): the same input uploaded, the same output read back.
+            // 10. Through S3 (the signature-checking fake): the same input uploaded, the same output read back.
             let s3 = try FakeS3()
             let uploaded = try await BatchEmbeddingInputWriter(pool: pool, fetcher: fetcher, s3: s3.client(), space: Self.space, textPolicy: .truncate, concurrency: 4)
                 .write(to: .s3(bucket: "shop-datasets", key: "batch"), name: "catalog")
@@ -148,7 +163,7 @@ import Testing
             let viaS3 = try await BatchEmbeddingIngest(pool: pool, store: store, space: Self.space, fetcher: fetcher, s3: s3.client(), textPolicy: .truncate).run(s3Files)
             #expect(viaS3.records == 104 && viaS3.unchanged == 101 && viaS3.errors.count == 1 && Set(viaS3.changed) == ["item-010", "item-011"])
 
-            // 10. Too small a catalog is refused before any job: Bedrock's minimum.
+            // 11. Too small a catalog is refused before any job: Bedrock's minimum.
             let small = await #expect(throws: FinetuneError.self) {
                 try await writer.write(to: .local(path: work.appendingPathComponent("small").path), name: "small", limit: 99)
             }
