@@ -67,6 +67,18 @@ private struct BatchEmbeddingSettings {
     }
 }
 
+/// The exit of a batch command's failure: usage, I/O and refused spaces 2 (nothing sent or stored), Bedrock refusals 1;
+/// others unchanged.
+private func batchFailure(_ error: any Error) -> any Error {
+    switch error {
+    case let e as FinetuneError where e.code == .usage || e.code == .io: JobCommandSupport.usage(e.message)
+    case let e as ConfigurationError: JobCommandSupport.usage(e.description)
+    case let e as EmbeddingSpaceError: JobCommandSupport.usage(e.description)
+    case let e as BedrockError: JobCommandSupport.failure(e)
+    default: error
+    }
+}
+
 /// `rec batch-embed start`.
 struct BatchEmbedStartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -128,12 +140,8 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
                 liveModel: settings.runtime.identity(ofModel: found.live.model, vectorVersion: try await settings.runtime.vectorVersion()),
                 textPolicy: settings.embedding.textPolicy, progress: quiet ? nil : ProgressReporter())
             report = try await writer.write(to: inputLocation, name: name, limit: limit, after: after)
-        } catch let e as FinetuneError where e.code == .usage || e.code == .io {
-            throw JobCommandSupport.usage(e.message)
-        } catch let e as ConfigurationError {
-            throw JobCommandSupport.usage(e.description)
-        } catch let e as BedrockError {
-            throw JobCommandSupport.failure(e)
+        } catch {
+            throw batchFailure(error)
         }
         var skipped = report.skipped.sorted { $0.key < $1.key }.map { "  skipped \($0.value): \($0.key)" }.joined(separator: "\n")
         if limit != nil, let last = report.lastItemID { skipped += (skipped.isEmpty ? "" : "\n") + "  last item \(last): the next job's --after" }
@@ -242,12 +250,8 @@ struct BatchEmbedIngestCommand: AsyncParsableCommand {
                 fetcher: try settings.app.imageFetcher(transport: transport, s3: access), s3: s3, textPolicy: settings.embedding.textPolicy,
                 progress: quiet ? nil : ProgressReporter())
             report = try await ingest.run(try await BatchEmbeddingIngest.outputFiles(of: found, s3: s3))
-        } catch let e as FinetuneError where e.code == .usage || e.code == .io {
-            throw JobCommandSupport.usage(e.message)
-        } catch let e as ConfigurationError {
-            throw JobCommandSupport.usage(e.description)
-        } catch let e as BedrockError {
-            throw JobCommandSupport.failure(e)
+        } catch {
+            throw batchFailure(error)
         }
         print(json ? JobCommandSupport.json(report) : report.text(), terminator: json ? "\n" : "")
         if !report.errors.isEmpty || !report.unusable.isEmpty { throw ExitCode(1) }
