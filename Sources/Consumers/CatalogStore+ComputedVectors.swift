@@ -58,7 +58,9 @@ extension CatalogStore {
             for r in try c.query(q, resultFormat: .binary) { stored[try r.string(0) + "/" + r.string(1)] = r.bytes(2) ?? [] }
             var result = ComputedVectorResult()
             var fresh = [ComputedVector]()
-            for v in vectors {
+            var seen = Set<String>()
+            // One vector per item and kind (one upsert cannot touch a row twice); the first wins.
+            for v in vectors where seen.insert(v.itemID + "/" + v.kind).inserted {
                 guard let version = versions[v.itemID], version == v.versionAt else { result.changed.insert(v.itemID); continue }
                 if stored[v.itemID + "/" + v.kind] == v.hash {
                     result.unchanged.insert(v.itemID)

@@ -163,7 +163,17 @@ import Testing
             let viaS3 = try await BatchEmbeddingIngest(pool: pool, store: store, space: Self.space, fetcher: fetcher, s3: s3.client(), textPolicy: .truncate).run(s3Files)
             #expect(viaS3.records == 104 && viaS3.unchanged == 101 && viaS3.errors.count == 1 && Set(viaS3.changed) == ["item-010", "item-011"])
 
-            // 11. Too small a catalog is refused before any job: Bedrock's minimum.
+            // 11. A record repeated in the output (two input files naming one item) is stored once, without an error.
+            let outURL = try #require(URL(string: files[0].uri))
+            let firstLine = try #require(try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n").first)
+            let twice = work.appendingPathComponent("twice/\(jobID)")
+            try FileManager.default.createDirectory(at: twice, withIntermediateDirectories: true)
+            try (firstLine + "\n" + firstLine + "\n").write(to: twice.appendingPathComponent("a.jsonl.out"), atomically: true, encoding: .utf8)
+            _ = try await pool.query("DELETE FROM item_embeddings WHERE item_id = 'item-000'" as PostgresQuery)
+            let repeated = try await ingest.run([.local(path: twice.appendingPathComponent("a.jsonl.out").path)])
+            #expect(repeated.records == 2 && repeated.written == 1 && repeated.errors.isEmpty, "\(repeated)")
+
+            // 12. Too small a catalog is refused before any job: Bedrock's minimum.
             let small = await #expect(throws: FinetuneError.self) {
                 try await writer.write(to: .local(path: work.appendingPathComponent("small").path), name: "small", limit: 99)
             }
