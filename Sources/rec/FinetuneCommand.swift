@@ -9,7 +9,8 @@ struct FinetuneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
         abstract: "Fine-tuning Titan Multimodal Embeddings G1 on the catalog (docs/finetuning.md).",
-        subcommands: [FinetuneDatasetCommand.self]
+        subcommands: [FinetuneDatasetCommand.self, FinetuneStartCommand.self, FinetuneStatusCommand.self, FinetuneListCommand.self,
+                      FinetuneStopCommand.self, FinetuneProvisionCommand.self]
     )
 }
 
@@ -22,7 +23,7 @@ struct FinetuneDatasetCommand: AsyncParsableCommand {
 }
 
 /// Prints `message` on stderr and exits 2 (usage or I/O error).
-private func usageFailure(_ message: String) -> ExitCode {
+func usageFailure(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     return ExitCode(2)
 }
