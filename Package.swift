@@ -112,9 +112,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate).
+        /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate);
+        /// `rec batch-embed`: the catalog as batch inference input, and the output stored in an embedding space.
         .target(name: "Finetuning", dependencies: [
-            "Consumers", "BedrockClient", "Postgres", "RecCore", "TitanLocal",
+            "Consumers", "BedrockClient", "EmbeddingSpaces", "Postgres", "RecCore", "TitanLocal",
         ]),
         /// The shipped binary: configuration and command wiring (no test support linked in).
         .executableTarget(name: "rec", dependencies: [
@@ -153,7 +154,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "FinetuningTests", dependencies: [
-            "Finetuning", "Consumers", "BedrockClient", "BedrockTestSupport", "TitanLocal", "Postgres", "RecCore", "IntegrationTestSupport",
+            "Finetuning", "Consumers", "BedrockClient", "BedrockTestSupport", "TitanLocal", "EmbeddingSpaces", "Postgres", "RecCore", "IntegrationTestSupport",
         ]),
         .testTarget(name: "BedrockClientTests", dependencies: [
             "BedrockClient", "BedrockTestSupport", "RecCore",

@@ -6,7 +6,7 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
             // Bedrock error types
             case validation, accessDenied, resourceNotFound, throttling, modelTimeout, modelNotReady
-            case serviceQuotaExceeded, modelError, internalServer, serviceUnavailable
+            case serviceQuotaExceeded, modelError, internalServer, serviceUnavailable, conflict, tooManyTags
             case unrecognizedClient, invalidSignature, expiredToken, unknownServiceError
             // transport
             case dnsFailure, connectFailure, tlsFailure, timeout, connectionReset, transport, responseTooLarge, destinationRefused
@@ -35,6 +35,11 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
         public static let internalServer = Code(base: .internalServer)
         /// `ServiceUnavailableException` (503). Retried.
         public static let serviceUnavailable = Code(base: .serviceUnavailable)
+        /// `ConflictException` (400): a job or provisioned model of that name exists, or the job is not in a state
+        /// that allows the call (e.g. stopping a finished job).
+        public static let conflict = Code(base: .conflict)
+        /// `TooManyTagsException` (400).
+        public static let tooManyTags = Code(base: .tooManyTags)
         /// `UnrecognizedClientException` (403): unknown access key.
         public static let unrecognizedClient = Code(base: .unrecognizedClient)
         /// `InvalidSignatureException` (403): wrong secret or clock skew.
@@ -83,6 +88,7 @@ public struct BedrockError: Error, Sendable, CustomStringConvertible {
                 "InternalServerException": .internalServer, "ServiceUnavailableException": .serviceUnavailable,
                 "UnrecognizedClientException": .unrecognizedClient, "InvalidSignatureException": .invalidSignature,
                 "ExpiredTokenException": .expiredToken, "MissingAuthenticationTokenException": .accessDenied,
+                "ConflictException": .conflict, "TooManyTagsException": .tooManyTags,
             ]
             guard let base = table[errorType.name] else { return nil }
             self.base = base

@@ -28,6 +28,9 @@ public struct BedrockErrorType: Hashable, Sendable, CustomStringConvertible {
     public static let modelError = BedrockErrorType(name: "ModelErrorException", httpStatus: 424)
     public static let internalServer = BedrockErrorType(name: "InternalServerException", httpStatus: 500)
     public static let serviceUnavailable = BedrockErrorType(name: "ServiceUnavailableException", httpStatus: 503)
+    // Control-plane errors (model customization, batch inference, provisioned throughput).
+    public static let conflict = BedrockErrorType(name: "ConflictException", httpStatus: 400)
+    public static let tooManyTags = BedrockErrorType(name: "TooManyTagsException", httpStatus: 400)
     // Authentication errors that every AWS JSON service returns before the operation runs.
     public static let unrecognizedClient = BedrockErrorType(name: "UnrecognizedClientException", httpStatus: 403)
     public static let invalidSignature = BedrockErrorType(name: "InvalidSignatureException", httpStatus: 403)
@@ -37,7 +40,7 @@ public struct BedrockErrorType: Hashable, Sendable, CustomStringConvertible {
     /// Every known type.
     public static let all: [BedrockErrorType] = [
         .validation, .accessDenied, .resourceNotFound, .modelTimeout, .throttling, .modelNotReady,
-        .serviceQuotaExceeded, .modelError, .internalServer, .serviceUnavailable,
+        .serviceQuotaExceeded, .modelError, .internalServer, .serviceUnavailable, .conflict, .tooManyTags,
         .unrecognizedClient, .invalidSignature, .missingAuthenticationToken, .expiredToken,
     ]
 

@@ -86,8 +86,9 @@ public final class TitanEmbeddingClient: Sendable {
         if configuration.family(forModelID: modelID) == .nova {
             return try await embedNova(input, dimensions: dimensions, modelID: modelID, purpose: purpose)
         }
-        var (text, truncated) = try input.validated(dimensions: dimensions, textPolicy: configuration.textPolicy)
-        let image = input.image.map { Data($0).base64EncodedString() }
+        let first = try TitanEmbeddingRequest.make(input, dimensions: dimensions, textPolicy: configuration.textPolicy)
+        var text = first.request.inputText, truncated = first.truncated
+        let image = first.request.inputImage
         let url = configuration.invokeURL(modelID: modelID)
         let path = String(url.dropFirst(configuration.endpoint.count))
         var attemptsSoFar = 0

@@ -19,3 +19,19 @@ public struct TitanEmbeddingRequest: Codable, Sendable, Equatable {
         self.embeddingConfig = embeddingConfig
     }
 }
+
+import Foundation
+
+extension TitanEmbeddingRequest {
+    /// The body ``TitanEmbeddingClient`` sends (first) for `input`: the input rules and the text policy applied
+    /// (``TitanInput/validated(dimensions:textPolicy:)``), the image base64-encoded. Batch inference records carry
+    /// exactly this as their `modelInput`, so a batch vector is the vector streaming ingest would get.
+    ///
+    /// - Returns: the body and whether the text was cut by the policy.
+    /// - Throws: ``BedrockError`` `invalidInput`, as ``TitanInput/validated(dimensions:textPolicy:)``.
+    public static func make(_ input: TitanInput, dimensions: Int, textPolicy: TitanTextPolicy) throws(BedrockError) -> (request: TitanEmbeddingRequest, truncated: Bool) {
+        let (text, truncated) = try input.validated(dimensions: dimensions, textPolicy: textPolicy)
+        return (TitanEmbeddingRequest(inputText: text, inputImage: input.image.map { Data($0).base64EncodedString() },
+                                      embeddingConfig: .init(outputEmbeddingLength: dimensions)), truncated)
+    }
+}

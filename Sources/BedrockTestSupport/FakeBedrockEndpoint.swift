@@ -117,12 +117,7 @@ public final class FakeBedrockEndpoint: @unchecked Sendable {
         count += 1
         let fault: Fault? = script.isEmpty ? afterScript : script.removeFirst()
         lock.unlock()
-        do {
-            try verifier.verify(method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
-                                headers: request.headers, body: request.body, now: Date())
-        } catch {
-            return Self.error(error.bedrockErrorType, error.message)
-        }
+        if let (type, message) = verifier.rejection(of: request) { return Self.error(type, message) }
         let parts = request.rawPath.split(separator: "/", omittingEmptySubsequences: true)
         guard parts.count == 3, parts[0] == "model", parts[2] == "invoke", request.method == "POST" else {
             return Self.error(.resourceNotFound, "unknown operation")

@@ -154,28 +154,8 @@ public struct CatalogStore: Sendable {
                 for r in try c.query(sql) { applied.insert(try r.string(0)) }
             }
             let winners = w.upserts.filter { applied.contains($0.product.id) }
-            let vectors = winners.flatMap { u in u.embeddings.filter { writable.contains($0.space.name) }.map { (u.product.id, $0) } }
-            for chunk in vectors.chunked(200) {
-                let rows = chunk.map { (id, v) -> PostgresQuery in
-                    """
-                    (\(bind: id),\(bind: v.kind),\(bind: v.space.name.value),\(bind: v.space.model),\(bind: v.space.dims)::int4,\
-                    \(bind: PostgresBytes(v.hash)),\(bind: PGVector.halfvec(v.vector))::public.halfvec)
-                    """
-                }
-                var sql: PostgresQuery = "INSERT INTO item_embeddings (item_id, kind, space, model, dims, content_hash, embedding) VALUES "
-                sql += rows.joined(separator: ",")
-                sql += " ON CONFLICT (item_id, kind, space) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding, updated_at = now()"
-                _ = try c.query(sql)
-            }
-            // Kinds an item no longer has in a space (mode changed, image gone).
-            for space in w.targets where writable.contains(space.name) {
-                for kind in ["fused", "text", "image"] {
-                    let ids = winners.filter { !($0.kinds[space.name]?.contains(kind) ?? false) }.map(\.product.id)
-                    if !ids.isEmpty {
-                        _ = try c.query("DELETE FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND space = \(bind: space.name.value) AND kind = \(bind: kind)" as PostgresQuery)
-                    }
-                }
-            }
+            try Self.writeVectors(winners.flatMap { u in u.embeddings.filter { writable.contains($0.space.name) }.map { (u.product.id, $0) } },
+                                  kinds: winners.map { ($0.product.id, $0.kinds) }, spaces: w.targets.filter { writable.contains($0.name) }, on: c)
             // Inline images, kept for re-embedding with another model (sent only when new or changed); a product
             // without one has none stored.
             let images = winners.compactMap { u in u.storeImage.map { (u.product.id, $0) } }
@@ -198,19 +178,55 @@ public struct CatalogStore: Sendable {
                 _ = try c.query("DELETE FROM item_embeddings WHERE item_id = ANY(\(bind: deleted)::text[])" as PostgresQuery)
                 _ = try c.query("DELETE FROM item_images WHERE item_id = ANY(\(bind: deleted)::text[])" as PostgresQuery)
             }
-            for chunk in w.cache.chunked(200) {
-                var sql: PostgresQuery = "INSERT INTO embedding_cache (content_hash, model, dims, kind, embedding) VALUES "
-                sql += chunk.map { e -> PostgresQuery in
-                    "(\(bind: PostgresBytes(e.hash)),\(bind: e.model),\(bind: e.dims)::int4,\(bind: e.kind),\(bind: PGVector.halfvec(e.vector))::public.halfvec)"
-                }.joined(separator: ",")
-                _ = try c.query(sql + " ON CONFLICT (content_hash) DO NOTHING")
-            }
+            try Self.writeCache(w.cache, on: c)
             for chunk in w.processed.chunked(1000) {
                 var sql: PostgresQuery = "INSERT INTO processed_catalog_events (event_id, item_id) VALUES "
                 sql += chunk.map { p -> PostgresQuery in "(\(bind: p.eventID)::uuid,\(bind: p.itemID))" }.joined(separator: ",")
                 _ = try c.query(sql + " ON CONFLICT (event_id) DO NOTHING")
             }
             return applied
+        }
+    }
+
+    /// Upserts item vectors and removes the kinds an item no longer has in a space (mode changed, image gone): the
+    /// one write of `item_embeddings` for new vectors, shared by streaming ingest (``apply(_:)``) and batch results
+    /// (``storeComputedVectors(_:in:)``).
+    ///
+    /// - Parameters:
+    ///   - kinds: item → space → the kinds it has there after the write.
+    ///   - spaces: the spaces whose other kinds are removed (the writable targets).
+    static func writeVectors(_ vectors: [(itemID: String, vector: Vector)], kinds: [(itemID: String, kinds: [PostgresIdentifierLiteral: Set<String>])],
+                             spaces: [EmbeddingSpace], on c: PGConnection) throws {
+        for chunk in vectors.chunked(200) {
+            let rows = chunk.map { (id, v) -> PostgresQuery in
+                """
+                (\(bind: id),\(bind: v.kind),\(bind: v.space.name.value),\(bind: v.space.model),\(bind: v.space.dims)::int4,\
+                \(bind: PostgresBytes(v.hash)),\(bind: PGVector.halfvec(v.vector))::public.halfvec)
+                """
+            }
+            var sql: PostgresQuery = "INSERT INTO item_embeddings (item_id, kind, space, model, dims, content_hash, embedding) VALUES "
+            sql += rows.joined(separator: ",")
+            sql += " ON CONFLICT (item_id, kind, space) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding, updated_at = now()"
+            _ = try c.query(sql)
+        }
+        for space in spaces {
+            for kind in ["fused", "text", "image"] {
+                let ids = kinds.filter { !($0.kinds[space.name]?.contains(kind) ?? false) }.map(\.itemID)
+                if !ids.isEmpty {
+                    _ = try c.query("DELETE FROM item_embeddings WHERE item_id = ANY(\(bind: ids)::text[]) AND space = \(bind: space.name.value) AND kind = \(bind: kind)" as PostgresQuery)
+                }
+            }
+        }
+    }
+
+    /// Adds vectors to the shared content-hash cache (the first writer of a hash wins).
+    static func writeCache(_ entries: [CacheEntry], on c: PGConnection) throws {
+        for chunk in entries.chunked(200) {
+            var sql: PostgresQuery = "INSERT INTO embedding_cache (content_hash, model, dims, kind, embedding) VALUES "
+            sql += chunk.map { e -> PostgresQuery in
+                "(\(bind: PostgresBytes(e.hash)),\(bind: e.model),\(bind: e.dims)::int4,\(bind: e.kind),\(bind: PGVector.halfvec(e.vector))::public.halfvec)"
+            }.joined(separator: ",")
+            _ = try c.query(sql + " ON CONFLICT (content_hash) DO NOTHING")
         }
     }
 }

@@ -268,13 +268,7 @@ public struct SpaceBackfill: Sendable {
                     """
                 for r in try c.query(sql) { items.insert(try r.string(0)) }
             }
-            for chunk in cacheRows.chunked(200) {
-                var sql: PostgresQuery = "INSERT INTO embedding_cache (content_hash, model, dims, kind, embedding) VALUES "
-                sql += chunk.map { e -> PostgresQuery in
-                    "(\(bind: PostgresBytes(e.hash)),\(bind: e.model),\(bind: e.dims)::int4,\(bind: e.kind),\(bind: PGVector.halfvec(e.vector))::public.halfvec)"
-                }.joined(separator: ",")
-                _ = try c.query(sql + " ON CONFLICT (content_hash) DO NOTHING")
-            }
+            try CatalogStore.writeCache(cacheRows, on: c)
             return items.count
         }
         p.written += written

@@ -91,13 +91,7 @@ public struct FinetuneDatasetExporter: Sendable {
     }
 
     /// One catalog row.
-    struct Item: Sendable {
-        var id: String
-        var title: String
-        var description: String
-        var imageURL: String?
-        var imageError: String?
-    }
+    typealias Item = CatalogItemRow
 
     /// An item after its image was fetched and checked.
     enum Prepared: Sendable {
@@ -208,13 +202,7 @@ public struct FinetuneDatasetExporter: Sendable {
     }
 
     private func readPage(after: String?) async throws -> [Item] {
-        let limit = options.pageSize
-        let q: PostgresQuery = after.map {
-            "SELECT id, title, description, image_url, image_error FROM items WHERE deleted_at IS NULL AND id > \(bind: $0) ORDER BY id LIMIT \(bind: limit)::int8"
-        } ?? "SELECT id, title, description, image_url, image_error FROM items WHERE deleted_at IS NULL ORDER BY id LIMIT \(bind: limit)::int8"
-        return try await pool.query(q).map { r in
-            Item(id: try r.string(0), title: try r.string(1), description: try r.string(2), imageURL: try r.optionalString(3), imageError: try r.optionalString(4))
-        }
+        try await CatalogItemRow.page(pool, after: after, limit: options.pageSize)
     }
 
     /// Captions, image fetches and header checks of `chunk`, concurrently; results in the chunk's order.
@@ -253,16 +241,10 @@ public struct FinetuneDatasetExporter: Sendable {
         guard let url = item.imageURL, !url.isEmpty else { return .skip(noImageURL) }
         guard item.imageError == nil else { return .skip(ingestImageError) }
         guard !caption.isEmpty else { return .skip(emptyCaption) }
-        var bytes: [UInt8] = []
-        for attempt in 1...3 {
-            do {
-                bytes = try await fetcher.fetch(url)
-                break
-            } catch where error.isRetriable && attempt < 3 {
-                try? await Task.sleep(for: .milliseconds(500 * attempt))
-            } catch {
-                return .skip("image fetch failed: \(error.message)")
-            }
+        let bytes: [UInt8]
+        switch await CatalogItemRow.fetchImage(url, fetcher: fetcher) {
+        case .success(let b): bytes = b
+        case .failure(let error): return .skip("image fetch failed: \(error.message)")
         }
         let inspection: ImageInspection
         do { inspection = try ImageHeaderReader.inspect(bytes) } catch {
@@ -409,5 +391,11 @@ final class PartialFile: @unchecked Sendable {
         } catch {
             throw FinetuneError(.io, "finishing \(url.path) failed: \(error.localizedDescription)")
         }
+    }
+
+    /// Closes and removes the partial file (a run that must not leave a result).
+    func abandon() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: partial)
     }
 }

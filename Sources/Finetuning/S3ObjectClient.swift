@@ -2,8 +2,9 @@ import BedrockClient
 import Consumers
 import Foundation
 
-/// SigV4-signed `HEAD` and `PUT` of single S3 objects: the dataset's images (`rec finetune dataset export
-/// --image-refs s3://…`) and the check that `s3://` refs exist (`validate`).
+/// SigV4-signed `HEAD`, `GET` and `PUT` of single S3 objects and `ListObjectsV2`: the dataset's images (`rec finetune
+/// dataset export --image-refs s3://…`), the check that `s3://` refs exist (`validate`), and batch inference input
+/// and output (`rec batch-embed`).
 ///
 /// URLs are built like ``ImageFetcher``'s signed GETs: virtual-hosted
 /// (`https://<bucket>.s3.<region>.amazonaws.com/<key>`), or path style under an endpoint override
@@ -46,7 +47,7 @@ public struct S3ObjectClient: Sendable {
     /// - Throws: ``FinetuneError`` `s3` with the status (403: no permission, or a missing key without
     ///   `s3:ListBucket`); `isRetriable` after the retries ran out on a transient failure.
     public func head(bucket: String, key: String) async throws(FinetuneError) -> ObjectInfo? {
-        let response = try await send("HEAD", bucket: bucket, key: key, body: [], contentType: nil)
+        let response = try await send("HEAD", bucket: bucket, key: key, query: nil, body: [], contentType: nil)
         switch response.status {
         case 200:
             return ObjectInfo(contentLength: response.header("Content-Length").flatMap { Int($0) }, contentType: response.header("Content-Type"))
@@ -61,8 +62,51 @@ public struct S3ObjectClient: Sendable {
     ///
     /// - Throws: ``FinetuneError`` `s3`.
     public func put(bucket: String, key: String, body: [UInt8], contentType: String) async throws(FinetuneError) {
-        let response = try await send("PUT", bucket: bucket, key: key, body: body, contentType: contentType)
+        let response = try await send("PUT", bucket: bucket, key: key, query: nil, body: body, contentType: contentType)
         guard response.status == 200 else { throw Self.failure("PUT", bucket: bucket, key: key, response) }
+    }
+
+    /// The object's bytes (held in memory: batch output files, not media libraries).
+    ///
+    /// - Throws: ``FinetuneError`` `s3` (404 included: the caller asked for an object it expects).
+    public func get(bucket: String, key: String) async throws(FinetuneError) -> [UInt8] {
+        let response = try await send("GET", bucket: bucket, key: key, query: nil, body: [], contentType: nil)
+        guard response.status == 200 else { throw Self.failure("GET", bucket: bucket, key: key, response) }
+        return response.body
+    }
+
+    /// Every key under `prefix` (`ListObjectsV2`, following continuation tokens), in S3's order (UTF-8 binary).
+    ///
+    /// - Throws: ``FinetuneError`` `s3`.
+    public func list(bucket: String, prefix: String) async throws(FinetuneError) -> [String] {
+        var keys: [String] = []
+        var token: String?
+        repeat {
+            var query = "list-type=2&prefix=" + SigV4Canonical.uriEncode(prefix)
+            if let token { query = "continuation-token=" + SigV4Canonical.uriEncode(token) + "&" + query }
+            let response = try await send("GET", bucket: bucket, key: "", query: query, body: [], contentType: nil)
+            guard response.status == 200 else { throw Self.failure("GET", bucket: bucket, key: "?list-type=2&prefix=\(prefix)", response) }
+            let text = String(decoding: response.body, as: UTF8.self)
+            keys += Self.elements("Key", in: text).map(Self.xmlUnescape)
+            token = Self.elements("IsTruncated", in: text).first == "true" ? Self.elements("NextContinuationToken", in: text).first.map(Self.xmlUnescape) : nil
+        } while token != nil
+        return keys
+    }
+
+    /// The texts of every `<name>…</name>` element (ListObjectsV2 answers are flat enough for this).
+    static func elements(_ name: String, in xml: String) -> [String] {
+        var out: [String] = []
+        var rest = xml[...]
+        while let open = rest.range(of: "<\(name)>"), let close = rest.range(of: "</\(name)>", range: open.upperBound..<rest.endIndex) {
+            out.append(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        return out
+    }
+
+    static func xmlUnescape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
     }
 
     private static func failure(_ method: String, bucket: String, key: String, _ r: HTTPTransportResponse) -> FinetuneError {
@@ -77,14 +121,17 @@ public struct S3ObjectClient: Sendable {
     }
 
     /// Sends one signed request, retrying throttling, 5xx and transport failures.
-    private func send(_ method: String, bucket: String, key: String, body: [UInt8], contentType: String?) async throws(FinetuneError) -> HTTPTransportResponse {
+    /// - Parameters:
+    ///   - key: empty for a bucket-level request (a listing).
+    ///   - query: the raw query string (already encoded), or nil.
+    private func send(_ method: String, bucket: String, key: String, query: String?, body: [UInt8], contentType: String?) async throws(FinetuneError) -> HTTPTransportResponse {
         // Keys travel percent-encoded once (slashes kept); S3's canonical request does not encode them again.
         let encodedKey = key.split(separator: "/", omittingEmptySubsequences: false)
             .map { SigV4Canonical.uriEncode($0) }.joined(separator: "/")
         let base: String, path: String
         if let endpoint = access.endpoint {
             base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-            path = "/" + SigV4Canonical.uriEncode(bucket) + "/" + encodedKey
+            path = "/" + SigV4Canonical.uriEncode(bucket) + (key.isEmpty ? "" : "/" + encodedKey)
         } else {
             base = "https://\(bucket).s3.\(access.region).amazonaws.com"
             path = "/" + encodedKey
@@ -104,11 +151,12 @@ public struct S3ObjectClient: Sendable {
             var headers: [(name: String, value: String)] = [("host", host)]
             if let contentType { headers.append(("content-type", contentType)) }
             let signer = SigV4Signer(credentials: credentials, region: access.region, service: "s3")
-            let signature = signer.sign(method: method, path: path, headers: headers, body: body, date: Date(), signBody: true)
-            let request = HTTPTransportRequest(method: method, url: base + path, headers: headers.filter { $0.name != "host" } + signature.headersToAdd,
+            let signature = signer.sign(method: method, path: path, query: query, headers: headers, body: body, date: Date(), signBody: true)
+            let request = HTTPTransportRequest(method: method, url: base + path + (query.map { "?" + $0 } ?? ""), headers: headers.filter { $0.name != "host" } + signature.headersToAdd,
                                                body: body, timeout: timeout, connectTimeout: 5,
                                                // A HEAD's Content-Length is the object's size, not a body to refuse.
-                                               maxResponseBytes: method == "HEAD" ? nil : 1 << 20)
+                                               // A GET of an object reads it whole (batch output files).
+                                               maxResponseBytes: method == "HEAD" || (method == "GET" && !key.isEmpty) ? nil : 16 << 20)
             var retryAfter: Double?
             var failure: FinetuneError
             do {

@@ -13,3 +13,14 @@ extension AppConfiguration {
         return ImageFetcher.S3(credentials: awsCredentials(transport: transport), region: region, endpoint: s3Endpoint)
     }
 }
+
+/// `rec finetune start|status|list|stop|provision` and `rec batch-embed`: the Bedrock control plane.
+extension AppConfiguration {
+    /// The control-plane client: region and retries as the embedding client reads them, endpoint
+    /// `AWS_ENDPOINT_URL_BEDROCK`, else `AWS_ENDPOINT_URL`, else `https://bedrock.<region>.amazonaws.com`.
+    ///
+    /// - Throws: ``ConfigurationError`` when the AWS/Bedrock settings are malformed.
+    public func bedrockControlPlane(transport: (any HTTPTransport)? = nil) throws -> BedrockControlPlaneClient {
+        do { return try BedrockControlPlaneClient.fromEnvironment(environment, transport: transport) } catch { throw ConfigurationError(error.message) }
+    }
+}

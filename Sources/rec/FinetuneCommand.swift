@@ -9,7 +9,8 @@ struct FinetuneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
         abstract: "Fine-tuning Titan Multimodal Embeddings G1 on the catalog (docs/finetuning.md).",
-        subcommands: [FinetuneDatasetCommand.self, FinetuneRecallCommand.self]
+        subcommands: [FinetuneDatasetCommand.self, FinetuneStartCommand.self, FinetuneStatusCommand.self, FinetuneListCommand.self,
+                      FinetuneStopCommand.self, FinetuneProvisionCommand.self, FinetuneRecallCommand.self]
     )
 }
 

@@ -25,6 +25,7 @@ struct Rec: AsyncParsableCommand {
             ConfigCommand.self,
             DLQCommand.self,
             FinetuneCommand.self,
+            BatchEmbedCommand.self,
         ]
     )
 }

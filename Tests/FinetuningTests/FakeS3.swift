@@ -36,6 +36,18 @@ final class FakeS3: @unchecked Sendable {
                 return Self.error(403, "SignatureDoesNotMatch")
             }
             let parts = r.rawPath.dropFirst().split(separator: "/", maxSplits: 1)
+            if parts.count == 1, r.method == "GET", buckets.contains(String(parts[0])) {
+                // ListObjectsV2, one key per page so that continuation tokens are exercised.
+                let query = Dictionary(SigV4Canonical.queryItems(r.rawQuery).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+                guard query["list-type"] == "2" else { return Self.error(400, "InvalidArgument") }
+                let prefix = String(parts[0]) + "/" + (query["prefix"] ?? "")
+                let keys = objects.withLock { $0.keys.filter { $0.hasPrefix(prefix) }.sorted() }.map { String($0.dropFirst(parts[0].count + 1)) }
+                let start = query["continuation-token"].flatMap(Int.init) ?? 0
+                var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><IsTruncated>\(start + 1 < keys.count)</IsTruncated>"
+                if start < keys.count { xml += "<Contents><Key>\(keys[start].replacingOccurrences(of: "&", with: "&amp;"))</Key></Contents>" }
+                if start + 1 < keys.count { xml += "<NextContinuationToken>\(start + 1)</NextContinuationToken>" }
+                return .respond(status: 200, headers: [("Content-Type", "application/xml")], body: Array((xml + "</ListBucketResult>").utf8))
+            }
             guard parts.count == 2 else { return Self.error(400, "InvalidRequest") }
             let bucket = String(parts[0]), key = SigV4Canonical.percentDecode(parts[1])
             guard buckets.contains(bucket) else { return Self.error(404, "NoSuchBucket") }
