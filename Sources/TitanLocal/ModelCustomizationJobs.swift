@@ -35,13 +35,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         }
     }
 
-    /// Bedrock's hyperparameter bounds for amazon.titan-embed-image-v1.
-    public static let epochCountRange = 1...100
-    public static let batchSizeRange = 256...9_216
-    public static let learningRateRange = 5e-8...1.0
-    public static let defaultBatchSize = 576
-    public static let defaultLearningRate = 5e-5
-    /// What `epochCount` `Auto` means locally.
+    /// What `epochCount` `Auto` means locally (Bedrock picks a number from the dataset's size).
     public static let autoEpochCount = 50
 
     public let configuration: Configuration
@@ -127,71 +121,33 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     /// - Throws: ``TitanLocalError`` `ValidationException` for a malformed request, an `s3://` dataset, a missing
     ///   file or out-of-bounds hyperparameters; `ConflictException` for a job or model name in use.
     public func create(body: [UInt8]) throws(TitanLocalError) -> String {
-        let request = try Self.object(body)
-        func string(_ key: String, in object: [String: Any], at path: String) throws(TitanLocalError) -> String? {
-            guard let value = object[key], !(value is NSNull) else { return nil }
-            guard let s = value as? String else { throw TitanLocalError(.validation, "1 validation error detected: Value at '\(path)\(key)' must be a string") }
-            return s
-        }
-        func required(_ key: String, in object: [String: Any], at path: String = "") throws(TitanLocalError) -> String {
-            guard let s = try string(key, in: object, at: path) else {
-                throw TitanLocalError(.validation, "1 validation error detected: Value null at '\(path)\(key)' failed to satisfy constraint: Member must not be null")
-            }
-            return s
-        }
-        func nested(_ key: String) throws(TitanLocalError) -> [String: Any]? {
-            guard let value = request[key], !(value is NSNull) else { return nil }
-            guard let o = value as? [String: Any] else { throw TitanLocalError(.validation, "1 validation error detected: Value at '\(key)' must be an object") }
-            return o
-        }
-        let jobName = try required("jobName", in: request)
-        let customModelName = try required("customModelName", in: request)
+        let request = try Self.decodeCreateRequest(body)
+        let jobName = request.jobName, customModelName = request.customModelName, roleArn = request.roleArn
         for (field, value) in [("jobName", jobName), ("customModelName", customModelName)] where !Self.isValidName(value) {
             throw TitanLocalError(.validation, "1 validation error detected: Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have length 1-63 and satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9\\+\\-\\.])*")
         }
-        let roleArn = try required("roleArn", in: request)
         guard roleArn.hasPrefix("arn:aws"), roleArn.contains(":iam::"), roleArn.contains(":role/") else {
             throw TitanLocalError(.validation, "1 validation error detected: Value '\(roleArn)' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
         }
-        let base = try required("baseModelIdentifier", in: request)
-        guard Self.isTitanMultimodalBase(base) else {
-            throw TitanLocalError(.validation, "rec titan-local fine-tunes \(TitanModel.multimodalEmbeddingsV1) only, not \(base)")
+        guard Self.isTitanMultimodalBase(request.baseModelIdentifier) else {
+            throw TitanLocalError(.validation, "rec titan-local fine-tunes \(TitanModel.multimodalEmbeddingsV1) only, not \(request.baseModelIdentifier)")
         }
-        if let type = try string("customizationType", in: request, at: ""), type != "FINE_TUNING" {
+        if let type = request.customizationType, type != "FINE_TUNING" {
             throw TitanLocalError(.validation, "customizationType \(type) is not supported for \(TitanModel.multimodalEmbeddingsV1); use FINE_TUNING")
         }
-        guard let training = try nested("trainingDataConfig") else {
-            throw TitanLocalError(.validation, "1 validation error detected: Value null at 'trainingDataConfig' failed to satisfy constraint: Member must not be null")
-        }
-        let trainingURI = try required("s3Uri", in: training, at: "trainingDataConfig.")
+        let trainingURI = request.trainingDataConfig.s3Uri
         let trainingPath = try Self.localPath(trainingURI, field: "trainingDataConfig.s3Uri")
-        var validationURIs: [String] = []
+        let validators = request.validationDataConfig?.validators ?? []
+        guard validators.count <= 10 else { throw TitanLocalError(.validation, "validationDataConfig.validators: at most 10 validators") }
         var validationPaths: [String] = []
-        if let validation = try nested("validationDataConfig") {
-            guard let validators = validation["validators"] as? [[String: Any]] else {
-                throw TitanLocalError(.validation, "1 validation error detected: Value null at 'validationDataConfig.validators' failed to satisfy constraint: Member must not be null")
-            }
-            guard validators.count <= 10 else { throw TitanLocalError(.validation, "validationDataConfig.validators: at most 10 validators") }
-            for (i, v) in validators.enumerated() {
-                let uri = try required("s3Uri", in: v, at: "validationDataConfig.validators.\(i + 1).member.")
-                validationURIs.append(uri)
-                validationPaths.append(try Self.localPath(uri, field: "validationDataConfig.validators[\(i)].s3Uri"))
-            }
+        for (i, v) in validators.enumerated() {
+            validationPaths.append(try Self.localPath(v.s3Uri, field: "validationDataConfig.validators[\(i)].s3Uri"))
         }
-        guard let output = try nested("outputDataConfig") else {
-            throw TitanLocalError(.validation, "1 validation error detected: Value null at 'outputDataConfig' failed to satisfy constraint: Member must not be null")
-        }
-        let outputURI = try required("s3Uri", in: output, at: "outputDataConfig.")
-        var hyper: [String: String] = [:]
-        if let raw = request["hyperParameters"], !(raw is NSNull) {
-            guard let map = raw as? [String: Any] else { throw TitanLocalError(.validation, "hyperParameters must be a map of strings") }
-            for (key, value) in map {
-                guard let s = value as? String else { throw TitanLocalError(.validation, "hyperParameters.\(key) must be a string (Bedrock takes hyperparameters as strings)") }
-                hyper[key] = s
-            }
-        }
+        let validationURIs = validators.map(\.s3Uri)
+        let outputURI = request.outputDataConfig.s3Uri
+        let hyper = request.hyperParameters
         let hyperparameters = try Self.hyperparameters(hyper, seed: configuration.seed, temperature: configuration.temperature)
-        let token = try string("clientRequestToken", in: request, at: "")
+        let token = request.clientRequestToken
 
         let now = Date()
         let id = Self.newID()
@@ -511,38 +467,50 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         return dictionary
     }
 
-    /// Hyperparameters by Bedrock's bounds for Titan Multimodal Embeddings G1: `epochCount` 1...100 (required;
-    /// `Auto` means ``autoEpochCount`` here), `batchSize` 256...9,216 (default 576), `learningRate` 5e-8...1
-    /// (default 5e-5); no other keys.
+    /// Hyperparameters by Bedrock's bounds for Titan Multimodal Embeddings G1, checked by the client's own rule
+    /// (``TitanCustomizationHyperParameters``): `epochCount` 1...100 (required; `Auto` means ``autoEpochCount``
+    /// here), `batchSize` 256...9,216 (default 576), `learningRate` 5e-8...1 (default 5e-5); no other keys.
     public static func hyperparameters(_ raw: [String: String], seed: UInt64 = 0, temperature: Float = 0.05) throws(TitanLocalError) -> AdapterTrainer.Hyperparameters {
         if let extra = raw.keys.filter({ !["epochCount", "batchSize", "learningRate"].contains($0) }).sorted().first {
             throw TitanLocalError(.validation, "hyperParameters: \(extra) is not a hyperparameter of \(TitanModel.multimodalEmbeddingsV1) (epochCount, batchSize, learningRate)")
         }
         guard let epochText = raw["epochCount"] else {
-            throw TitanLocalError(.validation, "hyperParameters: epochCount is required for \(TitanModel.multimodalEmbeddingsV1) (an integer in \(epochCountRange.lowerBound)..\(epochCountRange.upperBound), or Auto)")
+            throw TitanLocalError(.validation, "hyperParameters: epochCount is required for \(TitanModel.multimodalEmbeddingsV1) (an integer 1...100, or Auto)")
         }
-        let epochs: Int
-        if epochText == "Auto" { epochs = autoEpochCount } else {
-            guard let e = Int(epochText), epochCountRange.contains(e) else {
-                throw TitanLocalError(.validation, "hyperParameters: epochCount must be an integer in \(epochCountRange.lowerBound)..\(epochCountRange.upperBound), got \(epochText)")
+        let checked: TitanCustomizationHyperParameters
+        do throws(BedrockError) {
+            var batch = TitanCustomizationHyperParameters.defaultBatchSize
+            if let text = raw["batchSize"] {
+                guard let b = Int(text) else { throw BedrockError(.invalidInput, "batchSize must be an integer (256...9216), not '\(text)'") }
+                batch = b
             }
-            epochs = e
-        }
-        var batch = defaultBatchSize
-        if let text = raw["batchSize"] {
-            guard let b = Int(text), batchSizeRange.contains(b) else {
-                throw TitanLocalError(.validation, "hyperParameters: batchSize must be an integer in \(batchSizeRange.lowerBound)..\(batchSizeRange.upperBound), got \(text)")
+            var rate = TitanCustomizationHyperParameters.defaultLearningRate
+            if let text = raw["learningRate"] {
+                guard let r = Double(text) else { throw BedrockError(.invalidInput, "learningRate must be a number (5e-8...1), not '\(text)'") }
+                rate = r
             }
-            batch = b
+            checked = try TitanCustomizationHyperParameters(epochCount: try TitanCustomizationHyperParameters.epochCount(parsing: epochText),
+                                                            batchSize: batch, learningRate: rate)
+        } catch {
+            throw TitanLocalError(.validation, "hyperParameters: \(error.message)")
         }
-        var rate = defaultLearningRate
-        if let text = raw["learningRate"] {
-            guard let r = Double(text), r.isFinite, learningRateRange.contains(r) else {
-                throw TitanLocalError(.validation, "hyperParameters: learningRate must be a number in 5e-8..1, got \(text)")
-            }
-            rate = r
+        return AdapterTrainer.Hyperparameters(epochCount: checked.epochCount ?? autoEpochCount, batchSize: checked.batchSize,
+                                              learningRate: checked.learningRate, temperature: temperature, seed: seed)
+    }
+
+    /// The CreateModelCustomizationJob body in the client's wire type, with Bedrock's wording for what is missing.
+    static func decodeCreateRequest(_ body: [UInt8]) throws(TitanLocalError) -> CreateModelCustomizationJobRequest {
+        do {
+            return try JSONDecoder().decode(CreateModelCustomizationJobRequest.self, from: Data(body))
+        } catch DecodingError.keyNotFound(let key, let context) {
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            throw TitanLocalError(.validation, "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw TitanLocalError(.validation, "1 validation error detected: Value at '\(path)' has the wrong type (hyperParameters are strings)")
+        } catch {
+            throw TitanLocalError(.validation, "the request body is not a JSON object")
         }
-        return AdapterTrainer.Hyperparameters(epochCount: epochs, batchSize: batch, learningRate: rate, temperature: temperature, seed: seed)
     }
 
     /// A dataset URI as a local path: an absolute path or a `file://` URI. `s3://` is refused (titan-local has no S3).

@@ -116,6 +116,14 @@ struct LocalTrainerServerTests {
                 modelArn.withLock { $0 = arn }
                 trainedAdapter.withLock { $0 = jobs.adapter(forModelID: arn) }
 
+                // The control-plane client's wire types read the answers (rec finetune status/list/provision).
+                let typed = try JSONDecoder().decode(ModelCustomizationJob.self, from: Data(buffer: try await client.execute(
+                    uri: "/model-customization-jobs/lifecycle", method: .get, headers: [:], body: nil).body))
+                #expect(typed.isTerminal && typed.status == "Completed" && typed.outputModelArn == arn)
+                #expect(typed.trainingMetrics?.trainingLoss != nil && typed.validationMetrics?.first?.validationLoss != nil)
+                let typedList = try JSONDecoder().decode(ModelCustomizationJobList.self, from: Data(buffer: try await client.execute(
+                    uri: "/model-customization-jobs?sortBy=CreationTime&sortOrder=Ascending", method: .get, headers: [:], body: nil).body))
+                #expect(typedList.modelCustomizationJobSummaries.map(\.customModelArn) == [arn])
                 let listed = try Self.json(try await client.execute(uri: "/model-customization-jobs?statusEquals=Completed&nameContains=life", method: .get, headers: [:], body: nil))
                 let summaries = try #require(listed["modelCustomizationJobSummaries"] as? [[String: Any]])
                 #expect(summaries.map { $0["jobArn"] as? String } == [jobArn])
@@ -152,6 +160,9 @@ struct LocalTrainerServerTests {
                 let described = try Self.json(try await client.execute(uri: "/provisioned-model-throughput/\(Self.encoded(provisionedArn))", method: .get, headers: [:], body: nil))
                 #expect(described["status"] as? String == "InService")
                 #expect(described["modelArn"] as? String == arn)
+                let typedProvisioned = try JSONDecoder().decode(ProvisionedModelThroughput.self, from: Data(buffer: try await client.execute(
+                    uri: "/provisioned-model-throughput/lifecycle-pt", method: .get, headers: [:], body: nil).body))
+                #expect(typedProvisioned.status == "InService" && typedProvisioned.modelArn == arn && typedProvisioned.provisionedModelArn == provisionedArn)
                 let (_, viaCustom) = try await Self.invoke(client, model: arn, body: ["inputImage": image])
                 let (_, viaProvisioned) = try await Self.invoke(client, model: provisionedArn, body: ["inputImage": image])
                 #expect(viaProvisioned == viaCustom)
@@ -210,9 +221,9 @@ struct LocalTrainerServerTests {
     }
 
     @Test("refused before any training: s3:// data, out-of-bounds hyperparameters (naming the bound), a duplicate name", arguments: [
-        (["epochCount": "0"], "1..100"), (["epochCount": "101"], "1..100"), ([:], "epochCount is required"),
-        (["epochCount": "5", "batchSize": "32"], "256..9216"), (["epochCount": "5", "batchSize": "10000"], "256..9216"),
-        (["epochCount": "5", "learningRate": "2"], "5e-8..1"), (["epochCount": "5", "learningRate": "1e-9"], "5e-8..1"),
+        (["epochCount": "0"], "1...100"), (["epochCount": "101"], "1...100"), (["epochCount": "ten"], "1...100"), ([:], "epochCount is required"),
+        (["epochCount": "5", "batchSize": "32"], "256...9216"), (["epochCount": "5", "batchSize": "10000"], "256...9216"),
+        (["epochCount": "5", "learningRate": "2"], "5e-8...1"), (["epochCount": "5", "learningRate": "1e-9"], "5e-8...1"),
         (["epochCount": "5", "warmupSteps": "3"], "warmupSteps"),
     ])
     func refusals(hyperParameters: [String: String], expected: String) async throws {
