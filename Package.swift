@@ -115,7 +115,7 @@ let package = Package(
         /// `rec finetune dataset`: Titan fine-tuning datasets from the catalog (export) and their checks (validate);
         /// `rec batch-embed`: the catalog as batch inference input, and the output stored in an embedding space.
         .target(name: "Finetuning", dependencies: [
-            "Consumers", "BedrockClient", "EmbeddingSpaces", "Postgres", "RecCore",
+            "Consumers", "BedrockClient", "EmbeddingSpaces", "Postgres", "RecCore", "TitanLocal",
         ]),
         /// The shipped binary: configuration and command wiring (no test support linked in).
         .executableTarget(name: "rec", dependencies: [
@@ -161,7 +161,7 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "TitanLocalTests", dependencies: [
-            "TitanLocal", "BedrockClient", "RecCore",
+            "TitanLocal", "Finetuning", "BedrockClient", "RecCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

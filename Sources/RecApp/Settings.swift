@@ -195,6 +195,8 @@ public enum Settings {
     static let titanLocal: [Setting] = [
         Setting("REC_TITAN_MODEL_DIR", .titanLocal, [.titanLocal, .tools], flag: "--model-dir", default: ".stack/models/all-MiniLM-L6-v2", range: "directory",
                 "The text encoder's files."),
+        Setting("REC_TITAN_CUSTOM_MODELS_DIR", .titanLocal, [.titanLocal], flag: "--custom-models-dir", default: ".stack/titan-local/custom-models", range: "directory",
+                "Local fine-tuning jobs and the custom models they trained (kept across restarts)."),
         Setting("REC_TITAN_LATENCY_MS", .titanLocal, [.titanLocal], flag: "--latency-ms", unit: "milliseconds", default: "0", range: "0...", "Added latency per request."),
         Setting("REC_TITAN_FAULT_SEED", .titanLocal, [.titanLocal], flag: "--fault-seed", default: "random", range: "integer", "Seed of injected faults."),
         Setting("REC_TITAN_THROTTLING_RATE", .titanLocal, [.titanLocal], flag: "--throttling-rate", default: "0", range: "0...1", "Share of requests answered 429."),

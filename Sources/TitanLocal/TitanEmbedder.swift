@@ -35,7 +35,12 @@ public final class TitanEmbedder: Sendable {
     }
 
     struct TextJob: Sendable { var ids: [Int32]; var dimension: Int }
-    struct ImageJob: Sendable { var bytes: [UInt8]; var dimension: Int }
+    struct ImageJob: Sendable {
+        var bytes: [UInt8]
+        var dimension: Int
+        /// A custom model's adapter: the descriptor is mapped into MiniLM's space and takes the text projection.
+        var adapter: ImageAdapter? = nil
+    }
 
     public let model: MiniLMModel
     public let configuration: Configuration
@@ -86,7 +91,12 @@ public final class TitanEmbedder: Sendable {
                     } catch {
                         throw TitanLocalError.validation("inputImage could not be decoded (\(error))")
                     }
-                    return TitanEmbedder.imageProjectors[job.dimension]!.project(ImageDescriptor.describe(image))
+                    let descriptor = ImageDescriptor.describe(image)
+                    if let adapter = job.adapter {
+                        // Adapted images live in the text space, so they share the text projection at every length.
+                        return TitanEmbedder.textProjectors[job.dimension]!.project(adapter.apply([descriptor])[0])
+                    }
+                    return TitanEmbedder.imageProjectors[job.dimension]!.project(descriptor)
                 }
             }
         }
@@ -111,17 +121,20 @@ public final class TitanEmbedder: Sendable {
 
     /// Parses and answers an InvokeModel body.
     ///
+    /// - Parameters:
+    ///   - adapter: a custom model's image adapter (``ModelCustomizationJobs``); nil for the base model.
     /// - Throws: ``TitanLocalError`` (`ValidationException`) for malformed JSON or input that breaks Titan's rules.
-    public func embed(body: [UInt8]) async throws -> TitanEmbeddingResponse {
-        try await embed(Self.parse(body))
+    public func embed(body: [UInt8], adapter: ImageAdapter? = nil) async throws -> TitanEmbeddingResponse {
+        try await embed(Self.parse(body), adapter: adapter)
     }
 
-    /// Answers a request.
+    /// Answers a request. With a custom model's `adapter`, images are embedded through it into the text space;
+    /// text is embedded exactly as by the base model.
     ///
     /// - Throws: ``TitanLocalError``: `ValidationException` when no input is given, the text
     ///   is over 128 tokens, the image is over 5 MB or neither PNG nor JPEG, or the length
     ///   is not 256/384/1024.
-    public func embed(_ request: TitanEmbeddingRequest) async throws -> TitanEmbeddingResponse {
+    public func embed(_ request: TitanEmbeddingRequest, adapter: ImageAdapter? = nil) async throws -> TitanEmbeddingResponse {
         let dimension = request.embeddingConfig?.outputEmbeddingLength ?? TitanModel.defaultDimension
         guard TitanModel.supportedDimensions.contains(dimension) else {
             throw TitanLocalError.validation("#/embeddingConfig/outputEmbeddingLength: \(dimension) is not a valid enum value (256, 384, 1024)")
@@ -157,7 +170,7 @@ public final class TitanEmbedder: Sendable {
             guard ImageCodec.sniff(bytes) != nil else {
                 throw TitanLocalError.validation("#/inputImage: the image must be PNG or JPEG")
             }
-            imageJob = ImageJob(bytes: bytes, dimension: dimension)
+            imageJob = ImageJob(bytes: bytes, dimension: dimension, adapter: adapter)
         }
 
         // Text and image run concurrently on their own workers.

@@ -23,4 +23,6 @@ public struct TitanLocalHealth: Codable, Sendable, Equatable {
     public var authentication: String
     public var maxBatch: Int
     public var faults: Faults
+    /// ARNs of the custom models the local trainer produced and serves (absent from stand-ins without a trainer).
+    public var customModels: [String]?
 }

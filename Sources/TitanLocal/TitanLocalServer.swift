@@ -7,19 +7,27 @@ import Logging
 import NIOCore
 
 /// The Bedrock-compatible HTTP front of ``TitanEmbedder``: `POST /model/{modelId}/invoke`
-/// for `amazon.titan-embed-image-v1` and `GET /health`.
+/// for `amazon.titan-embed-image-v1` (and the custom models of ``ModelCustomizationJobs``), the control-plane
+/// routes of the local trainer (`TitanLocalServer+Customization.swift`) and `GET /health`.
 ///
 /// Build the Hummingbird application with ``makeApplication(onServerRunning:)`` and run it
 /// as a swift-service-lifecycle `Service` (`Application` is one) or with `runService()`.
 public struct TitanLocalServer: Sendable {
     public let embedder: TitanEmbedder
     public let configuration: TitanLocalConfiguration
+    /// Local fine-tuning jobs and the custom models they produced.
+    public let customization: ModelCustomizationJobs
     let logger: Logger
     private let faults: FaultInjector
 
-    public init(embedder: TitanEmbedder, configuration: TitanLocalConfiguration, logger: Logger = Logger(label: "rec.titan-local")) {
+    /// - Parameters:
+    ///   - customization: the local trainer; default: an in-memory one without a dataset reader (its jobs fail,
+    ///     saying so). Run it as a `Service` beside the application, or its jobs stay queued.
+    public init(embedder: TitanEmbedder, configuration: TitanLocalConfiguration, customization: ModelCustomizationJobs? = nil,
+                logger: Logger = Logger(label: "rec.titan-local")) {
         self.embedder = embedder
         self.configuration = configuration
+        self.customization = customization ?? ModelCustomizationJobs(embedder: embedder, reader: nil, logger: logger)
         self.logger = logger
         self.faults = FaultInjector(configuration.faults)
     }
@@ -34,6 +42,7 @@ public struct TitanLocalServer: Sendable {
             let rawModelID = context.parameters.get("modelId") ?? ""
             return await self.invoke(request, rawModelID: rawModelID)
         }
+        addCustomizationRoutes(to: router)
         return router
     }
 
@@ -81,10 +90,14 @@ public struct TitanLocalServer: Sendable {
                 headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
                 return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: TitanEmbedder.encode(answer))))
             }
-            guard modelID == TitanModel.multimodalEmbeddingsV1 else {
-                throw TitanLocalError(.resourceNotFound, "Model \(modelID) is not available here: rec titan-local serves \(TitanModel.multimodalEmbeddingsV1) and \(NovaModel.multimodalEmbeddingsV1).")
+            var adapter: ImageAdapter?
+            if modelID != TitanModel.multimodalEmbeddingsV1 {
+                guard let custom = customization.adapter(forModelID: modelID) else {
+                    throw TitanLocalError(.resourceNotFound, "Model \(modelID) is not available here: rec titan-local serves \(TitanModel.multimodalEmbeddingsV1), \(NovaModel.multimodalEmbeddingsV1) and the custom models it trained.")
+                }
+                adapter = custom
             }
-            let answer = try await embedder.embed(body: body)
+            let answer = try await embedder.embed(body: body, adapter: adapter)
             let json = TitanEmbedder.encode(answer)
             var headers = standardHeaders(requestID: requestID)
             headers[.contentType] = "application/json"
@@ -93,15 +106,24 @@ public struct TitanLocalServer: Sendable {
             }
             headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
-        } catch let error as TitanLocalError {
+        } catch {
+            return errorResponse(for: error, requestID: requestID)
+        }
+    }
+
+    /// The Bedrock-shaped answer to a failed request: a ``TitanLocalError`` as it is, a signature failure as the
+    /// authentication error AWS sends, anything else as InternalServerException (logged).
+    func errorResponse(for error: any Error, requestID: String) -> Response {
+        switch error {
+        case let error as TitanLocalError:
             if error.type.httpStatus >= 500 || error.type == .throttling {
                 logger.debug("answering \(error.type.name)", metadata: ["requestId": "\(requestID)"])
             }
             return errorResponse(error, requestID: requestID)
-        } catch let error as SigV4VerificationError {
+        case let error as SigV4VerificationError:
             logger.info("rejected request signature: \(error.code)", metadata: ["requestId": "\(requestID)"])
             return errorResponse(TitanLocalError(error.bedrockErrorType, error.message), requestID: requestID)
-        } catch {
+        default:
             logger.error("internal error: \(error)", metadata: ["requestId": "\(requestID)"])
             return errorResponse(TitanLocalError(.internalServer, "The server encountered an internal error."), requestID: requestID)
         }
@@ -109,7 +131,7 @@ public struct TitanLocalServer: Sendable {
 
     /// Verifies SigV4 against the request as it arrived (the raw path, the raw query,
     /// every header plus `host`, which HTTP/1 parsing moves into the authority).
-    private func authenticate(_ request: Request, body: [UInt8]) throws {
+    func authenticate(_ request: Request, body: [UInt8]) throws {
         guard case .sigV4(let verifier) = configuration.authentication else { return }
         var headers: [(name: String, value: String)] = request.headers.map { ($0.name.canonicalName, $0.value) }
         if let authority = request.head.authority, !headers.contains(where: { $0.name == "host" }) {
@@ -141,7 +163,8 @@ public struct TitanLocalServer: Sendable {
             maxBatch: embedder.configuration.maxBatch,
             faults: .init(throttlingRate: configuration.faults.throttlingRate,
                           serverErrorRate: configuration.faults.serverErrorRate,
-                          addedLatencyMilliseconds: Int(configuration.faults.addedLatency.milliseconds))
+                          addedLatencyMilliseconds: Int(configuration.faults.addedLatency.milliseconds)),
+            customModels: customization.customModels.map(\.modelArn)
         )
         var headers = standardHeaders(requestID: UUID().uuidString.lowercased())
         headers[.contentType] = "application/json"
@@ -149,14 +172,14 @@ public struct TitanLocalServer: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 
-    private func standardHeaders(requestID: String) -> HTTPFields {
+    func standardHeaders(requestID: String) -> HTTPFields {
         var headers = HTTPFields()
         headers[HTTPField.Name(TitanLocalInfo.standInHeader)!] = TitanLocalInfo.standInDescription
         headers[HTTPField.Name("x-amzn-RequestId")!] = requestID
         return headers
     }
 
-    private func errorResponse(_ error: TitanLocalError, requestID: String) -> Response {
+    func errorResponse(_ error: TitanLocalError, requestID: String) -> Response {
         var headers = standardHeaders(requestID: requestID)
         headers[.contentType] = "application/json"
         headers[HTTPField.Name(BedrockErrorType.headerName)!] = error.type.name

@@ -10,7 +10,7 @@ struct FinetuneCommand: AsyncParsableCommand {
         commandName: "finetune",
         abstract: "Fine-tuning Titan Multimodal Embeddings G1 on the catalog (docs/finetuning.md).",
         subcommands: [FinetuneDatasetCommand.self, FinetuneStartCommand.self, FinetuneStatusCommand.self, FinetuneListCommand.self,
-                      FinetuneStopCommand.self, FinetuneProvisionCommand.self]
+                      FinetuneStopCommand.self, FinetuneProvisionCommand.self, FinetuneRecallCommand.self]
     )
 }
 
@@ -18,7 +18,7 @@ struct FinetuneDatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Build and check image–caption datasets for Bedrock model customization.",
-        subcommands: [FinetuneDatasetExportCommand.self, FinetuneDatasetValidateCommand.self]
+        subcommands: [FinetuneDatasetExportCommand.self, FinetuneDatasetValidateCommand.self, FinetuneDatasetDemoCommand.self]
     )
 }
 

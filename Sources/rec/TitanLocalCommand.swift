@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TitanLocal
+import Finetuning
 
 /// `rec titan-local`: the local, Bedrock-compatible Titan Multimodal Embeddings G1 endpoint.
 ///
@@ -13,8 +14,19 @@ struct TitanLocalCommand: AsyncParsableCommand {
         commandName: "titan-local",
         abstract: "Serve a local stand-in for Bedrock's amazon.titan-embed-image-v1 and amazon.nova-2-multimodal-embeddings-v1:0 (MiniLM text vectors, image descriptor).",
         discussion: """
-        Environment: REC_TITAN_MODEL_DIR, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+        Environment: REC_TITAN_MODEL_DIR, REC_TITAN_CUSTOM_MODELS_DIR, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
         REC_TITAN_THROTTLING_RATE, REC_TITAN_SERVER_ERROR_RATE, REC_TITAN_LATENCY_MS, REC_TITAN_FAULT_SEED.
+
+        Local trainer (docs/finetuning.md): the Bedrock control-plane routes CreateModelCustomizationJob, \
+        GetModelCustomizationJob, ListModelCustomizationJobs, StopModelCustomizationJob, \
+        CreateProvisionedModelThroughput and GetProvisionedModelThroughput train a small adapter from the image \
+        descriptor into MiniLM's text space on LOCAL datasets (trainingDataConfig.s3Uri as an absolute path or \
+        file:// URI; s3:// is refused). Hyperparameters as on Bedrock: epochCount 1..100 (required), batchSize \
+        256..9216 (default 576; capped at the number of training records, so a small set trains as one batch \
+        per epoch), learningRate 5e-8..1 (default 5e-5, Adam; 1e-2 suits the small adapter). Fewer records than \
+        Bedrock's minimum are reported, not refused. Jobs run one at a time; trained models are kept under \
+        --custom-models-dir and served after a restart: invoke the job's outputModelArn (or a provisioned model \
+        ARN) as the model id, and images are embedded through the adapter (text as by the base model).
         """
     )
 
@@ -51,26 +63,42 @@ struct TitanLocalCommand: AsyncParsableCommand {
     @Option(help: "Most texts per model call (dynamic batching).")
     var maxBatch = 32
 
+    @Option(help: "Where local fine-tuning jobs and custom models are kept. Default: $REC_TITAN_CUSTOM_MODELS_DIR, else ./.stack/titan-local/custom-models.")
+    var customModelsDir: String?
+
     func run() async throws {
         var logger = Logger(label: "rec.titan-local")
         logger.logLevel = .info
-        let configuration = try makeConfiguration(try AppConfiguration.fromEnvironment())
+        let app = try AppConfiguration.fromEnvironment()
+        let configuration = try makeConfiguration(app)
         let model = try MiniLMModel(directory: configuration.modelDirectory)
         let embedder = TitanEmbedder(model: model, configuration: configuration.embedder)
         defer { embedder.shutdown() }
-        let server = TitanLocalServer(embedder: embedder, configuration: configuration, logger: logger)
+        let region: String
+        switch configuration.authentication {
+        case .none: region = app.titanSetting("AWS_REGION") ?? app.titanSetting("AWS_DEFAULT_REGION") ?? "us-east-1"
+        case .sigV4(let verifier): region = verifier.region
+        }
+        let customModels = customModelsDir.flatMap { $0.isEmpty ? nil : $0 } ?? app.titanSetting(Self.customModelsVariable)
+            ?? FileManager.default.currentDirectoryPath + "/.stack/titan-local/custom-models"
+        let jobs = ModelCustomizationJobs(embedder: embedder, reader: LocalTrainingDataReader(),
+                                          configuration: .init(directory: URL(fileURLWithPath: customModels), region: region),
+                                          logger: Logger(label: "rec.titan-local.training"))
+        let server = TitanLocalServer(embedder: embedder, configuration: configuration, customization: jobs, logger: logger)
         let authText: String
         switch configuration.authentication {
         case .none: authText = "no authentication"
         case .sigV4(let verifier): authText = "SigV4 for \(verifier.secretsByAccessKeyID.count) key(s), region \(verifier.region)"
         }
         let vectorVersion = TitanLocalVectorVersion.of(modelDirectory: configuration.modelDirectory)
-        let app = server.makeApplication { [logger] port in
-            logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText); vectors \(vectorVersion)")
+        let application = server.makeApplication { [logger] port in
+            logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText); vectors \(vectorVersion); custom models in \(customModels)")
         }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [application, jobs], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+
+    static let customModelsVariable = "REC_TITAN_CUSTOM_MODELS_DIR"
 
     func makeConfiguration(_ app: AppConfiguration) throws -> TitanLocalConfiguration {
         func double(_ option: Double?, _ name: String) throws -> Double {
