@@ -126,9 +126,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         for (field, value) in [("jobName", jobName), ("customModelName", customModelName)] where !Self.isValidName(value) {
             throw TitanLocalError(.validation, "1 validation error detected: Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have length 1-63 and satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9\\+\\-\\.])*")
         }
-        guard roleArn.hasPrefix("arn:aws"), roleArn.contains(":iam::"), roleArn.contains(":role/") else {
-            throw TitanLocalError(.validation, "1 validation error detected: Value '\(roleArn)' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
-        }
+        try Self.checkRoleArn(roleArn)
         guard Self.isTitanMultimodalBase(request.baseModelIdentifier) else {
             throw TitanLocalError(.validation, "rec titan-local fine-tunes \(TitanModel.multimodalEmbeddingsV1) only, not \(request.baseModelIdentifier)")
         }
@@ -500,8 +498,20 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
 
     /// The CreateModelCustomizationJob body in the client's wire type, with Bedrock's wording for what is missing.
     static func decodeCreateRequest(_ body: [UInt8]) throws(TitanLocalError) -> CreateModelCustomizationJobRequest {
+        try decodeRequest(CreateModelCustomizationJobRequest.self, body)
+    }
+
+    /// `roleArn` by Bedrock's pattern `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`.
+    static func checkRoleArn(_ roleArn: String) throws(TitanLocalError) {
+        guard roleArn.hasPrefix("arn:aws"), roleArn.contains(":iam::"), roleArn.contains(":role/") else {
+            throw TitanLocalError(.validation, "1 validation error detected: Value '\(roleArn)' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
+        }
+    }
+
+    /// A control-plane request body in the client's wire type, with Bedrock's wording for what is missing.
+    static func decodeRequest<Request: Decodable>(_ type: Request.Type, _ body: [UInt8]) throws(TitanLocalError) -> Request {
         do {
-            return try JSONDecoder().decode(CreateModelCustomizationJobRequest.self, from: Data(body))
+            return try JSONDecoder().decode(Request.self, from: Data(body))
         } catch DecodingError.keyNotFound(let key, let context) {
             let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
             throw TitanLocalError(.validation, "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null")
