@@ -69,7 +69,7 @@ struct TitanLocalCommand: AsyncParsableCommand {
     @Option(help: "Most texts per model call (dynamic batching).")
     var maxBatch = 32
 
-    @Option(help: "Where local fine-tuning jobs and custom models are kept. Default: $REC_TITAN_CUSTOM_MODELS_DIR, else ./.stack/titan-local/custom-models.")
+    @Option(help: "Where local fine-tuning jobs, custom models and batch inference jobs are kept. Default: $REC_TITAN_CUSTOM_MODELS_DIR, else ./.stack/titan-local/custom-models.")
     var customModelsDir: String?
 
     func run() async throws {
