@@ -52,15 +52,13 @@ public final class ModelInvocationJobs: Service, @unchecked Sendable {
     private var stopRequests: Set<String> = []
     private var shuttingDown = false
 
-    private let queue: AsyncStream<String>
-    private let enqueue: AsyncStream<String>.Continuation
+    private let queue = SerialJobQueue()
 
     init(invoker: LocalModelInvoker, configuration: Configuration, logger: Logger) {
         self.invoker = invoker
         self.configuration = configuration
         self.logger = logger
         store = CustomModelStore(directory: configuration.directory)
-        (queue, enqueue) = AsyncStream.makeStream(of: String.self)
         let loaded = store.loadInvocationJobs()
         for problem in loaded.problems { logger.warning("batch inference jobs: skipped \(problem)") }
         for var job in loaded.jobs.sorted(by: { $0.creationTime < $1.creationTime }) {
@@ -72,7 +70,7 @@ public final class ModelInvocationJobs: Service, @unchecked Sendable {
                 job.set("Stopped")
                 try? store.save(job)
             case "Submitted":
-                enqueue.yield(job.jobID)
+                queue.submit(job.jobID)
             default:
                 break
             }
@@ -84,16 +82,11 @@ public final class ModelInvocationJobs: Service, @unchecked Sendable {
 
     /// Runs submitted jobs one after another until graceful shutdown or cancellation.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await id in queue {
-                await process(id)
-            }
-        } onGracefulShutdown: { [self] in
+        await queue.run({ await process($0) }) { [self] in
             lock.withLock {
                 shuttingDown = true
                 stopRequests.formUnion(jobs.values.filter { $0.status == "InProgress" }.map(\.jobID))
             }
-            enqueue.finish()
         }
     }
 
@@ -156,7 +149,7 @@ public final class ModelInvocationJobs: Service, @unchecked Sendable {
         guard try accepted.get() == arn else { return try accepted.get() }
         try? store.save(job)
         logger.info("batch inference job \(request.jobName) (\(id)) submitted: \(count) records of \(input) through \(request.modelId)")
-        enqueue.yield(id)
+        queue.submit(id)
         return arn
     }
 
@@ -173,9 +166,10 @@ public final class ModelInvocationJobs: Service, @unchecked Sendable {
     /// ListModelInvocationJobs, newest first unless `ascending`.
     public func list(statusEquals: String? = nil, nameContains: String? = nil, ascending: Bool = false) -> [LocalInvocationJob] {
         let all = lock.withLock { Array(jobs.values) }
-        return all.filter { job in
+        let matching = all.filter { job in
             (statusEquals.map { job.status == $0 } ?? true) && (nameContains.map { job.job.jobName?.contains($0) ?? false } ?? true)
-        }.sorted { ascending ? ($0.creationTime, $0.jobID) < ($1.creationTime, $1.jobID) : ($0.creationTime, $0.jobID) > ($1.creationTime, $1.jobID) }
+        }
+        return SerialJobQueue.ordered(matching, ascending: ascending) { ($0.creationTime, $0.jobID) }
     }
 
     /// StopModelInvocationJob: a submitted job stops at once, a running one after the records in hand (`Stopping`,

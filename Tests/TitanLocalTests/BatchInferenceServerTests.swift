@@ -11,11 +11,14 @@ import Testing
        .enabled(if: TestResources.modelTestsEnabled, "model files absent (set REC_INTEGRATION=1 to require them)"))
 struct BatchInferenceServerTests {
     static let role = "arn:aws:iam::123456789012:role/BedrockBatch"
+    /// This suite's own embedder: another suite's texts never share its batches (which would change the last bits of
+    /// a vector, as concurrent InvokeModel calls do), so a record embedded alone equals InvokeModel bit for bit.
+    static let embedder: Result<TitanEmbedder, any Error> = TestResources.model.map { TitanEmbedder(model: $0) }
 
     /// A SigV4-checking titan-local on a free loopback port whose batch jobs run while `body` does.
     static func withServer(batch: ModelInvocationJobs.Configuration = .init(),
                            _ body: @escaping @Sendable (_ client: BedrockControlPlaneClient, _ test: any TestClientProtocol, _ server: TitanLocalServer) async throws -> Void) async throws {
-        let embedder = try TitanLocalServerTests.embedder.get()
+        let embedder = try Self.embedder.get()
         let verifier = SigV4Verifier(secretsByAccessKeyID: [TitanLocalServerTests.accessKey: TitanLocalServerTests.secret], region: "us-east-1", service: "bedrock")
         let server = TitanLocalServer(embedder: embedder, configuration: TitanLocalConfiguration(port: 0, modelDirectory: embedder.model.directory,
                                                                                                  authentication: .sigV4(verifier)),
@@ -245,7 +248,7 @@ struct BatchInferenceServerTests {
             let input = dir.appendingPathComponent("in.jsonl")
             try Self.write(Self.textRecords(100), to: input)
             let store = dir.appendingPathComponent("custom-models")
-            let embedder = try TitanLocalServerTests.embedder.get()
+            let embedder = try Self.embedder.get()
             let invoker = LocalModelInvoker(embedder: embedder, customization: ModelCustomizationJobs(embedder: embedder, reader: nil))
             let body = try JSONEncoder().encode(CreateModelInvocationJobRequest(jobName: "later", roleArn: Self.role, modelId: TitanModel.multimodalEmbeddingsV1,
                                                                                 inputS3Uri: input.path, outputS3Uri: dir.appendingPathComponent("out").path))
