@@ -330,39 +330,37 @@ public final class FakeBedrockControlPlane: @unchecked Sendable {
         job.endTime = Self.now()
         guard let input = job.inputDataConfig.flatMap({ Self.localPath($0.s3InputDataConfig.s3Uri) }),
               let output = job.outputDataConfig.flatMap({ Self.localPath($0.s3OutputDataConfig.s3Uri) }) else { return job }
-        guard let text = try? String(contentsOfFile: input, encoding: .utf8) else {
+        let files = ModelInvocationOutputWriter.inputFiles(atPath: input)
+        guard !files.isEmpty, let contents = try? files.map({ try Data(contentsOf: $0) }) else {
             job.status = "Failed"
             job.message = "Could not read the input \(input)"
             return job
         }
-        var out = "", total = 0, errors = 0
-        for line in text.split(separator: "\n") where !line.isEmpty {
-            total += 1
-            guard let record = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                  let modelInput = record["modelInput"] as? [String: Any] else {
-                errors += 1
-                out += #"{"recordId":null,"error":{"errorCode":400,"errorMessage":"Malformed record"}}"# + "\n"
-                continue
-            }
-            let recordID = record["recordId"] as? String ?? Self.id(total)
-            var answer: [String: Any] = ["recordId": recordID, "modelInput": modelInput]
-            if _failing.contains(recordID) {
-                errors += 1
-                answer["error"] = ["errorCode": 400, "errorMessage": "Malformed input request: injected failure"]
-            } else {
+        let records = contents.map(ModelInvocationOutputWriter.records(in:))
+        var writer = ModelInvocationOutputWriter(outputDirectory: URL(fileURLWithPath: output), jobID: ModelInvocation.jobID(fromArn: job.jobArn),
+                                                 totalRecordCount: records.map(\.count).reduce(0, +))
+        for (file, fileRecords) in zip(files, records) {
+            writer.startFile(file.lastPathComponent)
+            for record in fileRecords {
+                guard let input = record.modelInput, record.problem == nil,
+                      let modelInput = (try? JSONSerialization.jsonObject(with: Data(input))) as? [String: Any] else {
+                    writer.appendError(record, code: 400, message: record.problem ?? "Malformed input request")
+                    continue
+                }
+                if _failing.contains(record.recordID) {
+                    writer.appendError(record, code: 400, message: "Malformed input request: injected failure")
+                    continue
+                }
                 let dimensions = (modelInput["embeddingConfig"] as? [String: Any])?["outputEmbeddingLength"] as? Int ?? 1024
                 let text = modelInput["inputText"] as? String
                 var modelOutput: [String: Any] = ["embedding": FakeBedrockEndpoint.expectedVector(text: text, dimensions: dimensions).map(Double.init)]
                 if let text { modelOutput["inputTextTokenCount"] = FakeBedrockEndpoint.tokenCount(text) }
-                answer["modelOutput"] = modelOutput
+                writer.append(record, modelOutput: Array((try? JSONSerialization.data(withJSONObject: modelOutput)) ?? Data("{}".utf8)),
+                              inputTokens: text.map(FakeBedrockEndpoint.tokenCount) ?? 0)
             }
-            out += String(decoding: (try? JSONSerialization.data(withJSONObject: answer)) ?? Data(), as: UTF8.self) + "\n"
         }
-        let directory = URL(fileURLWithPath: output).appendingPathComponent(ModelInvocation.jobID(fromArn: job.jobArn))
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try? Data(out.utf8).write(to: directory.appendingPathComponent(URL(fileURLWithPath: input).lastPathComponent + ".out"))
-        let manifest = #"{"totalRecordCount":\#(total),"processedRecordCount":\#(total),"successRecordCount":\#(total - errors),"errorRecordCount":\#(errors),"inputTokenCount":0,"outputTokenCount":0}"#
-        try? Data(manifest.utf8).write(to: directory.appendingPathComponent("manifest.json.out"))
+        try? writer.finish()
+        let total = writer.manifest.totalRecordCount, errors = writer.manifest.errorRecordCount
         job.totalRecordCount = total
         job.processedRecordCount = total
         job.successRecordCount = total - errors
@@ -372,11 +370,7 @@ public final class FakeBedrockControlPlane: @unchecked Sendable {
 
     // MARK: Helpers
 
-    /// The file path of a `file://` URI or an absolute path; nil for `s3://`.
-    static func localPath(_ uri: String) -> String? {
-        if uri.hasPrefix("file://") { return URL(string: uri)?.path }
-        return uri.hasPrefix("/") ? uri : nil
-    }
+    static func localPath(_ uri: String) -> String? { ModelInvocationOutputWriter.localPath(uri) }
 
     /// Bedrock's name rule (`[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*`, 1...63 characters).
     static func nameProblem(_ name: String, member: String) -> String? {

@@ -13,6 +13,7 @@ import Foundation
 /// <directory>/models/<modelID>/model.json        the model (``CustomModelRecord``): dimensions, hyperparameters, losses
 /// <directory>/models/<modelID>/weights.f32       the adapter: weights then bias, little-endian float32
 /// <directory>/provisioned/<id>.json              a provisioned throughput (``ProvisionedModel``)
+/// <directory>/invocation-jobs/<jobID>.json       a batch inference job (``LocalInvocationJob``)
 /// ```
 ///
 /// Files are written to a temporary name and renamed, so a crash never leaves half a file. A nil directory keeps
@@ -54,22 +55,36 @@ struct CustomModelStore: Sendable {
         try write(Self.encoder.encode(provisioned), to: directory.appendingPathComponent("provisioned/\(provisioned.id).json"))
     }
 
+    func save(_ job: LocalInvocationJob) throws {
+        guard let directory else { return }
+        try write(Self.encoder.encode(job), to: directory.appendingPathComponent("invocation-jobs/\(job.jobID).json"))
+    }
+
+    /// The batch inference jobs stored; what cannot be read is skipped and described in `problems`.
+    func loadInvocationJobs() -> (jobs: [LocalInvocationJob], problems: [String]) {
+        guard let directory else { return ([], []) }
+        var problems: [String] = []
+        let jobs = Self.documents(directory, "invocation-jobs", LocalInvocationJob.self, problems: &problems)
+        return (jobs, problems)
+    }
+
+    private static func documents<T: Decodable>(_ directory: URL, _ folder: String, _ type: T.Type, problems: inout [String]) -> [T] {
+        let url = directory.appendingPathComponent(folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            do { return try decoder.decode(T.self, from: Data(contentsOf: url.appendingPathComponent(name))) } catch {
+                problems.append("\(folder)/\(name): \(error)")
+                return nil
+            }
+        }
+    }
+
     /// Everything stored; what cannot be read is skipped and described in `problems`.
     func load() -> (jobs: [LocalCustomizationJob], models: [(CustomModelRecord, ImageAdapter)], provisioned: [ProvisionedModel], problems: [String]) {
         guard let directory else { return ([], [], [], []) }
         var problems: [String] = []
-        func documents<T: Decodable>(_ folder: String, _ type: T.Type) -> [T] {
-            let url = directory.appendingPathComponent(folder)
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-            return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-                do { return try Self.decoder.decode(T.self, from: Data(contentsOf: url.appendingPathComponent(name))) } catch {
-                    problems.append("\(folder)/\(name): \(error)")
-                    return nil
-                }
-            }
-        }
-        let jobs = documents("jobs", LocalCustomizationJob.self)
-        let provisioned = documents("provisioned", ProvisionedModel.self)
+        let jobs = Self.documents(directory, "jobs", LocalCustomizationJob.self, problems: &problems)
+        let provisioned = Self.documents(directory, "provisioned", ProvisionedModel.self, problems: &problems)
         var models: [(CustomModelRecord, ImageAdapter)] = []
         let modelsURL = directory.appendingPathComponent("models")
         for id in ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).sorted() {

@@ -52,8 +52,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     private var stopRequests: Set<String> = []
     private var shuttingDown = false
 
-    private let queue: AsyncStream<String>
-    private let enqueue: AsyncStream<String>.Continuation
+    private let queue = SerialJobQueue()
 
     static let conflict = BedrockErrorType(name: "ConflictException", httpStatus: 400)
 
@@ -66,7 +65,6 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         store = CustomModelStore(directory: configuration.directory)
-        (queue, enqueue) = AsyncStream.makeStream(of: String.self)
         let loaded = store.load()
         for problem in loaded.problems { logger.warning("custom models: skipped \(problem)") }
         for (record, adapter) in loaded.models { models[record.modelID] = (record, adapter) }
@@ -88,16 +86,11 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
 
     /// Runs queued jobs one after another until graceful shutdown or cancellation.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await id in queue {
-                await process(id)
-            }
-        } onGracefulShutdown: { [self] in
+        await queue.run({ await process($0) }) { [self] in
             lock.withLock {
                 shuttingDown = true
                 stopRequests.formUnion(jobs.values.filter { $0.status == .inProgress }.map(\.jobID))
             }
-            enqueue.finish()
         }
         // Jobs left in the queue never started.
         let now = Date()
@@ -126,9 +119,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         for (field, value) in [("jobName", jobName), ("customModelName", customModelName)] where !Self.isValidName(value) {
             throw TitanLocalError(.validation, "1 validation error detected: Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have length 1-63 and satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9\\+\\-\\.])*")
         }
-        guard roleArn.hasPrefix("arn:aws"), roleArn.contains(":iam::"), roleArn.contains(":role/") else {
-            throw TitanLocalError(.validation, "1 validation error detected: Value '\(roleArn)' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
-        }
+        try Self.checkRoleArn(roleArn)
         guard Self.isTitanMultimodalBase(request.baseModelIdentifier) else {
             throw TitanLocalError(.validation, "rec titan-local fine-tunes \(TitanModel.multimodalEmbeddingsV1) only, not \(request.baseModelIdentifier)")
         }
@@ -177,7 +168,7 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
         try? store.save(job)
         pendingPaths.withLock { $0[id] = (trainingPath, validationPaths, hyperparameters) }
         logger.info("model customization job \(jobName) (\(id)) queued: \(trainingPath)\(validationPaths.isEmpty ? "" : ", validation \(validationPaths.joined(separator: ", "))")")
-        enqueue.yield(id)
+        queue.submit(id)
         return job.jobArn
     }
 
@@ -194,9 +185,10 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
     /// ListModelCustomizationJobs, newest first unless `ascending`.
     public func list(statusEquals: LocalCustomizationJob.Status? = nil, nameContains: String? = nil, ascending: Bool = false) -> [LocalCustomizationJob] {
         let all = lock.withLock { Array(jobs.values) }
-        return all.filter { job in
+        let matching = all.filter { job in
             (statusEquals.map { job.status == $0 } ?? true) && (nameContains.map { job.jobName.contains($0) } ?? true)
-        }.sorted { ascending ? ($0.creationTime, $0.jobID) < ($1.creationTime, $1.jobID) : ($0.creationTime, $0.jobID) > ($1.creationTime, $1.jobID) }
+        }
+        return SerialJobQueue.ordered(matching, ascending: ascending) { ($0.creationTime, $0.jobID) }
     }
 
     /// StopModelCustomizationJob: a queued job stops at once, a running one at its next step (`Stopping`, then `Stopped`).
@@ -500,8 +492,20 @@ public final class ModelCustomizationJobs: Service, @unchecked Sendable {
 
     /// The CreateModelCustomizationJob body in the client's wire type, with Bedrock's wording for what is missing.
     static func decodeCreateRequest(_ body: [UInt8]) throws(TitanLocalError) -> CreateModelCustomizationJobRequest {
+        try decodeRequest(CreateModelCustomizationJobRequest.self, body)
+    }
+
+    /// `roleArn` by Bedrock's pattern `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`.
+    static func checkRoleArn(_ roleArn: String) throws(TitanLocalError) {
+        guard roleArn.hasPrefix("arn:aws"), roleArn.contains(":iam::"), roleArn.contains(":role/") else {
+            throw TitanLocalError(.validation, "1 validation error detected: Value '\(roleArn)' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
+        }
+    }
+
+    /// A control-plane request body in the client's wire type, with Bedrock's wording for what is missing.
+    static func decodeRequest<Request: Decodable>(_ type: Request.Type, _ body: [UInt8]) throws(TitanLocalError) -> Request {
         do {
-            return try JSONDecoder().decode(CreateModelCustomizationJobRequest.self, from: Data(body))
+            return try JSONDecoder().decode(Request.self, from: Data(body))
         } catch DecodingError.keyNotFound(let key, let context) {
             let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
             throw TitanLocalError(.validation, "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null")

@@ -57,6 +57,17 @@ extension TitanLocalServer {
             }
             status = s
         }
+        let (ascending, limit, offset) = try listPaging(query)
+        let all = jobs.list(statusEquals: status, nameContains: query.get("nameContains"), ascending: ascending)
+        let page = all.dropFirst(offset).prefix(limit)
+        var out: [String: Any] = ["modelCustomizationJobSummaries": page.map { $0.summary() }]
+        if offset + page.count < all.count { out["nextToken"] = String(offset + page.count) }
+        return out
+    }
+
+    /// `sortOrder` (default Descending), `maxResults` (1...1000, default 100) and `nextToken` (an offset this server
+    /// issued) of a List call, checked as Bedrock checks them.
+    static func listPaging(_ query: Hummingbird.Parameters) throws(TitanLocalError) -> (ascending: Bool, limit: Int, offset: Int) {
         let order = query.get("sortOrder") ?? "Descending"
         guard order == "Ascending" || order == "Descending" else {
             throw TitanLocalError(.validation, "1 validation error detected: Value '\(order)' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [Ascending, Descending]")
@@ -73,11 +84,7 @@ extension TitanLocalServer {
             guard let n = Int(raw), n >= 0 else { throw TitanLocalError(.validation, "nextToken \(raw) is not a token this server issued") }
             offset = n
         }
-        let all = jobs.list(statusEquals: status, nameContains: query.get("nameContains"), ascending: order == "Ascending")
-        let page = all.dropFirst(offset).prefix(limit)
-        var out: [String: Any] = ["modelCustomizationJobSummaries": page.map { $0.summary() }]
-        if offset + page.count < all.count { out["nextToken"] = String(offset + page.count) }
-        return out
+        return (order == "Ascending", limit, offset)
     }
 
     /// Collects the body, verifies the signature, runs `operation` and answers its JSON object (nil: empty body),

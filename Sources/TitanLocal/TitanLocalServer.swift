@@ -17,17 +17,24 @@ public struct TitanLocalServer: Sendable {
     public let configuration: TitanLocalConfiguration
     /// Local fine-tuning jobs and the custom models they produced.
     public let customization: ModelCustomizationJobs
+    /// Local batch inference jobs.
+    public let batch: ModelInvocationJobs
     let logger: Logger
     private let faults: FaultInjector
 
     /// - Parameters:
     ///   - customization: the local trainer; default: an in-memory one without a dataset reader (its jobs fail,
     ///     saying so). Run it as a `Service` beside the application, or its jobs stay queued.
+    ///   - batch: the batch inference jobs' settings (where they are kept); default: in memory. Run ``batch`` as a
+    ///     `Service` beside the application, or its jobs stay `Submitted`.
     public init(embedder: TitanEmbedder, configuration: TitanLocalConfiguration, customization: ModelCustomizationJobs? = nil,
-                logger: Logger = Logger(label: "rec.titan-local")) {
+                batch: ModelInvocationJobs.Configuration = .init(), logger: Logger = Logger(label: "rec.titan-local")) {
         self.embedder = embedder
         self.configuration = configuration
-        self.customization = customization ?? ModelCustomizationJobs(embedder: embedder, reader: nil, logger: logger)
+        let customization = customization ?? ModelCustomizationJobs(embedder: embedder, reader: nil, logger: logger)
+        self.customization = customization
+        self.batch = ModelInvocationJobs(invoker: LocalModelInvoker(embedder: embedder, customization: customization), configuration: batch,
+                                         logger: Logger(label: "rec.titan-local.batch"))
         self.logger = logger
         self.faults = FaultInjector(configuration.faults)
     }
@@ -43,6 +50,7 @@ public struct TitanLocalServer: Sendable {
             return await self.invoke(request, rawModelID: rawModelID)
         }
         addCustomizationRoutes(to: router)
+        addBatchInferenceRoutes(to: router)
         return router
     }
 
@@ -62,6 +70,8 @@ public struct TitanLocalServer: Sendable {
             logger: logger
         )
     }
+
+    var invoker: LocalModelInvoker { LocalModelInvoker(embedder: embedder, customization: customization) }
 
     // MARK: - Handlers
 
@@ -83,29 +93,14 @@ public struct TitanLocalServer: Sendable {
             }
             if let fault = faults.nextFault() { throw fault }
             let modelID = rawModelID.removingPercentEncoding ?? rawModelID
-            if modelID == NovaModel.multimodalEmbeddingsV1 {
-                let answer = try await embedder.embedNova(body: body)
-                var headers = standardHeaders(requestID: requestID)
-                headers[.contentType] = "application/json"
-                headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: TitanEmbedder.encode(answer))))
-            }
-            var adapter: ImageAdapter?
-            if modelID != TitanModel.multimodalEmbeddingsV1 {
-                guard let custom = customization.adapter(forModelID: modelID) else {
-                    throw TitanLocalError(.resourceNotFound, "Model \(modelID) is not available here: rec titan-local serves \(TitanModel.multimodalEmbeddingsV1), \(NovaModel.multimodalEmbeddingsV1) and the custom models it trained.")
-                }
-                adapter = custom
-            }
-            let answer = try await embedder.embed(body: body, adapter: adapter)
-            let json = TitanEmbedder.encode(answer)
+            let answer = try await invoker.invoke(modelID: modelID, body: body)
             var headers = standardHeaders(requestID: requestID)
             headers[.contentType] = "application/json"
-            if let count = answer.inputTextTokenCount {
+            if let count = answer.inputTokenCount {
                 headers[HTTPField.Name("X-Amzn-Bedrock-Input-Token-Count")!] = String(count)
             }
             headers[HTTPField.Name("X-Amzn-Bedrock-Invocation-Latency")!] = String((ContinuousClock.now - started).milliseconds)
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
         } catch {
             return errorResponse(for: error, requestID: requestID)
         }

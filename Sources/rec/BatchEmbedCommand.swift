@@ -89,7 +89,7 @@ struct BatchEmbedStartCommand: AsyncParsableCommand {
             for the embedding space --space (default: the live one): its model and dimension, the caption and image as ingest \
             builds them, BEDROCK_TEXT_POLICY. The job runs that space's model. \
             The input goes to --input: s3://bucket/prefix (a signed PUT; AWS_ENDPOINT_URL_S3 for path style) or a local \
-            directory or file:// URI (a local control plane's, e.g. the tests' fake; Bedrock itself reads s3:// only). \
+            directory or file:// URI (a local control plane's: rec titan-local runs such jobs, as does the tests' fake; Bedrock itself reads s3:// only). \
             --write-only writes the input and starts nothing (no --output or --role-arn needed). Bedrock needs at least 100 records per job: a smaller catalog is \
             refused before anything is sent. Titan spaces in fused mode only. Exit codes: 0 started, 1 refused by Bedrock, 2 usage \
             error.

@@ -27,6 +27,12 @@ struct TitanLocalCommand: AsyncParsableCommand {
         Bedrock's minimum are reported, not refused. Jobs run one at a time; trained models are kept under \
         --custom-models-dir and served after a restart: invoke the job's outputModelArn (or a provisioned model \
         ARN) as the model id, and images are embedded through the adapter (text as by the base model).
+
+        Batch inference (docs/batch-embedding.md): CreateModelInvocationJob, GetModelInvocationJob, \
+        ListModelInvocationJobs and StopModelInvocationJob run jobs on LOCAL files (an absolute path or file:// URI \
+        as inputDataConfig/outputDataConfig s3Uri; s3:// is refused): every record's modelInput is answered as \
+        InvokeModel answers it, into <output>/<job id>/<input file>.out and manifest.json.out, one job at a time; \
+        jobs are kept under --custom-models-dir too. rec batch-embed start|status|ingest runs against it.
         """
     )
 
@@ -63,7 +69,7 @@ struct TitanLocalCommand: AsyncParsableCommand {
     @Option(help: "Most texts per model call (dynamic batching).")
     var maxBatch = 32
 
-    @Option(help: "Where local fine-tuning jobs and custom models are kept. Default: $REC_TITAN_CUSTOM_MODELS_DIR, else ./.stack/titan-local/custom-models.")
+    @Option(help: "Where local fine-tuning jobs, custom models and batch inference jobs are kept. Default: $REC_TITAN_CUSTOM_MODELS_DIR, else ./.stack/titan-local/custom-models.")
     var customModelsDir: String?
 
     func run() async throws {
@@ -84,7 +90,8 @@ struct TitanLocalCommand: AsyncParsableCommand {
         let jobs = ModelCustomizationJobs(embedder: embedder, reader: LocalTrainingDataReader(),
                                           configuration: .init(directory: URL(fileURLWithPath: customModels), region: region),
                                           logger: Logger(label: "rec.titan-local.training"))
-        let server = TitanLocalServer(embedder: embedder, configuration: configuration, customization: jobs, logger: logger)
+        let server = TitanLocalServer(embedder: embedder, configuration: configuration, customization: jobs,
+                                      batch: .init(directory: URL(fileURLWithPath: customModels), region: region), logger: logger)
         let authText: String
         switch configuration.authentication {
         case .none: authText = "no authentication"
@@ -94,7 +101,7 @@ struct TitanLocalCommand: AsyncParsableCommand {
         let application = server.makeApplication { [logger] port in
             logger.info("rec titan-local listening on \(configuration.host):\(port) — \(TitanLocalInfo.standInDescription); \(authText); vectors \(vectorVersion); custom models in \(customModels)")
         }
-        let group = ServiceGroup(configuration: .init(services: [application, jobs], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [application, jobs, server.batch], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
