@@ -13,6 +13,8 @@ final class HTTPConnectionLimiter: @unchecked Sendable {
     private var channels: [Int: any Channel] = [:]
     private var nextID = 0
     private let metrics: ServiceMetrics
+    /// Tests only: runs in ``close(_:)`` after the table changed and before the gauges are set from it.
+    var beforePublishingClose: (@Sendable () -> Void)?
 
     init(_ settings: HTTPConnectionSettings, metrics: ServiceMetrics) {
         table = HTTPConnectionTable(maxConnections: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient)
@@ -22,7 +24,15 @@ final class HTTPConnectionLimiter: @unchecked Sendable {
 
     /// Registers an accepted connection; nil when it is refused (the caller closes it).
     func open(_ channel: any Channel) -> Int? {
-        let client = Self.clientKey(channel.remoteAddress)
+        open(client: Self.clientKey(channel.remoteAddress), channel: channel)
+    }
+
+    /// ``open(_:)`` for the connection of `client` (`channel` nil: nothing to evict it by, for tests).
+    ///
+    /// The gauges are set under the table's lock, like every change of the table: set after unlocking, two
+    /// connections closing at once on two event loops could publish their counts in the wrong order and leave
+    /// `rec_http_connections` at 1 with nothing open (HostileClientTests saw it under load).
+    func open(client: String, channel: (any Channel)?) -> Int? {
         lock.lock()
         let id = nextID
         nextID += 1
@@ -32,9 +42,8 @@ final class HTTPConnectionLimiter: @unchecked Sendable {
             channels[id] = channel
             if let evict { victim = channels.removeValue(forKey: evict) }
         }
-        let count = table.count, busy = table.busyCount
+        metrics.setOpenConnections(table.count, busy: table.busyCount)
         lock.unlock()
-        metrics.setOpenConnections(count, busy: busy)
         switch decision {
         case .refuse(let reason):
             metrics.connectionRefused(reason.rawValue)
@@ -50,17 +59,16 @@ final class HTTPConnectionLimiter: @unchecked Sendable {
         lock.lock()
         table.close(id: id)
         channels[id] = nil
-        let count = table.count, busy = table.busyCount
+        beforePublishingClose?()
+        metrics.setOpenConnections(table.count, busy: table.busyCount)
         lock.unlock()
-        metrics.setOpenConnections(count, busy: busy)
     }
 
     func setBusy(_ id: Int, _ busy: Bool) {
         lock.lock()
         table.setBusy(id: id, busy)
-        let count = table.count, inFlight = table.busyCount
+        metrics.setOpenConnections(table.count, busy: table.busyCount)
         lock.unlock()
-        metrics.setOpenConnections(count, busy: inFlight)
     }
 
     /// Who a connection counts against: the IPv4 address, or the /64 prefix of an IPv6 address (one
