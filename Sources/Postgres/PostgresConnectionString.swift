@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import RecCore
 
 /// A libpq connection string (URI or `key=value` form), parsed by libpq itself without connecting.
 public struct PostgresConnectionString: Sendable {
@@ -32,7 +33,7 @@ public struct PostgresConnectionString: Sendable {
     /// Whether every host is a Unix socket directory or a loopback address.
     public var isLocal: Bool {
         let hosts = (options["host"] ?? options["hostaddr"] ?? "").split(separator: ",").map(String.init)
-        return hosts.allSatisfy { $0.isEmpty || $0.hasPrefix("/") || $0 == "localhost" || $0.hasPrefix("127.") || $0 == "::1" }
+        return hosts.allSatisfy { $0.isEmpty || $0.hasPrefix("/") || LoopbackHost.isLoopback($0) }
     }
 
     /// The password as written in `text` (a URI's user info up to the last `@` before the path, a `password`

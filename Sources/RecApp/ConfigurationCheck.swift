@@ -1,6 +1,7 @@
 import BedrockClient
 import Consumers
 import Foundation
+import RecCore
 import Kafka
 import Postgres
 
@@ -106,7 +107,7 @@ public struct ConfigurationCheck: Sendable {
         if reads(.serve) {
             attempt { _ = try app.httpPort(); _ = try app.authEnabled(); _ = try app.httpConnectionSettings() }
             attempt { _ = try app.consoleEnabled(); _ = try app.consoleMetricsSources(); _ = try app.imageFetcher(transport: NoTransport()) }
-            if (try? app.authEnabled()) == false && !Self.isLoopback(app.httpHost) {
+            if (try? app.authEnabled()) == false && !LoopbackHost.isLoopback(app.httpHost) {
                 warning("REC_AUTH=off while REC_HTTP_HOST=\(app.httpHost) accepts other hosts: anyone reaching it can write events and delete users")
             }
         }
@@ -167,9 +168,6 @@ public struct ConfigurationCheck: Sendable {
         return ["PASSWORD", "SECRET", "TOKEN", "JAAS", "OAUTHBEARER_CONFIG", "KEY_PEM", "CERTIFICATE_PEM"].contains { n.contains($0) }
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host.hasPrefix("127.") || host == "::1"
-    }
 
     /// Edit distance, for "did you mean".
     static func distance(_ a: String, _ b: String) -> Int {

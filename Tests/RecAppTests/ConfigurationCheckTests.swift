@@ -40,6 +40,11 @@ import Testing
         #expect(messages(["DATABASE_URL": "postgresql://rec:pw@db.example.com/rec?sslmode=verify-full&sslrootcert=/ca.pem"]) == [])
         #expect(messages(["DATABASE_URL": "postgresql://rec:pw@h/rec?bogus=1"]).contains { $0.contains("invalid database URL") && !$0.contains("pw@") })
         #expect(messages(["REC_AUTH": "off", "REC_HTTP_HOST": "0.0.0.0"]).contains { $0.contains("REC_AUTH=off") })
+        // A name that only starts like a loopback address is not one (LoopbackHost).
+        #expect(messages(["REC_AUTH": "off", "REC_HTTP_HOST": "127.api.example.com"]).contains { $0.contains("REC_AUTH=off") })
+        #expect(!messages(["REC_AUTH": "off", "REC_HTTP_HOST": "::1"]).contains { $0.contains("REC_AUTH=off") })
+        #expect(messages(["DATABASE_URL": "postgresql://rec:pw@127.db.example.com/rec"]).contains { $0.contains("sslmode=verify-full") })
+        #expect(!messages(["DATABASE_URL": "postgresql://rec:pw@127.0.0.1:5432/rec"]).contains { $0.contains("sslmode=verify-full") })
         #expect(messages(["REC_TOPIC_REPLICATION": "0"]).contains { $0.contains("REC_TOPIC_REPLICATION") })
         #expect(messages(["REC_HTTP_HEADER_TIMEOUT_S": "x"], [.serve]).contains { $0.contains("REC_HTTP_HEADER_TIMEOUT_S") })
         // A serve-only mistake does not fail a check of titan-local.
