@@ -1,6 +1,7 @@
 import BedrockClient
 import BedrockTestSupport
 import Foundation
+import IntegrationTestSupport
 import Kafka
 import Testing
 @testable import Consumers
@@ -30,7 +31,7 @@ import Testing
         let topic = TestStack.unique("it-ready")
         _ = try await KafkaAdmin(configuration: try TestStack.kafka()).createTopic(topic, partitions: 1)
         let fake = try FakeBedrockEndpoint()
-        let port = try HostileInputTests.freePort()
+        let port = try IntegrationStack.freePort()
         var env = TestStack.recProcessEnvironment(url: url, bedrockEndpoint: fake.endpoint)
         env["REC_METRICS_PORT"] = "\(port)"
         env["REC_HTTP_HOST"] = "127.0.0.1"
@@ -66,7 +67,7 @@ import Testing
     @Test func notReadyWhileTheDatabaseIsUnreachable() async throws {
         // A port nothing listens on: the consumer starts (the database is first needed by a batch, and the
         // timers retry) but must not be ready.
-        let closed = try HostileInputTests.freePort()
+        let closed = try IntegrationStack.freePort()
         try await Self.withConsumer("postgresql://rec@127.0.0.1:\(closed)/rec?connect_timeout=2", [:]) { base, log in
             var answer: Answer?
             let answered = try await TestStack.eventually(within: .seconds(60)) {

@@ -1,6 +1,7 @@
 import BedrockClient
 import BedrockTestSupport
 import Foundation
+import IntegrationTestSupport
 import Kafka
 import Postgres
 import RecCore
@@ -26,21 +27,6 @@ import Testing
         return s + "}"
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 
     struct Running {
         var processes: [ChildProcess] = []
@@ -74,7 +60,7 @@ import Testing
             env["BEDROCK_EMBEDDING_DIMENSIONS"] = "256"
             env["REC_AUTH"] = "off"
             env["REC_EVENTS_TOPIC"] = eventsTopic
-            let httpPort = try Self.freePort(), productsMetrics = try Self.freePort(), eventsMetrics = try Self.freePort()
+            let httpPort = try IntegrationStack.freePort(), productsMetrics = try IntegrationStack.freePort(), eventsMetrics = try IntegrationStack.freePort()
             let dir = FileManager.default.temporaryDirectory.path
             var running = Running()
             func start(_ args: [String], _ extra: [String: String], _ name: String) throws {

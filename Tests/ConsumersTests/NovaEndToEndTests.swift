@@ -1,6 +1,7 @@
 import BedrockClient
 import BedrockTestSupport
 import Foundation
+import IntegrationTestSupport
 import Kafka
 import Postgres
 import Testing
@@ -22,22 +23,6 @@ import Glibc
         return repoRoot.appendingPathComponent(".stack/models/all-MiniLM-L6-v2").path
     }
 
-    /// A port nobody listens on now (bound to 0 and released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     static func get(_ url: String) async -> HTTPTransportResponse? {
         try? await CurlHTTPTransport().send(HTTPTransportRequest(method: "GET", url: url, timeout: 2, connectTimeout: 1))
@@ -48,7 +33,7 @@ import Glibc
         try #require(FileManager.default.isExecutableFile(atPath: rec), "build the rec executable first (swift build)")
         try #require(FileManager.default.fileExists(atPath: Self.modelDirectory + "/model.safetensors"), "MiniLM weights missing: deploy/local/stack install")
         try await TestStack.withSchema { url in
-            let titanPort = try Self.freePort()
+            let titanPort = try IntegrationStack.freePort()
             let titanURL = "http://127.0.0.1:\(titanPort)"
             var env = TestStack.recProcessEnvironment(url: url, bedrockEndpoint: titanURL)
             env["REC_TITAN_MODEL_DIR"] = Self.modelDirectory
@@ -98,7 +83,7 @@ import Glibc
             #expect(try await count("SELECT count(*) FROM embedding_cache") == 24)
 
             // rec serve, configured for Nova at 3072, answers a text search with the product whose caption it is.
-            let servePort = try Self.freePort()
+            let servePort = try IntegrationStack.freePort()
             var serveEnv = env
             serveEnv["KAFKA_BROKERS"] = nil
             serveEnv["BEDROCK_MODEL_ID"] = NovaModel.multimodalEmbeddingsV1

@@ -29,9 +29,9 @@ import Glibc
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             var env = try ModelSwitchOverTests.environment(url: url, catalogTopic: catalogTopic, eventsTopic: eventsTopic,
-                                                          port: try ModelSwitchOverTests.freePort())
+                                                          port: try IntegrationStack.freePort())
             // A titan-local of this test's own, with its own custom-model store (the stack's is left alone).
-            let titanPort = try ModelSwitchOverTests.freePort()
+            let titanPort = try IntegrationStack.freePort()
             let titanURL = "http://127.0.0.1:\(titanPort)"
             let titan = try IntegrationStack.spawn(rec, ["titan-local", "--port", "\(titanPort)", "--custom-models-dir", "\(dir)/custom-models"],
                                                    environment: env, log: "\(dir)/titan.log")

@@ -20,20 +20,6 @@ import Glibc
     static var recBinary: String { IntegrationStack.repository.appendingPathComponent(".build/debug/rec").path }
     static let refresh = 0.5  // REC_EMBEDDING_SPACE_REFRESH_S of the processes
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 
     /// The environment of a `rec` child: the stack's titan-local and broker, this test's schema and topics, nothing
     /// else of this process's `REC_*`, `BEDROCK_*` or `KAFKA_*` settings.
@@ -84,7 +70,7 @@ import Glibc
         try IntegrationStack.ensureVector()
         try await IntegrationStack.withSchema { url in
             let catalogTopic = IntegrationStack.unique("it-switch-catalog"), eventsTopic = IntegrationStack.unique("it-switch-events")
-            let port = try Self.freePort()
+            let port = try IntegrationStack.freePort()
             let env = try Self.environment(url: url, catalogTopic: catalogTopic, eventsTopic: eventsTopic, port: port)
             let dir = FileManager.default.temporaryDirectory.path
             let conn = try PGConnection(url: url)
